@@ -1,0 +1,56 @@
+// Command kubectl-cgroups predicts the cgroup values the kubelet and the
+// container runtime write for pods, reads what a node's cgroups really
+// hold, and explains every difference. Installed on PATH it is also the
+// kubectl plugin "kubectl cgroups".
+//
+// Exit status: 0 when everything matches or is explained, 1 when a diff
+// finds unexplained drift, 2 on error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// streams are the standard streams a command uses; tests substitute
+// buffers.
+type streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries an exit status other than 2 (for example 1 for drift)
+// out of a command without printing anything more.
+type exitError struct {
+	code int
+}
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run executes the command line and returns the process exit status.
+func run(ctx context.Context, args []string, s streams) int {
+	cmd := newRootCmd(s)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintf(s.Err, "error: %v\n", err)
+	return 2
+}

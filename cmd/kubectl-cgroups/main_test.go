@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kubecgroups/kubecgroups/internal/golden"
+)
+
+// runCLI runs the command line in-process and returns stdout, stderr and
+// the exit status.
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, streams{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	return out.String(), errb.String(), code
+}
+
+func TestConvertGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"convert-burstable-v2.txt", []string{"convert", "cpu=250m,memory=100M", "--limits", "cpu=1,memory=256Mi"}},
+		{"convert-burstable-v2-linear.txt", []string{"convert", "cpu=250m,memory=100M", "--limits", "cpu=1,memory=256Mi", "--weight-formula", "linear"}},
+		{"convert-burstable-v1.txt", []string{"convert", "cpu=250m,memory=100M", "--limits", "cpu=1,memory=256Mi", "--cgroup-version", "v1"}},
+		{"convert-limits-only-v2.json", []string{"convert", "", "--limits", "cpu=15m,memory=100M,hugepages-2Mi=4Mi", "-o", "json"}},
+		{"convert-besteffort-v1.yaml", []string{"convert", "", "--cgroup-version", "v1", "-o", "yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, "", tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden.Check(t, golden.Path(t, "golden", "cli", tt.name), []byte(out))
+		})
+	}
+}
+
+func TestConvertErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"convert", "cpu=abc"}, `bad token "cpu=abc"`},
+		{[]string{"convert", "cpu=1,memory"}, `bad token "memory"`},
+		{[]string{"convert", "gpu=1"}, `resource "gpu" is not cpu, memory or hugepages-<size>`},
+		{[]string{"convert", "cpu=-1"}, `quantities may not be negative`},
+		{[]string{"convert", "cpu=1,cpu=2"}, `resource "cpu" given twice`},
+		{[]string{"convert", "cpu=2", "--limits", "cpu=1"}, `request cpu=2 is above its limit 1`},
+		{[]string{"convert", "", "--limits", "hugepages-2MB=4Mi"}, `hugepages-2MB`},
+		{[]string{"convert", "", "--limits", "memory=1Gi,memory=2Gi"}, `--limits: resource "memory" given twice`},
+		{[]string{"convert", "", "--cgroup-version", "v3"}, `--cgroup-version`},
+		{[]string{"convert", "", "--weight-formula", "unknown"}, `--weight-formula "unknown"`},
+		{[]string{"convert", "", "-o", "wide"}, `unsupported output format "wide"`},
+		{[]string{"convert"}, `accepts 1 arg(s), received 0`},
+		{[]string{"convert", "", "--nope"}, `unknown flag: --nope`},
+		{[]string{"nope"}, `unknown command "nope"`},
+	}
+	for _, tt := range tests {
+		_, errOut, code := runCLI(t, "", tt.args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2", tt.args, code)
+		}
+		if !strings.HasPrefix(errOut, "error: ") || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%q: stderr %q does not contain %q", tt.args, errOut, tt.want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := runCLI(t, "", "version")
+	if code != 0 || !strings.Contains(out, "predicts kubelet v1.37.2") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	out, _, code = runCLI(t, "", "version", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"kind": "Version"`) || !strings.Contains(out, `"kubernetesVersion": "v1.37.2"`) {
+		t.Errorf("version -o json: %d %q", code, out)
+	}
+}
+
+func TestHelpTeaches(t *testing.T) {
+	out, _, code := runCLI(t, "", "convert", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"Examples:", "--weight-formula", "runc >= 1.3.2", "--limits"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("convert --help lacks %q", want)
+		}
+	}
+}

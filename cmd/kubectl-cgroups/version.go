@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with
+// -ldflags "-X main.version=v0.1.0"; otherwise the module version from the
+// build information is used ("(devel)" for a local build).
+var version = ""
+
+// kubernetesVersion is the Kubernetes release whose kubelet behaviour the
+// predictions follow.
+const kubernetesVersion = "v1.37.2"
+
+type versionInfo struct {
+	APIVersion        string `json:"apiVersion"`
+	Kind              string `json:"kind"`
+	Version           string `json:"version"`
+	GoVersion         string `json:"goVersion"`
+	Platform          string `json:"platform"`
+	KubernetesVersion string `json:"kubernetesVersion"`
+}
+
+func currentVersion() versionInfo {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	return versionInfo{
+		APIVersion: apiVersion, Kind: "Version",
+		Version: v, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		KubernetesVersion: kubernetesVersion,
+	}
+}
+
+func newVersionCmd(s streams) *cobra.Command {
+	var out outputFlag
+	c := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of kubectl-cgroups",
+		Long:  "Print the version of kubectl-cgroups and the Kubernetes release whose kubelet behaviour it predicts.",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			v := currentVersion()
+			if out.format != "text" {
+				return printStructured(s.Out, out.format, v)
+			}
+			_, err := fmt.Fprintf(s.Out, "kubectl-cgroups %s (%s, %s), predicts kubelet %s\n", v.Version, v.GoVersion, v.Platform, v.KubernetesVersion)
+			return err
+		},
+	}
+	addOutputFlag(c, &out, "text", "json", "yaml")
+	return c
+}
