@@ -54,20 +54,22 @@ stop_pid() {
 }
 
 # PIDs (other than ours) whose exe is one of the given files and whose
-# command line mentions the work directory.
+# command line mentions the work directory. One find for all of /proc: a
+# fork per process is slow on a busy machine.
 pids_of() {
-	local d pid exe want
-	for d in /proc/[0-9]*; do
-		pid=${d#/proc/}
+	local pid exe want cmdline
+	while read -r pid exe; do
+		pid=${pid#/proc/}
 		[[ $pid != "$$" ]] || continue
-		exe=$(readlink "$d/exe" 2>/dev/null) || continue
 		for want in "$@"; do
-			if [[ $exe == "$want" ]] && tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qF "$W"; then
+			[[ $exe == "$want" ]] || continue
+			cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+			if [[ $cmdline == *"$W"* ]]; then
 				echo "$pid"
-				break
 			fi
+			break
 		done
-	done
+	done < <(find /proc -mindepth 2 -maxdepth 2 -path '/proc/[0-9]*/exe' -printf '%h %l\n' 2>/dev/null || true)
 }
 
 declare -A ST=()
@@ -93,17 +95,23 @@ done
 # 2. Every process in a kubepods cgroup (containers and pause processes).
 #    A shim that dies leaves its container running, so kill them directly.
 kill_kubepods_procs() {
-	local m f n=0 pid
+	local m f pid procs
+	local -A seen=()
 	for m in $(cgroup_mounts); do
 		[[ -d $m/kubepods ]] || continue
 		while IFS= read -r f; do
-			while read -r pid; do
-				[[ -n $pid ]] || continue
-				kill -KILL "$pid" 2>/dev/null && n=$((n + 1))
-			done <"$f" 2>/dev/null || true
+			# cgroups vanish while we walk: read what is still there.
+			procs=()
+			mapfile -t procs 2>/dev/null <"$f" || true
+			for pid in "${procs[@]}"; do
+				[[ -n $pid ]] && seen[$pid]=1
+			done
 		done < <(find "$m/kubepods" -name cgroup.procs 2>/dev/null)
 	done
-	echo "$n"
+	for pid in "${!seen[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	echo "${#seen[@]}"
 }
 for ((i = 0; i < 20; i++)); do
 	n=$(kill_kubepods_procs)
@@ -157,13 +165,11 @@ mapfile -t mps < <(our_mounts)
 
 # ------------------------------------------------------------ cgroups
 remove_kubepods() {
-	local m d rc=0
+	local m rc=0
 	for m in $(cgroup_mounts); do
 		[[ -d $m/kubepods ]] || continue
-		# -depth: leaf first.
-		while IFS= read -r d; do
-			rmdir "$d" 2>/dev/null || rc=1
-		done < <(find "$m/kubepods" -depth -type d 2>/dev/null)
+		# -depth: leaf first; a parent fails while a child remains.
+		find "$m/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || rc=1
 	done
 	return $rc
 }
@@ -181,9 +187,10 @@ rm -rf /var/lib/kubelet/device-plugins /run/containerd/s /run/containerd/fifo
 if [[ -d /var/log/containers ]]; then
 	find /var/log/containers -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 fi
-# The kubelet and containerd created these parents; remove them once empty
-# (rmdir leaves a directory that holds anything else alone).
-for d in /var/log/containers /var/lib/kubelet /run/containerd; do
+# The kubelet and containerd created these parents (/run/mount: libmount's
+# utab dir, from the kubelet's bind mount); remove them once empty (rmdir
+# leaves a directory that holds anything else alone).
+for d in /var/log/containers /var/lib/kubelet /run/containerd /run/mount; do
 	if [[ -d $d ]]; then rmdir "$d" 2>/dev/null || true; fi
 done
 

@@ -116,8 +116,8 @@ k8s_build() {
 
 # ---------------------------------------------------------------- containerd 2
 containerd2_build() {
-	if [[ -x $C2_BIN_DIR/containerd && -x $C2_BIN_DIR/ctr && -x $C2_BIN_DIR/containerd-shim-runc-v2 ]] &&
-		"$C2_BIN_DIR/containerd" --version 2>/dev/null | grep -q " $CONTAINERD2_VERSION "; then
+	if [[ -x $C2_BIN_DIR/containerd && -x $C2_BIN_DIR/ctr && -x $C2_BIN_DIR/containerd-shim-runc-v2 &&
+		$("$C2_BIN_DIR/containerd" --version 2>/dev/null || true) == *" $CONTAINERD2_VERSION "* ]]; then
 		log "containerd2: $CONTAINERD2_VERSION already built"
 		return
 	fi

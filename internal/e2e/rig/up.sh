@@ -48,7 +48,8 @@ fi
 for m in $(cgroup_mounts); do
 	[[ ! -d $m/kubepods ]] || die "$m/kubepods exists (left over?); run $RIG_DIR/down.sh first"
 done
-if ss -Hltn '( sport = :10248 or sport = :10250 or sport = :10255 )' | grep -q .; then
+listeners=$(ss -Hltn '( sport = :10248 or sport = :10250 or sport = :10255 )')
+if [[ -n $listeners ]]; then
 	die "a kubelet port (10248/10250/10255) is already in use"
 fi
 [[ -x $BIN_DIR/kubelet ]] || die "$BIN_DIR/kubelet missing; run $RIG_DIR/install.sh"
@@ -82,9 +83,11 @@ done
 # interface's) avoids the lookup; it is only reported in pod status.
 NODE_IP=${KCG_E2E_NODE_IP:-}
 if [[ -z $NODE_IP ]]; then
-	dev=$(ip -4 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
+	routes=$(ip -4 route show default 2>/dev/null || true)
+	dev=$(awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }' <<<"$routes")
 	if [[ -n $dev ]]; then
-		NODE_IP=$(ip -4 -o addr show dev "$dev" scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+		addrs=$(ip -4 -o addr show dev "$dev" scope global 2>/dev/null || true)
+		NODE_IP=$(awk '{ sub(/\/.*/, "", $4); print $4; exit }' <<<"$addrs")
 	fi
 fi
 [[ -n $NODE_IP ]] || die "cannot determine a node IP; set KCG_E2E_NODE_IP to a non-loopback address of this host"
@@ -201,14 +204,18 @@ for ((i = 0; i < 300; i++)); do
 	sleep 0.1
 done
 ctr version >/dev/null 2>&1 || fail "containerd does not answer on $CTRD_SOCK"
-CONTAINERD_VERSION=$(ctr version | awk '/^Server:/ { s = 1 } s && $1 == "Version:" { print $2; exit }')
+CONTAINERD_VERSION=$(ctr version 2>/dev/null) || fail "ctr version failed"
+CONTAINERD_VERSION=$(awk '/^Server:/ { s = 1 } s && $1 == "Version:" { print $2; exit }' <<<"$CONTAINERD_VERSION")
 log "containerd $CONTAINERD_VERSION answers on $CTRD_SOCK ($(elapsed "$T0"))"
 
 for img in pause busybox; do
-	ctr -n k8s.io images import "$IMAGE_DIR/$img.tar" >/dev/null || fail "import of $img.tar failed"
+	ctr -n k8s.io images import "$IMAGE_DIR/$img.tar" >/dev/null 2>&1 || fail "import of $img.tar failed"
 done
-ctr -n k8s.io images ls -q | grep -qx "$PAUSE_IMAGE" || fail "$PAUSE_IMAGE not in the k8s.io namespace"
-ctr -n k8s.io images ls -q | grep -qx "$BUSYBOX_IMAGE" || fail "$BUSYBOX_IMAGE not in the k8s.io namespace"
+# Capture first: `ctr ... | grep -q` dies of SIGPIPE under pipefail.
+images=$(ctr -n k8s.io images ls -q 2>/dev/null) || fail "ctr images ls failed"
+for img in "$PAUSE_IMAGE" "$BUSYBOX_IMAGE"; do
+	grep -qx "$img" <<<"$images" || fail "$img not in the k8s.io namespace after import"
+done
 log "images imported ($(elapsed "$T0"))"
 
 printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 10\n' \
@@ -299,12 +306,22 @@ done
 [[ $(curl -s --max-time 2 "$HEALTHZ_URL" 2>/dev/null || true) == ok ]] || fail "kubelet $HEALTHZ_URL is not ok after 60 s"
 log "kubelet healthz ok ($(elapsed "$T0"))"
 
-# A pod counts as up when its phase is Running and every (app and
-# restartable init) container is running.
+# A pod counts as up when its phase is Running, every app container and
+# every restartable init (sidecar) container is running, and every other
+# init container terminated with exit code 0. The third column lists the
+# containers that are not there yet.
 pods_report() {
 	curl -s --max-time 5 "$PODS_URL" 2>/dev/null | jq -r '
-		.items[] | [.metadata.name, (.status.phase // "-"),
-		  ([(.status.containerStatuses // [])[] | select(.state.running == null) | .name] | join(","))]
+		.items[]
+		| (.status.containerStatuses // []) as $cs
+		| (.status.initContainerStatuses // []) as $is
+		| [(.spec.containers[] | .name as $n
+		    | select([$cs[] | select(.name == $n and .state.running != null)] | length == 0) | $n),
+		   ((.spec.initContainers // [])[] | .name as $n | (.restartPolicy == "Always") as $sidecar
+		    | select([$is[] | select(.name == $n and
+		        (if $sidecar then .state.running != null else .state.terminated.exitCode == 0 end))]
+		        | length == 0) | $n)] as $missing
+		| [.metadata.name, (.status.phase // "-"), ($missing | join(","))]
 		| @tsv' 2>/dev/null || true
 }
 deadline=$(($(date +%s) + WAIT_SECONDS))
@@ -324,8 +341,10 @@ done
 log "all $NPODS static pods Running ($(elapsed "$T0"))"
 
 # ------------------------------------------------------------ env file
-RUNC_VERSION=$("$RUNC" --version | awk 'NR == 1 { print $3 }')
-KUBELET_VERSION=$("$BIN_DIR/kubelet" --version | awk '{ print $2 }')
+RUNC_VERSION=$("$RUNC" --version)
+RUNC_VERSION=$(awk 'NR == 1 { print $3 }' <<<"$RUNC_VERSION")
+KUBELET_VERSION=$("$BIN_DIR/kubelet" --version)
+KUBELET_VERSION=${KUBELET_VERSION#Kubernetes }
 {
 	echo "# Written by internal/e2e/rig/up.sh; KEY=VALUE, no quoting, values contain no spaces."
 	echo "WORKDIR=$W"
