@@ -44,7 +44,15 @@ curl -sf "$PODS_URL" | jq -r '
 		*) rel=kubepods/besteffort/pod$uid ;;
 		esac
 		row "$name ($qos) $uid" "$rel"
+		known=" "
 		for c in $ctrs; do
 			row "  ${c%%=*}" "$rel/${c#*=}"
+			known+="${c#*=} "
+		done
+		# Whatever else is in the pod cgroup: the sandbox (pause) container.
+		for d in "$CG/cpu/$rel"/*/; do
+			[[ -d $d ]] || continue
+			d=$(basename "$d")
+			[[ $known == *" $d "* ]] || row "  (sandbox ${d:0:12})" "$rel/$d"
 		done
 	done

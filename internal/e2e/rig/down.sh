@@ -183,14 +183,23 @@ for m in $(cgroup_mounts); do
 done
 
 # ------------------------------------------------------------ fixed paths
-rm -rf /var/lib/kubelet/device-plugins /run/containerd/s /run/containerd/fifo
+rm -rf /var/lib/kubelet/device-plugins
+if [[ -S /run/containerd/containerd.sock ]]; then
+	log "a system containerd owns /run/containerd: leaving /run/containerd/{s,fifo} alone"
+else
+	rm -rf /run/containerd/s /run/containerd/fifo
+fi
 if [[ -d /var/log/containers ]]; then
 	find /var/log/containers -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 fi
 # The kubelet and containerd created these parents (/run/mount: libmount's
 # utab dir, from the kubelet's bind mount); remove them once empty (rmdir
 # leaves a directory that holds anything else alone).
-for d in /var/log/containers /var/lib/kubelet /run/containerd /run/mount; do
+# /run/containerd/runc/k8s.io: runc's default root, used by a shim's
+# cleanup when it cannot read the rig's runc options (seen after killing
+# shims and containerd mid-run).
+for d in /var/log/containers /var/lib/kubelet /run/containerd/runc/k8s.io /run/containerd/runc \
+	/run/containerd /run/mount; do
 	if [[ -d $d ]]; then rmdir "$d" 2>/dev/null || true; fi
 done
 

@@ -41,14 +41,24 @@ apt_packages() {
 			missing+=("$p")
 		fi
 	done
-	if ((${#missing[@]} == 0)); then
+	# Tools up.sh/down.sh use; part of the usual image, installed if not.
+	local tools=()
+	command -v curl >/dev/null || tools+=(curl)
+	command -v jq >/dev/null || tools+=(jq)
+	command -v ss >/dev/null || tools+=(iproute2)
+	if ((${#missing[@]} == 0 && ${#tools[@]} == 0)); then
 		log "apt: containerd runc busybox-static already installed"
 		return
 	fi
-	log "apt: installing ${missing[*]}"
+	log "apt: installing ${missing[*]} ${tools[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	apt-get install -y -q --no-install-recommends containerd runc busybox-static
+	if ((${#missing[@]} > 0)); then
+		apt-get install -y -q --no-install-recommends containerd runc busybox-static
+	fi
+	if ((${#tools[@]} > 0)); then
+		apt-get install -y -q --no-install-recommends "${tools[@]}"
+	fi
 }
 
 # ---------------------------------------------------------------- kubelet

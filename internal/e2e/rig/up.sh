@@ -52,6 +52,13 @@ listeners=$(ss -Hltn '( sport = :10248 or sport = :10250 or sport = :10255 )')
 if [[ -n $listeners ]]; then
 	die "a kubelet port (10248/10250/10255) is already in use"
 fi
+# The shims' sockets and FIFOs live in /run/containerd/{s,fifo} whatever the
+# config says, and down.sh removes those: refuse to share them.
+if [[ -S /run/containerd/containerd.sock ]]; then
+	die "/run/containerd/containerd.sock exists: a system containerd seems to run; the rig would share /run/containerd/{s,fifo} with it"
+fi
+# A unix socket path has at most 107 bytes.
+((${#CTRD_SOCK} + 6 <= 107)) || die "KCG_E2E_WORKDIR is too long for containerd's socket path ($CTRD_SOCK.ttrpc)"
 [[ -x $BIN_DIR/kubelet ]] || die "$BIN_DIR/kubelet missing; run $RIG_DIR/install.sh"
 [[ -s $IMAGE_DIR/pause.tar && -s $IMAGE_DIR/busybox.tar ]] || die "images missing; run $RIG_DIR/install.sh"
 compgen -G "$PODS_SRC/*.yaml" >/dev/null || die "no manifests in $PODS_SRC"
@@ -312,15 +319,16 @@ log "kubelet healthz ok ($(elapsed "$T0"))"
 # containers that are not there yet.
 pods_report() {
 	curl -s --max-time 5 "$PODS_URL" 2>/dev/null | jq -r '
+		def why: "(" + (.state.waiting.reason // .state.terminated.reason // "no status") + ")";
 		.items[]
 		| (.status.containerStatuses // []) as $cs
 		| (.status.initContainerStatuses // []) as $is
-		| [(.spec.containers[] | .name as $n
-		    | select([$cs[] | select(.name == $n and .state.running != null)] | length == 0) | $n),
+		| [(.spec.containers[] | .name as $n | ([$cs[] | select(.name == $n)][0]) as $s
+		    | select($s.state.running == null) | $n + ($s | why)),
 		   ((.spec.initContainers // [])[] | .name as $n | (.restartPolicy == "Always") as $sidecar
-		    | select([$is[] | select(.name == $n and
-		        (if $sidecar then .state.running != null else .state.terminated.exitCode == 0 end))]
-		        | length == 0) | $n)] as $missing
+		    | ([$is[] | select(.name == $n)][0]) as $s
+		    | select(if $sidecar then $s.state.running == null else $s.state.terminated.exitCode != 0 end)
+		    | $n + ($s | why))] as $missing
 		| [.metadata.name, (.status.phase // "-"), ($missing | join(","))]
 		| @tsv' 2>/dev/null || true
 }
