@@ -83,7 +83,9 @@ k8s_build() {
 	mkdir -p "$mod"
 	# The k8s.io/kubernetes go.mod replaces its staging modules with local
 	# paths; a consumer must pin each one to the published v0.x tag.
-	gomod=$(cd "$mod" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
+	# Outside any module (BUILD_DIR has no go.mod), so a stale scratch
+	# go.mod cannot get in the way.
+	gomod=$(cd "$BUILD_DIR" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
 		sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
 	[[ -f $gomod ]] || die "could not download k8s.io/kubernetes@$K8S_VERSION go.mod"
 	gover=$(awk '$1 == "go" { print $2; exit }' "$gomod")
