@@ -1,0 +1,128 @@
+package qos
+
+import (
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	resourcehelper "k8s.io/component-helpers/resource"
+)
+
+// DefaultPod applies, in place, the API server's defaulting of resources
+// that a plain manifest has not been through yet (spec §2.3), for the
+// profile's version and gates:
+//
+//   - SetDefaults_Pod: every init and app container resource with a limit
+//     but no request gets request = limit;
+//   - pod-level defaulting (DefaultPodLevelResources, gate
+//     PodLevelResourcesFixDefaulting, 1.37), only when spec.resources holds
+//     a request or limit: missing pod-level hugepage limits from the
+//     container limits, missing cpu/memory requests from the container
+//     aggregate, requests from limits, and limits = max(request, container
+//     limits) when every container has a limit. Older releases with
+//     PodLevelResources on default requests and hugepage limits only.
+//
+// Static pods (annotation kubernetes.io/config.source other than "api")
+// get no pod-level defaulting, as the kubelet reads them from files.
+// Defaulting is idempotent, so pods as stored by the API server may go
+// through it too.
+func (p Profile) DefaultPod(pod *corev1.Pod) error {
+	e, err := resolve(p)
+	if err != nil {
+		return err
+	}
+	e.defaultPod(pod)
+	return nil
+}
+
+func (e *env) defaultPod(pod *corev1.Pod) {
+	for _, list := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for i := range list {
+			r := &list[i].Resources
+			if r.Limits == nil {
+				continue
+			}
+			if r.Requests == nil {
+				r.Requests = corev1.ResourceList{}
+			}
+			for k, v := range r.Limits {
+				if _, ok := r.Requests[k]; !ok {
+					r.Requests[k] = v.DeepCopy()
+				}
+			}
+		}
+	}
+	if src, ok := pod.Annotations["kubernetes.io/config.source"]; ok && src != "api" {
+		return
+	}
+	if !e.plr || pod.Spec.Resources == nil || len(pod.Spec.Resources.Requests)+len(pod.Spec.Resources.Limits) == 0 {
+		return
+	}
+	res := pod.Spec.Resources
+	ctrs := &corev1.Pod{Spec: corev1.PodSpec{Containers: pod.Spec.Containers, InitContainers: pod.Spec.InitContainers}}
+
+	// Hugepage limits from the container limits.
+	aggLim := resourcehelper.AggregateContainerLimits(ctrs, resourcehelper.PodResourcesOptions{})
+	if res.Limits == nil {
+		res.Limits = corev1.ResourceList{}
+	}
+	for k, q := range aggLim {
+		if !isHugePages(k) {
+			continue
+		}
+		if _, ok := res.Requests[k]; ok {
+			continue
+		}
+		if _, ok := res.Limits[k]; !ok {
+			res.Limits[k] = q.DeepCopy()
+		}
+	}
+	// Requests from the container aggregate (cpu and memory), then from
+	// the pod-level limits.
+	if res.Requests == nil {
+		res.Requests = corev1.ResourceList{}
+	}
+	aggReq := resourcehelper.AggregateContainerRequests(ctrs, resourcehelper.PodResourcesOptions{})
+	for _, k := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		if q, ok := aggReq[k]; ok {
+			if _, set := res.Requests[k]; !set {
+				res.Requests[k] = q.DeepCopy()
+			}
+		}
+	}
+	for k, q := range res.Limits {
+		if _, ok := res.Requests[k]; !ok && resourcehelper.IsSupportedPodLevelResource(k) {
+			res.Requests[k] = q.DeepCopy()
+		}
+	}
+	// Limits from container limits when every container has one (1.37).
+	if e.plrFixDefaulting {
+		for k, req := range maps.Clone(res.Requests) {
+			if !resourcehelper.IsSupportedPodLevelResource(k) {
+				continue
+			}
+			if _, ok := res.Limits[k]; ok {
+				continue
+			}
+			all := true
+			for _, c := range allContainers(pod) {
+				if _, ok := c.Resources.Limits[k]; !ok {
+					all = false
+				}
+			}
+			agg, ok := aggLim[k]
+			if !all || !ok {
+				continue
+			}
+			if req.Cmp(agg) > 0 {
+				agg = req
+			}
+			res.Limits[k] = agg.DeepCopy()
+		}
+	}
+	if len(res.Limits) == 0 {
+		res.Limits = nil
+	}
+	if len(res.Requests) == 0 {
+		res.Requests = nil
+	}
+}

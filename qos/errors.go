@@ -1,0 +1,75 @@
+package qos
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ProfileError reports an invalid node profile. Field names the profile or
+// kubelet configuration field ("kubelet.cpuCFSQuotaPeriod").
+type ProfileError struct {
+	Field string
+	Err   error
+}
+
+func (e *ProfileError) Error() string { return fmt.Sprintf("profile: %s: %v", e.Field, e.Err) }
+
+// Unwrap returns the cause.
+func (e *ProfileError) Unwrap() error { return e.Err }
+
+// PodError reports a pod the model cannot compute: it names the pod and
+// the field.
+type PodError struct {
+	Namespace, Name string
+	Field           string
+	Err             error
+}
+
+func (e *PodError) Error() string {
+	return fmt.Sprintf("pod %s: %s: %v", podRef(e.Namespace, e.Name), e.Field, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *PodError) Unwrap() error { return e.Err }
+
+// ManifestError reports an invalid manifest document. Source is the file
+// name ("-" for standard input), Index the 1-based position of the
+// document in it, Object what the document was ("Deployment default/web")
+// when known, and Field the path of the bad field ("spec.containers[0].
+// resources.limits.cpu") when known.
+type ManifestError struct {
+	Source string
+	Index  int
+	Object string
+	Field  string
+	Err    error
+}
+
+func (e *ManifestError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Source)
+	if e.Index > 0 {
+		fmt.Fprintf(&b, ": document %d", e.Index)
+	}
+	if e.Object != "" {
+		fmt.Fprintf(&b, " (%s)", e.Object)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": %s", e.Field)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+func podRef(ns, name string) string {
+	if ns == "" {
+		ns = "default"
+	}
+	if name == "" {
+		name = "<unnamed>"
+	}
+	return ns + "/" + name
+}

@@ -1,0 +1,525 @@
+package qos
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kubecgroups/kubecgroups/convert"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	corev1 "k8s.io/api/core/v1"
+	resourcehelper "k8s.io/component-helpers/resource"
+)
+
+// Expect computes what the cgroups of a node running pods should hold
+// under profile p: kubepods and the QoS tiers (which depend on every
+// active pod of the node), and for each pod its pod, sandbox and container
+// cgroups, with every file's accepted values, derivation and known
+// explanations, plus each container's oom_score_adj.
+//
+// Pods are taken as the API server stores them; the cgroups follow the
+// allocated resources (status.containerStatuses[].allocatedResources)
+// when a resize is pending. Plain manifests should go through
+// [Profile.DefaultPod] first (see [ReadPods]). The pods are not
+// modified.
+func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
+	e, err := resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	for _, pod := range pods {
+		if err := validatePod(pod); err != nil {
+			return nil, err
+		}
+	}
+	x, err := e.expect(pods)
+	if err != nil {
+		return nil, err
+	}
+	// MemoryQoS on v2: what the files read with the gate off.
+	if e.v2 && e.memoryQoS {
+		alt := *e
+		alt.memoryQoS, alt.enforceMemoryQoS, alt.tiered = false, false, false
+		ax, err := alt.expect(pods)
+		if err == nil {
+			prefix := "with the MemoryQoS feature gate off (the default before 1.37) the file reads this instead: "
+			mergeExplained(x.Node, ax.Node, ReasonMemoryQoSDisabled, prefix)
+			for i := range x.Pods {
+				mergeExplained(x.Pods[i].Cgroups, ax.Pods[i].Cgroups, ReasonMemoryQoSDisabled, prefix)
+			}
+		}
+	}
+	gates, err := p.EffectiveFeatureGates()
+	if err != nil {
+		return nil, err
+	}
+	x.Profile = e.p
+	x.Profile.FeatureGates = gates
+	x.Notes = append(x.Notes, e.notes...)
+	return x, nil
+}
+
+// expect computes the expectation without profile-level alternatives.
+func (e *env) expect(pods []*corev1.Pod) (*Expectation, error) {
+	x := &Expectation{APIVersion: APIVersion, Kind: KindExpectation, Node: []ExpectedCgroup{}, Pods: []PodExpectation{}}
+	sorted := slices.Clone(pods)
+	slices.SortStableFunc(sorted, func(a, b *corev1.Pod) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(string(a.UID), string(b.UID)))
+	})
+	var infos []*podInfo
+	for _, pod := range sorted {
+		pe, pi, err := e.expectPod(pod)
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, pi)
+		x.Pods = append(x.Pods, *pe)
+	}
+	if n := e.nodeCgroups(infos); n != nil {
+		x.Node = n
+	}
+	return x, nil
+}
+
+// expectPod computes one pod, with resize and exclusive-CPU alternatives.
+func (e *env) expectPod(pod *corev1.Pod) (*PodExpectation, *podInfo, error) {
+	alloc, state, specPod, actuated := e.allocated(pod)
+	pi := e.newPodInfo(alloc)
+	pe := &PodExpectation{
+		Namespace: pod.Namespace, Name: pod.Name, UID: string(pod.UID), QOSClass: pi.class,
+		OOMScoreAdj: map[string]int{}, Resize: state, Tier: e.tierContribution(pi),
+		Cgroups: []ExpectedCgroup{},
+	}
+	if !pod.CreationTimestamp.IsZero() {
+		t := pod.CreationTimestamp
+		pe.CreationTimestamp = &t
+	}
+	pe.StartTime = pod.Status.StartTime
+	if !pi.active {
+		pe.Notes = append(pe.Notes, Note{Reason: ReasonNotModelled, Message: fmt.Sprintf("phase %s: the pod's cgroups are removed and no tier counts it", pod.Status.Phase)})
+		return pe, pi, nil
+	}
+	if len(pod.Spec.EphemeralContainers) > 0 {
+		pe.Notes = append(pe.Notes, Note{Reason: ReasonNotModelled, Message: "ephemeral containers are not listed (shares 2, no limits unless pod-level limits apply)"})
+	}
+	cgs, err := e.podCgroups(pi)
+	if err != nil {
+		return nil, nil, err
+	}
+	pe.Cgroups = cgs
+	for _, c := range allContainers(alloc) {
+		pe.OOMScoreAdj[c.Name] = e.oomScoreAdj(pi, c)
+	}
+	if specPod != nil {
+		if alt, err := e.podCgroups(e.newPodInfo(specPod)); err == nil {
+			mergeExplained(pe.Cgroups, alt, ReasonResizePending, "a resize is pending ("+cmp.Or(state.Reason, "not yet allocated")+"): the cgroups keep the allocated values until the kubelet admits it; the spec would give: ")
+		}
+	}
+	if actuated != nil {
+		if alt, err := e.podCgroups(e.newPodInfo(actuated)); err == nil {
+			mergeExplained(pe.Cgroups, alt, ReasonResizeInProgress, "a resize is in progress: the kubelet has not finished moving the cgroups; the last actuated resources (status.resources) give: ")
+		}
+	}
+	// Exclusive CPUs: the quota depends on whether the static CPU manager
+	// granted them (1.33+).
+	if e.disableQuotaExclusive && pi.class == corev1.PodQOSGuaranteed {
+		alt := *e
+		alt.staticCPU = !e.staticCPU
+		api := alt.newPodInfo(alloc)
+		if api.hasExclusive() || pi.hasExclusive() {
+			if altCgs, err := alt.podCgroups(api); err == nil {
+				prefix := "if the static CPU manager gave this pod no exclusive CPUs (policy none, or its state was reset), the quota stays: "
+				if !e.staticCPU {
+					prefix = "with CPU manager policy static, Guaranteed containers with integral CPUs hold exclusive CPUs and lose their quota (1.33+): "
+				}
+				mergeExplained(pe.Cgroups, altCgs, ReasonExclusiveCPUs, prefix)
+			}
+		}
+	}
+	return pe, pi, nil
+}
+
+// podCgroups returns the pod, sandbox and container cgroups of a pod.
+func (e *env) podCgroups(pi *podInfo) ([]ExpectedCgroup, error) {
+	pod := pi.pod
+	uid := string(pod.UID)
+	if uid == "" {
+		uid = "<uid>"
+	}
+	var out []ExpectedCgroup
+	podPath := ""
+	if e.p.Kubelet.CgroupsPerQOS {
+		pc := e.podCgroup(pi, uid)
+		podPath = pc.Path
+		out = append(out, pc)
+	}
+	sb, err := e.sandboxCgroup(pi, podPath)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, sb)
+	for _, c := range allContainers(pod) {
+		t := ContainerApp
+		if isInitContainer(pod, c.Name) {
+			t = ContainerInit
+			if isSidecar(c) {
+				t = ContainerSidecar
+			}
+		}
+		files, err := e.containerFiles(pi, c)
+		if err != nil {
+			return nil, err
+		}
+		id := containerID(pod, c.Name)
+		pathID := id
+		if pathID == "" {
+			pathID = "<" + c.Name + ">"
+		}
+		cg := ExpectedCgroup{Level: LevelContainer, Container: c.Name, ContainerType: t, ContainerID: id, Files: files}
+		if podPath != "" {
+			cg.Path = e.containerPath(podPath, pathID)
+		} else {
+			cg.Optional = true
+		}
+		if t == ContainerInit {
+			cg.Optional = true
+			cg.Notes = append(cg.Notes, Note{Reason: ReasonNotModelled, Message: "a regular init container's cgroup exists only while it runs"})
+		}
+		if pi.exclusive[c.Name] && e.staticCPU {
+			cg.Notes = append(cg.Notes, Note{Reason: ReasonExclusiveCPUs, Message: "cpuset.cpus holds the exclusive CPUs the static CPU manager chose at admission: not predictable"})
+		}
+		if e.p.Runtime.CRI == CRIDockerd && e.v2 {
+			cg.Notes = append(cg.Notes, Note{Reason: ReasonNotModelled, Message: "cri-dockerd ignores the kubelet's unified settings and hugepage limits: no memory.oom.group, MemoryQoS or swap keys"})
+		}
+		out = append(out, cg)
+	}
+	return out, nil
+}
+
+// containerID returns the bare ID of a container from the pod status.
+func containerID(pod *corev1.Pod, name string) string {
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for _, st := range list {
+			if st.Name == name && st.ContainerID != "" {
+				return bareContainerID(st.ContainerID)
+			}
+		}
+	}
+	return ""
+}
+
+// sandboxCgroup is the pause container's cgroup. containerd and
+// cri-dockerd run it with 2 shares and no limits whatever the kubelet's
+// sandbox resources say (spec §6.4); those resources are given as the
+// runtime-sandbox-default explanation.
+func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error) {
+	two := convert.MinShares
+	res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
+	why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
+	files, err := e.runtimeFiles(res, why, convert.WeightLinear)
+	if err != nil {
+		return ExpectedCgroup{}, err
+	}
+	e.addPageRounding(files)
+	cg := ExpectedCgroup{Level: LevelContainer, ContainerType: ContainerSandbox, Files: files}
+	if podPath != "" {
+		cg.Path = e.containerPath(podPath, "<sandbox>")
+	} else {
+		cg.Optional = true
+	}
+	cg.Notes = append(cg.Notes, Note{Reason: ReasonRuntimeSandboxDefault, Message: fmt.Sprintf("the pause process runs with oom_score_adj %d", SandboxOOMScoreAdj)})
+	if e.p.Runtime.CRI == CRICRIO {
+		cg.Optional = true
+		cg.Notes = append(cg.Notes, Note{Reason: ReasonNotModelled, Message: "CRI-O drops the infra container by default (drop_infra_ctr), so this cgroup may not exist; its values are unverified for CRI-O"})
+	}
+
+	// What the kubelet asks for (calculateSandboxResources).
+	kr := e.sandboxCRI(pi)
+	kres, kwhy := e.ociResources(kr)
+	kfiles, err := e.runtimeFiles(kres, kwhy, e.formula)
+	if err == nil {
+		mergeFiles(cg.Files, kfiles, ReasonRuntimeSandboxDefault,
+			fmt.Sprintf("the kubelet sends the sandbox its pod totals without overhead; %s ignores them for the pause container, a runtime that applies them would show: ", e.p.Runtime.CRI))
+	}
+	return cg, nil
+}
+
+// sandboxCRI is calculateSandboxResources (spec §6.4).
+func (e *env) sandboxCRI(pi *podInfo) *criResources {
+	pod := pi.pod
+	opts := e.podResourceOptions()
+	opts.ExcludeOverhead = true
+	reqs := resourcehelper.PodRequests(pod, opts)
+	lims := resourcehelper.PodLimits(pod, opts)
+	r := &criResources{why: map[string]string{}}
+	cpuLim := lims[corev1.ResourceCPU]
+	if q, ok := reqs[corev1.ResourceCPU]; ok {
+		r.cpuShares = int64(convert.MilliCPUToShares(q.MilliValue()))
+		r.why["shares"] = fmt.Sprintf("pod CPU request %s without overhead", q.String())
+	} else {
+		r.cpuShares = int64(convert.MilliCPUToShares(cpuLim.MilliValue()))
+		r.why["shares"] = "pod CPU limit (no request) without overhead"
+	}
+	if m := lims[corev1.ResourceMemory]; m.Value() != 0 {
+		r.memoryLimit = m.Value()
+		r.why["memory"] = fmt.Sprintf("pod memory limit %s without overhead", m.String())
+	}
+	if e.p.Kubelet.CPUCFSQuota {
+		r.cpuPeriod = int64(e.quotaPeriodMicros)
+		r.cpuQuota = convert.MilliCPUToQuota(cpuLim.MilliValue(), e.quotaPeriodMicros)
+		if e.disableQuotaExclusive && pi.hasExclusive() {
+			r.cpuQuota = -1
+		}
+		r.why["quota"] = "pod CPU limit without overhead"
+	}
+	if e.v2 && !e.singleProcessOOMKill {
+		r.setUnified("memory.oom.group", "1", "kubelet sandbox resources")
+	}
+	return r
+}
+
+// mergeFiles adds alt values missing from base as explanations.
+func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) {
+	for _, name := range sortedKeys(base) {
+		bf := base[name]
+		af, ok := alt[name]
+		if !ok {
+			continue
+		}
+		var vals []string
+		for _, v := range af.Accept {
+			if !bf.Accepts(v) && !explains(bf, reason, v) && !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		bf.Explained = append(bf.Explained, ExplainedValue{Values: vals, Reason: reason, Message: prefix + af.Derivation})
+		base[name] = bf
+	}
+}
+
+func mapsKeys(m map[string]ExpectedFile) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func sortedKeys(m map[string]ExpectedFile) []string {
+	k := mapsKeys(m)
+	slices.Sort(k)
+	return k
+}
+
+func explains(f ExpectedFile, reason, v string) bool {
+	for _, x := range f.Explained {
+		if x.Reason == reason && slices.Contains(x.Values, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeExplained matches cgroups by level, type and container and merges
+// their files.
+func mergeExplained(base, alt []ExpectedCgroup, reason, prefix string) {
+	for i := range base {
+		b := &base[i]
+		for j := range alt {
+			a := &alt[j]
+			if a.Level == b.Level && a.ContainerType == b.ContainerType && a.Container == b.Container {
+				mergeFiles(b.Files, a.Files, reason, prefix)
+				break
+			}
+		}
+	}
+}
+
+// allocated returns the pod the kubelet computes cgroups from (spec §8.1)
+// and the resize state; specPod (the resize target) and actuated (the
+// last actuated resources) are the alternatives to explain, when they
+// differ.
+func (e *env) allocated(pod *corev1.Pod) (alloc *corev1.Pod, state ResizeState, specPod, actuated *corev1.Pod) {
+	state = ResizeState{State: "none"}
+	pending, inProgress := condition(pod, corev1.PodResizePending), condition(pod, corev1.PodResizeInProgress)
+	var states []string
+	if pending != nil {
+		states = append(states, "pending")
+		state.Reason, state.Message = pending.Reason, pending.Message
+	}
+	if inProgress != nil {
+		states = append(states, "in-progress")
+		if state.Reason == "" {
+			state.Reason, state.Message = inProgress.Reason, inProgress.Message
+		}
+	}
+	if !e.gates[GateInPlacePodVerticalScaling] {
+		return pod, state, nil, nil
+	}
+	alloc = pod.DeepCopy()
+	changed := false
+	apply := func(dst *corev1.ResourceRequirements, allocated corev1.ResourceList, status *corev1.ResourceRequirements, limits bool) {
+		for _, n := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if q, ok := allocated[n]; ok {
+				if cur, ok := dst.Requests[n]; !ok || !cur.Equal(q) {
+					if dst.Requests == nil {
+						dst.Requests = corev1.ResourceList{}
+					}
+					dst.Requests[n] = q.DeepCopy()
+					changed = true
+				}
+			}
+			if limits && status != nil {
+				if q, ok := status.Limits[n]; ok {
+					if cur, ok := dst.Limits[n]; !ok || !cur.Equal(q) {
+						if dst.Limits == nil {
+							dst.Limits = corev1.ResourceList{}
+						}
+						dst.Limits[n] = q.DeepCopy()
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	for _, c := range allContainers(alloc) {
+		st := containerStatus(pod, c.Name)
+		if st == nil {
+			continue
+		}
+		apply(&c.Resources, st.AllocatedResources, st.Resources, pending != nil)
+	}
+	if e.gates[GateInPlacePodLevelResourcesVerticalScaling] && alloc.Spec.Resources != nil {
+		apply(alloc.Spec.Resources, pod.Status.AllocatedResources, pod.Status.Resources, pending != nil)
+	}
+	if changed {
+		specPod = pod
+		if pending == nil {
+			states = append([]string{"pending"}, states...)
+			state.Message = cmp.Or(state.Message, "status.allocatedResources differ from the spec")
+		}
+	}
+	if inProgress != nil {
+		actuated = alloc.DeepCopy()
+		any := false
+		for _, c := range allContainers(actuated) {
+			st := containerStatus(pod, c.Name)
+			if st == nil || st.Resources == nil {
+				continue
+			}
+			for _, n := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				for _, pair := range []struct {
+					dst *corev1.ResourceList
+					src corev1.ResourceList
+				}{{&c.Resources.Requests, st.Resources.Requests}, {&c.Resources.Limits, st.Resources.Limits}} {
+					if q, ok := pair.src[n]; ok {
+						if *pair.dst == nil {
+							*pair.dst = corev1.ResourceList{}
+						}
+						(*pair.dst)[n] = q.DeepCopy()
+						any = true
+					}
+				}
+			}
+		}
+		if !any {
+			actuated = nil
+		}
+	}
+	if len(states) > 0 {
+		state.State = strings.Join(states, ",")
+	}
+	return alloc, state, specPod, actuated
+}
+
+func condition(pod *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range pod.Status.Conditions {
+		c := &pod.Status.Conditions[i]
+		if c.Type == t && c.Status == corev1.ConditionTrue {
+			return c
+		}
+	}
+	return nil
+}
+
+func containerStatus(pod *corev1.Pod, name string) *corev1.ContainerStatus {
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for i := range list {
+			if list[i].Name == name {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// validatePod rejects pods the API server would refuse in ways that break
+// the model, naming the field.
+func validatePod(pod *corev1.Pod) error {
+	if pod == nil {
+		return &PodError{Field: "pod", Err: fmt.Errorf("nil")}
+	}
+	perr := func(field string, err error) error {
+		return &PodError{Namespace: pod.Namespace, Name: pod.Name, Field: field, Err: err}
+	}
+	if len(pod.Spec.Containers) == 0 {
+		return perr("spec.containers", fmt.Errorf("a pod needs at least one container"))
+	}
+	seen := map[string]string{}
+	check := func(path string, r corev1.ResourceRequirements) error {
+		for _, l := range []struct {
+			name string
+			list corev1.ResourceList
+		}{{"requests", r.Requests}, {"limits", r.Limits}} {
+			for k, q := range l.list {
+				if q.Sign() < 0 {
+					return perr(fmt.Sprintf("%s.%s.%s", path, l.name, k), fmt.Errorf("negative quantity %s", q.String()))
+				}
+				if isHugePages(k) {
+					if _, err := convert.ParseHugePageResourceName(string(k)); err != nil {
+						return perr(fmt.Sprintf("%s.%s.%s", path, l.name, k), err)
+					}
+				}
+			}
+		}
+		for k, req := range r.Requests {
+			if lim, ok := r.Limits[k]; ok && req.Cmp(lim) > 0 {
+				return perr(fmt.Sprintf("%s.requests.%s", path, k), fmt.Errorf("request %s is above the limit %s", req.String(), lim.String()))
+			}
+		}
+		return nil
+	}
+	for _, l := range []struct {
+		path string
+		list []corev1.Container
+	}{{"spec.initContainers", pod.Spec.InitContainers}, {"spec.containers", pod.Spec.Containers}} {
+		for i, c := range l.list {
+			p := fmt.Sprintf("%s[%d]", l.path, i)
+			if c.Name == "" {
+				return perr(p+".name", fmt.Errorf("required"))
+			}
+			if prev, dup := seen[c.Name]; dup {
+				return perr(p+".name", fmt.Errorf("%q is also the name of %s", c.Name, prev))
+			}
+			seen[c.Name] = p
+			if err := check(p+".resources", c.Resources); err != nil {
+				return err
+			}
+		}
+	}
+	if pod.Spec.Resources != nil {
+		if err := check("spec.resources", *pod.Spec.Resources); err != nil {
+			return err
+		}
+	}
+	for k, q := range pod.Spec.Overhead {
+		if q.Sign() < 0 {
+			return perr("spec.overhead."+string(k), fmt.Errorf("negative quantity %s", q.String()))
+		}
+	}
+	return nil
+}

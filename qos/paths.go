@@ -1,0 +1,98 @@
+package qos
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// cgroupName is the kubelet's internal name: a list of components
+// (CgroupName in pkg/kubelet/cm, spec §5.1).
+type cgroupName []string
+
+// parseCgroupfsName splits a cgroupfs-form path into components; "/"
+// gives none.
+func parseCgroupfsName(p string) cgroupName {
+	var out cgroupName
+	for c := range strings.SplitSeq(strings.Trim(p, "/"), "/") {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (n cgroupName) add(c ...string) cgroupName {
+	out := make(cgroupName, 0, len(n)+len(c))
+	return append(append(out, n...), c...)
+}
+
+// render returns the path for a driver (spec §5.2).
+func (n cgroupName) render(d CgroupDriver) string {
+	if len(n) == 0 {
+		return "/"
+	}
+	if d != DriverSystemd {
+		return "/" + strings.Join(n, "/")
+	}
+	var b strings.Builder
+	var prefix string
+	for i, c := range n {
+		c = strings.ReplaceAll(c, "-", "_")
+		if i == 0 {
+			prefix = c
+		} else {
+			prefix += "-" + c
+		}
+		b.WriteString("/" + prefix + ".slice")
+	}
+	return b.String()
+}
+
+// nodeAllocatableName is the kubepods cgroup: cgroupRoot plus "kubepods".
+func (e *env) nodeAllocatableName() cgroupName {
+	return parseCgroupfsName(e.p.Kubelet.CgroupRoot).add("kubepods")
+}
+
+// qosName is the parent of pods of a class.
+func (e *env) qosName(class corev1.PodQOSClass) cgroupName {
+	root := e.nodeAllocatableName()
+	switch class {
+	case corev1.PodQOSBurstable:
+		return root.add("burstable")
+	case corev1.PodQOSBestEffort:
+		return root.add("besteffort")
+	}
+	return root
+}
+
+// podPath returns the pod cgroup's path.
+func (e *env) podPath(class corev1.PodQOSClass, uid string) string {
+	return e.qosName(class).add("pod" + uid).render(e.driver)
+}
+
+// containerPath returns a container's (or the sandbox's) cgroup path
+// under the pod cgroup, as the CRI runtime names it (spec §5.4).
+func (e *env) containerPath(podPath, id string) string {
+	if e.driver == DriverSystemd {
+		switch e.p.Runtime.CRI {
+		case CRICRIO:
+			return podPath + "/crio-" + id + ".scope"
+		case CRIDockerd:
+			return podPath + "/docker-" + id + ".scope"
+		}
+		return podPath + "/cri-containerd-" + id + ".scope"
+	}
+	if e.p.Runtime.CRI == CRICRIO {
+		return podPath + "/crio-" + id
+	}
+	return podPath + "/" + id
+}
+
+// bareContainerID strips the "containerd://" scheme of a status ID.
+func bareContainerID(id string) string {
+	if _, after, ok := strings.Cut(id, "://"); ok {
+		return after
+	}
+	return id
+}

@@ -1,0 +1,330 @@
+package qos
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kubecgroups/kubecgroups/convert"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	resourcehelper "k8s.io/component-helpers/resource"
+)
+
+// podInfo is one pod as the kubelet sees it: the allocated pod (spec
+// resources replaced by the allocation, spec §8.1) and derived facts.
+type podInfo struct {
+	pod       *corev1.Pod
+	class     corev1.PodQOSClass
+	exclusive map[string]bool // container name → holds exclusive CPUs
+	active    bool
+}
+
+func (e *env) newPodInfo(pod *corev1.Pod) *podInfo {
+	pi := &podInfo{pod: pod, active: pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed}
+	pi.class = QOSClass(pod, e.classOptions())
+	pi.exclusive = map[string]bool{}
+	for _, c := range allContainers(pod) {
+		if e.hasExclusiveCPUs(pi, c) {
+			pi.exclusive[c.Name] = true
+		}
+	}
+	return pi
+}
+
+// allContainers returns init containers (in order) then app containers.
+func allContainers(pod *corev1.Pod) []*corev1.Container {
+	var out []*corev1.Container
+	for i := range pod.Spec.InitContainers {
+		out = append(out, &pod.Spec.InitContainers[i])
+	}
+	for i := range pod.Spec.Containers {
+		out = append(out, &pod.Spec.Containers[i])
+	}
+	return out
+}
+
+func isSidecar(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// hasExclusiveCPUs models the static CPU manager (guaranteedCPUs in
+// cpumanager/policy_static.go): a Guaranteed pod's container with an
+// integral CPU request gets exclusive CPUs.
+func (e *env) hasExclusiveCPUs(pi *podInfo, c *corev1.Container) bool {
+	if !e.staticCPU || pi.class != corev1.PodQOSGuaranteed {
+		return false
+	}
+	q, ok := c.Resources.Requests[corev1.ResourceCPU]
+	if !ok || q.Sign() <= 0 || q.Value()*1000 != q.MilliValue() {
+		return false
+	}
+	if e.plrManagers && resourcehelper.IsPodLevelResourcesSet(pi.pod) {
+		for _, n := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			r, l := c.Resources.Requests[n], c.Resources.Limits[n]
+			if r.IsZero() || !r.Equal(l) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (pi *podInfo) hasExclusive() bool { return len(pi.exclusive) > 0 }
+
+// podResourceOptions are the aggregation options of ResourceConfigForPod.
+func (e *env) podResourceOptions() resourcehelper.PodResourcesOptions {
+	return resourcehelper.PodResourcesOptions{
+		SkipPodLevelResources:                    !e.plr,
+		UseDRANodeAllocatableResourceClaimStatus: e.dra,
+	}
+}
+
+// declaredLimits returns whether CPU and memory limits are "declared"
+// for the pod (spec §6.3 step 2). From 1.37 every init and app container
+// must have its own non-zero limit; up to 1.36 init containers were
+// judged on their cumulative init-time limits (own plus the sidecars
+// before them, spec §13.2). A non-zero pod-level limit declares the
+// resource with pod-level resources on. It also returns, for each
+// resource, the first container that breaks the rule.
+func (e *env) declaredLimits(pod *corev1.Pod) (cpu, mem bool, cpuBy, memBy string) {
+	cpu, mem = true, true
+	var sideCPU, sideMem resource.Quantity
+	check := func(c *corev1.Container, cpuLim, memLim resource.Quantity) {
+		if cpuLim.IsZero() && cpu {
+			cpu, cpuBy = false, c.Name
+		}
+		if memLim.IsZero() && mem {
+			mem, memBy = false, c.Name
+		}
+	}
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		cpuLim, memLim := c.Resources.Limits.Cpu().DeepCopy(), c.Resources.Limits.Memory().DeepCopy()
+		if e.minor <= 36 {
+			if isSidecar(c) {
+				sideCPU.Add(cpuLim)
+				sideMem.Add(memLim)
+				cpuLim, memLim = sideCPU.DeepCopy(), sideMem.DeepCopy()
+			} else {
+				cpuLim.Add(sideCPU)
+				memLim.Add(sideMem)
+			}
+		}
+		check(c, cpuLim, memLim)
+	}
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		check(c, *c.Resources.Limits.Cpu(), *c.Resources.Limits.Memory())
+	}
+	if e.plr && resourcehelper.IsPodLevelResourcesSet(pod) {
+		if !pod.Spec.Resources.Limits.Cpu().IsZero() {
+			cpu, cpuBy = true, ""
+		}
+		if !pod.Spec.Resources.Limits.Memory().IsZero() {
+			mem, memBy = true, ""
+		}
+	}
+	return cpu, mem, cpuBy, memBy
+}
+
+// sumTerms describes how a pod aggregate was composed, for derivations:
+// "containers 200m + overhead 50m" or "pod-level 1".
+func (e *env) sumTerms(pod *corev1.Pod, name corev1.ResourceName, limits bool) string {
+	opts := e.podResourceOptions()
+	opts.ExcludeOverhead = true
+	var plrSet bool
+	if e.plr && pod.Spec.Resources != nil {
+		if limits {
+			_, plrSet = pod.Spec.Resources.Limits[name]
+			plrSet = plrSet && resourcehelper.IsPodLevelResourcesSet(pod)
+		} else {
+			_, plrSet = pod.Spec.Resources.Requests[name]
+			plrSet = plrSet && resourcehelper.IsPodLevelRequestsSet(pod)
+		}
+	}
+	var base string
+	if plrSet {
+		base = "pod-level"
+	} else {
+		opts.SkipPodLevelResources = true
+		var agg corev1.ResourceList
+		if limits {
+			agg = resourcehelper.PodLimits(pod, opts)
+		} else {
+			agg = resourcehelper.PodRequests(pod, opts)
+		}
+		q := agg[name]
+		base = "containers " + q.String()
+	}
+	if oh, ok := pod.Spec.Overhead[name]; ok && !oh.IsZero() {
+		return base + " + overhead " + oh.String()
+	}
+	return base
+}
+
+// podConfig computes the pod cgroup's ResourceConfig (ResourceConfigForPod
+// and podContainerManagerImpl.EnsureExists, spec §6.3).
+func (e *env) podConfig(pi *podInfo) *resourceConfig {
+	pod := pi.pod
+	opts := e.podResourceOptions()
+	reqs := resourcehelper.PodRequests(pod, opts)
+	limits := resourcehelper.PodLimits(pod, opts)
+	cpuDeclared, memDeclared, cpuBy, memBy := e.declaredLimits(pod)
+
+	var cpuReq, cpuLim, memLim int64
+	if q, ok := reqs[corev1.ResourceCPU]; ok {
+		cpuReq = q.MilliValue()
+	}
+	if q, ok := limits[corev1.ResourceCPU]; ok {
+		cpuLim = q.MilliValue()
+	}
+	if q, ok := limits[corev1.ResourceMemory]; ok {
+		memLim = q.Value()
+	}
+	shares := convert.MilliCPUToShares(cpuReq)
+	quota := convert.MilliCPUToQuota(cpuLim, e.quotaPeriodMicros)
+	period := e.periodMicros
+	enforce := e.p.Kubelet.CPUCFSQuota
+	quotaWhy := fmt.Sprintf("pod CPU limit %dm (%s) x %d / 1000 = %d us per %d us", cpuLim, e.sumTerms(pod, corev1.ResourceCPU, true), e.quotaPeriodMicros, quota, period)
+	if cpuLim > 0 && quota == convert.MinQuotaMicros && cpuLim*int64(e.quotaPeriodMicros)/1000 < convert.MinQuotaMicros {
+		quotaWhy += " (raised to the 1000 us minimum)"
+	}
+	switch {
+	case !enforce:
+		quota = -1
+		quotaWhy = fmt.Sprintf("cpuCFSQuota is false: quota -1 (no limit), period %d us", period)
+	case e.disableQuotaExclusive && pi.hasExclusive():
+		quota = -1
+		quotaWhy = fmt.Sprintf("a container holds exclusive CPUs (static CPU manager): the kubelet removes the pod quota (-1), period %d us", period)
+	}
+
+	rc := &resourceConfig{}
+	switch pi.class {
+	case corev1.PodQOSGuaranteed, corev1.PodQOSBurstable:
+		rc.shares = &shares
+		rc.sharesBy = fmt.Sprintf("cpu.shares = pod CPU request %dm (%s) x 1024 / 1000 = %d", cpuReq, e.sumTerms(pod, corev1.ResourceCPU, false), shares)
+		if cpuReq == 0 {
+			rc.sharesBy = "cpu.shares = 2: the pod has no CPU request"
+		}
+		if pi.class == corev1.PodQOSGuaranteed || cpuDeclared {
+			rc.quota, rc.period, rc.quotaBy = &quota, &period, quotaWhy
+		} else {
+			rc.quotaBy = fmt.Sprintf("no pod quota: container %q has no CPU limit (Burstable pods get a quota only when every container has one)", cpuBy)
+		}
+		memWhy := fmt.Sprintf("pod memory limit %s = %d bytes", e.sumTerms(pod, corev1.ResourceMemory, true), memLim)
+		if pi.class == corev1.PodQOSGuaranteed || memDeclared {
+			if memLim != 0 {
+				rc.memory, rc.memoryBy = &memLim, memWhy
+			}
+		} else {
+			rc.memoryBy = fmt.Sprintf("no pod memory limit: container %q has no memory limit (Burstable pods get one only when every container has one)", memBy)
+		}
+	default:
+		s := convert.MinShares
+		rc.shares = &s
+		rc.sharesBy = "cpu.shares = 2: BestEffort pod (requests and overhead ignored)"
+		rc.quotaBy = "BestEffort pod: no quota"
+		rc.memoryBy = "BestEffort pod: no memory limit"
+	}
+
+	// Hugepages: the aggregated requests, 0 for other host sizes.
+	rc.hugePages, rc.hugeBy = map[uint64]int64{}, map[uint64]string{}
+	for name, q := range reqs {
+		if !isHugePages(name) {
+			continue
+		}
+		size, err := convert.ParseHugePageResourceName(string(name))
+		if err != nil {
+			continue
+		}
+		rc.hugePages[size] += q.Value()
+		rc.hugeBy[size] = fmt.Sprintf("pod %s request = %d bytes", name, rc.hugePages[size])
+	}
+
+	// MemoryQoS reservation (v2 only).
+	memReq := int64(0)
+	if q, ok := reqs[corev1.ResourceMemory]; ok {
+		memReq = q.Value()
+	}
+	if e.enforceMemoryQoS && memReq > 0 {
+		switch {
+		case e.regime == memoryQoSLegacy:
+			rc.setUnified("memory.min", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = pod memory request %d", e.minor, memReq))
+		case e.tiered && pi.class == corev1.PodQOSGuaranteed:
+			rc.setUnified("memory.min", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS TieredReservation, Guaranteed pod: memory.min = pod memory request %d", memReq))
+		case e.tiered:
+			rc.setUnified("memory.low", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS TieredReservation, %s pod: memory.low = pod memory request %d", pi.class, memReq))
+		}
+	}
+
+	if n := e.p.Kubelet.PodPidsLimit; n > 0 {
+		rc.pids, rc.pidsBy = &n, fmt.Sprintf("pids.max = podPidsLimit %d", n)
+	}
+
+	// Pod-level memory.high (1.37, spec §7.3).
+	if e.enforceMemoryQoS && e.regime == memoryQoS137 && e.factor != nil {
+		e.podMemoryHigh(pod, rc)
+	}
+	return rc
+}
+
+// podMemoryHigh is ApplyPodLevelMemoryHigh: only with pod-level resources
+// and declared memory limits; aggregates include overhead, no DRA.
+func (e *env) podMemoryHigh(pod *corev1.Pod, rc *resourceConfig) {
+	if !e.plr || !resourcehelper.IsPodLevelResourcesSet(pod) {
+		return
+	}
+	reqs := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
+	limits := resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{})
+	declared := true
+	for _, c := range allContainers(pod) {
+		if c.Resources.Limits.Memory().IsZero() {
+			declared = false
+		}
+	}
+	if !pod.Spec.Resources.Limits.Memory().IsZero() {
+		declared = true
+	}
+	if !declared {
+		return
+	}
+	var req, lim int64
+	if q, ok := reqs[corev1.ResourceMemory]; ok {
+		req = q.Value()
+	}
+	if q, ok := limits[corev1.ResourceMemory]; ok {
+		lim = q.Value()
+	}
+	if (req == lim && req != 0) || lim == 0 {
+		return
+	}
+	if h, ok := convert.MemoryHigh(req, lim, *e.factor, e.pageSize); ok {
+		rc.setUnified("memory.high", strconv.FormatInt(h, 10),
+			fmt.Sprintf("pod memory.high = floor((%d + (%d - %d) x %g) / %d) x %d = %d", req, lim, req, *e.factor, e.pageSize, e.pageSize, h))
+	}
+}
+
+// podCgroup returns the pod cgroup's expectation.
+func (e *env) podCgroup(pi *podInfo, uid string) ExpectedCgroup {
+	rc := e.podConfig(pi)
+	files := e.kubeletFiles(rc)
+	e.addPageRounding(files)
+	cg := ExpectedCgroup{Level: LevelPod, Path: e.podPath(pi.class, uid), Files: files}
+	if !e.v2 {
+		if e.memoryQoS {
+			cg.Notes = append(cg.Notes, Note{Reason: ReasonCgroupV1Unsupported, Message: "MemoryQoS (memory.min, memory.low, memory.high) does nothing on cgroup v1"})
+		}
+	}
+	if e.staticCPU && pi.hasExclusive() {
+		var names []string
+		for _, c := range allContainers(pi.pod) {
+			if pi.exclusive[c.Name] {
+				names = append(names, c.Name)
+			}
+		}
+		cg.Notes = append(cg.Notes, Note{Reason: ReasonExclusiveCPUs, Message: "exclusive CPUs for " + strings.Join(names, ", ") + ": the static CPU manager picks the CPUs at admission, so cpuset.cpus is not predictable"})
+	}
+	return cg
+}
+
