@@ -204,4 +204,3 @@ func ParseFeatureGates(s string) (map[string]bool, error) {
 	}
 	return out, nil
 }
-

@@ -327,4 +327,3 @@ func (e *env) podCgroup(pi *podInfo, uid string) ExpectedCgroup {
 	}
 	return cg
 }
-

@@ -110,11 +110,11 @@ type ExplainedValue struct {
 
 // PodExpectation holds one pod's cgroups and process attributes.
 type PodExpectation struct {
-	Namespace string              `json:"namespace"`
-	Name      string              `json:"name"`
-	UID       string              `json:"uid"`
-	QOSClass  corev1.PodQOSClass  `json:"qosClass"`
-	Cgroups   []ExpectedCgroup    `json:"cgroups"`
+	Namespace string             `json:"namespace"`
+	Name      string             `json:"name"`
+	UID       string             `json:"uid"`
+	QOSClass  corev1.PodQOSClass `json:"qosClass"`
+	Cgroups   []ExpectedCgroup   `json:"cgroups"`
 	// OOMScoreAdj maps container names to the oom_score_adj the runtime
 	// writes for their processes (a process attribute, not a cgroup file;
 	// the pause process gets -998).

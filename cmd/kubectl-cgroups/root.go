@@ -42,6 +42,7 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 	root.AddCommand(
 		newVersionCmd(s),
 		newConvertCmd(s),
+		newExpectCmd(s),
 	)
 	// Usage errors (unknown flags, wrong arguments) exit with status 2
 	// like every other error, after naming the command's help.

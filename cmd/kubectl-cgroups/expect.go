@@ -1,0 +1,288 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/spf13/cobra"
+)
+
+type expectOptions struct {
+	in      podInput
+	profile profileFlags
+	out     outputFlag
+}
+
+func newExpectCmd(s streams) *cobra.Command {
+	o := &expectOptions{}
+	c := &cobra.Command{
+		Use:   "expect -f FILE...",
+		Short: "Show what every cgroup of a node should hold for these pods",
+		Long: `Compute, for the given pods on a node described by the flags, what the
+kubelet (v1.30 to v1.37) and the container runtime write into each cgroup:
+kubepods and the burstable and besteffort tiers (which depend on every pod
+of the node), then for each pod its pod cgroup, its sandbox (pause) and
+each init, sidecar and app container, with the oom_score_adj of each
+container.
+
+Values are shown as the files read back (kernel rounding and "unlimited"
+forms included). Where the stack is genuinely ambiguous (unknown OCI
+runtime version, systemd quota rounding) every acceptable value is shown;
+values with a known harmless cause (the other cpu.weight formula, another
+page size, a pending resize...) are listed as "also".
+
+The defaults describe a stock v1.37.2 kubelet on cgroup v2 with the
+cgroupfs driver, containerd and runc 1.4, on an 8-CPU 32 GiB machine.
+--node-config reads the kubelet's own configuration file or its /configz
+JSON; the other flags override it.
+
+-o json is a stable contract (see the README); -o wide adds the derivation
+of every value.`,
+		Example: `  # Pods of a manifest on a default node
+  kubectl-cgroups expect -f pod.yaml
+
+  # A cgroup v1 node with the systemd driver and an old runc
+  kubectl-cgroups expect -f deploy.yaml --cgroup-version v1 --cgroup-driver systemd --oci-runtime runc-1.1.5
+
+  # The pods a node runs, with its real kubelet configuration
+  kubectl get pods -A --field-selector spec.nodeName=node1 -o yaml | kubectl-cgroups expect -f - --node-config configz.json -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.run(c, s)
+		},
+	}
+	o.in.addFlags(c.Flags())
+	o.profile.addFlags(c)
+	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
+	return c
+}
+
+func (o *expectOptions) run(c *cobra.Command, s streams) error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	p, err := o.profile.profile(c)
+	if err != nil {
+		return err
+	}
+	pods, err := o.in.load(s.In, p)
+	if err != nil {
+		return err
+	}
+	x, err := qos.Expect(pods, p)
+	if err != nil {
+		return err
+	}
+	switch o.out.format {
+	case "json", "yaml":
+		return printStructured(s.Out, o.out.format, x)
+	}
+	return printExpectation(s.Out, x, o.out.format == "wide")
+}
+
+// tableWidth is the width the table output is laid out for.
+const tableWidth = 80
+
+// printExpectation renders the table: node levels, then pods; per cgroup
+// a heading with its level and path, then one FILE VALUE line per file.
+func printExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
+	p := x.Profile
+	fmt.Fprintf(w, "NODE  kubelet %s, cgroup %s, %s driver, %s + %s\n", p.KubernetesVersion, p.CgroupVersion, p.Kubelet.CgroupDriver, p.Runtime.CRI, p.Runtime.OCI)
+	for _, n := range x.Notes {
+		printWrapped(w, "  note: ", n.Message)
+	}
+	for _, cg := range x.Node {
+		fmt.Fprintln(w)
+		printCgroup(w, cg, string(cg.Level), "", wide)
+	}
+	for _, pe := range x.Pods {
+		fmt.Fprintln(w)
+		uid := pe.UID
+		if uid == "" {
+			uid = "<none>"
+		}
+		head := fmt.Sprintf("POD %s/%s  %s  uid %s", nsOrDefault(pe.Namespace), pe.Name, pe.QOSClass, uid)
+		fmt.Fprintln(w, truncate(head, tableWidth))
+		if pe.Resize.State != "none" {
+			printWrapped(w, "  resize: ", strings.TrimSpace(pe.Resize.State+" "+pe.Resize.Reason+" "+pe.Resize.Message))
+		}
+		for _, n := range pe.Notes {
+			printWrapped(w, "  note: ", n.Message)
+		}
+		podPath := ""
+		for _, cg := range pe.Cgroups {
+			label := string(cg.Level)
+			if cg.Level == qos.LevelContainer {
+				label = cg.Container
+				if cg.ContainerType == qos.ContainerSandbox {
+					label = "sandbox"
+				} else {
+					label += " (" + string(cg.ContainerType) + ")"
+				}
+				if adj, ok := pe.OOMScoreAdj[cg.Container]; ok && cg.Container != "" {
+					label += fmt.Sprintf("  oom_score_adj %d", adj)
+				} else if cg.ContainerType == qos.ContainerSandbox {
+					label += fmt.Sprintf("  oom_score_adj %d", qos.SandboxOOMScoreAdj)
+				}
+			}
+			fmt.Fprintln(w)
+			printCgroup(w, cg, "  "+label, podPath, wide)
+			if cg.Level == qos.LevelPod {
+				podPath = cg.Path
+			}
+		}
+	}
+	return nil
+}
+
+func nsOrDefault(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
+}
+
+// printCgroup prints a heading and the files of one cgroup. Container
+// paths are shown relative to the pod path, long IDs shortened; the JSON
+// output has the full paths.
+func printCgroup(w io.Writer, cg qos.ExpectedCgroup, label, podPath string, wide bool) {
+	indent := strings.Repeat(" ", len(label)-len(strings.TrimLeft(label, " ")))
+	path := cg.Path
+	if podPath != "" && strings.HasPrefix(path, podPath+"/") {
+		path = "<pod>" + strings.TrimPrefix(path, podPath)
+	}
+	path = shortenIDs(path)
+	if cg.Optional {
+		path += "  (may be absent)"
+	}
+	if len(label)+2+len(path) <= tableWidth {
+		fmt.Fprintf(w, "%s  %s\n", label, path)
+	} else {
+		fmt.Fprintln(w, label)
+		for _, line := range wrapPath(path, tableWidth-len(indent)-4) {
+			fmt.Fprintf(w, "%s    %s\n", indent, line)
+		}
+	}
+	for _, n := range cg.Notes {
+		if cg.ContainerType == qos.ContainerSandbox && n.Reason == qos.ReasonRuntimeSandboxDefault {
+			continue // the oom_score_adj is in the heading
+		}
+		printWrapped(w, indent+"  note: ", n.Message)
+	}
+	names := make([]string, 0, len(cg.Files))
+	for name := range cg.Files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	tw := newTable(w)
+	for _, name := range names {
+		f := cg.Files[name]
+		shown := name
+		if rsvd := rsvdTwin(name); rsvd != "" {
+			if r, ok := cg.Files[rsvd]; ok && slices.Equal(r.Accept, f.Accept) {
+				shown += " (+rsvd)"
+			}
+		} else if strings.Contains(name, ".rsvd.") {
+			if plain, ok := cg.Files[strings.Replace(name, ".rsvd.", ".", 1)]; ok && slices.Equal(plain.Accept, f.Accept) {
+				continue
+			}
+		}
+		value := strings.Join(f.Accept, " or ")
+		fmt.Fprintf(tw, "%s  %s\t%s\n", indent, shown, value)
+		for _, ex := range f.Explained {
+			fmt.Fprintf(tw, "%s    \t also %s: %s\n", indent, strings.Join(ex.Values, " or "), ex.Reason)
+		}
+		if wide {
+			fmt.Fprintf(tw, "%s    \t = %s\n", indent, f.Derivation)
+		}
+	}
+	tw.Flush()
+}
+
+// rsvdTwin returns the .rsvd file of a plain hugetlb file name.
+func rsvdTwin(name string) string {
+	if !strings.HasPrefix(name, "hugetlb.") || strings.Contains(name, ".rsvd.") {
+		return ""
+	}
+	i := strings.LastIndex(name, ".")
+	return name[:i] + ".rsvd" + name[i:]
+}
+
+// shortenIDs shortens 64-hex container IDs to 13 characters.
+func shortenIDs(path string) string {
+	parts := strings.Split(path, "/")
+	for i, part := range parts {
+		for _, pre := range []string{"", "cri-containerd-", "crio-", "docker-"} {
+			rest, ok := strings.CutPrefix(part, pre)
+			if !ok {
+				continue
+			}
+			id, suffix, _ := strings.Cut(rest, ".")
+			if len(id) == 64 && isHex(id) {
+				if suffix != "" {
+					suffix = "." + suffix
+				}
+				parts[i] = pre + id[:13] + "…" + suffix
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// wrapPath splits a path at "/" boundaries into lines of at most width.
+func wrapPath(path string, width int) []string {
+	var lines []string
+	cur := ""
+	for i, part := range strings.Split(path, "/") {
+		seg := part
+		if i > 0 {
+			seg = "/" + part
+		}
+		if cur != "" && len(cur)+len(seg) > width {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		cur += seg
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+// printWrapped prints text after prefix, wrapped at word boundaries.
+func printWrapped(w io.Writer, prefix, text string) {
+	pad := strings.Repeat(" ", len(prefix))
+	line := prefix
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(pad) && len(line)+1+len(word) > tableWidth {
+			fmt.Fprintln(w, line)
+			line = pad
+		}
+		if len(line) > len(pad) {
+			line += " "
+		}
+		line += word
+	}
+	fmt.Fprintln(w, line)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
