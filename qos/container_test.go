@@ -17,7 +17,7 @@ type cri struct {
 }
 
 func criOf(r *criResources) cri {
-	return cri{r.cpuPeriod, r.cpuQuota, r.cpuShares, r.memoryLimit, r.hugepages[2 << 20]}
+	return cri{r.cpuPeriod, r.cpuQuota, r.cpuShares, r.memoryLimit, r.hugepages[2<<20]}
 }
 
 // containerCRIFor computes the CRI resources of the first app container.

@@ -10,7 +10,7 @@ import (
 // (TestCgroupNameToSystemd, TestCgroupNameToCgroupfs and friends).
 func TestCgroupNames(t *testing.T) {
 	tests := []struct {
-		name               cgroupName
+		name              cgroupName
 		systemd, cgroupfs string
 	}{
 		{nil, "/", "/"},
