@@ -43,12 +43,14 @@ func ParseKubeletConfiguration(data []byte) (*kubeletv1beta1.KubeletConfiguratio
 	if tm.APIVersion != "" && tm.APIVersion != "kubelet.config.k8s.io/v1beta1" {
 		return nil, fmt.Errorf("kubelet configuration: apiVersion %q: want kubelet.config.k8s.io/v1beta1", tm.APIVersion)
 	}
-	if err := yaml.UnmarshalStrict(js, kc); err != nil {
-		f := fieldOf(err)
-		if f != "" {
-			return nil, fmt.Errorf("kubelet configuration: %s: %w", f, cleanJSONError(err))
+	err = strictDecode(js, kc, func(field string, err error) error {
+		if field != "" {
+			return fmt.Errorf("kubelet configuration: %s: %w", field, err)
 		}
-		return nil, fmt.Errorf("kubelet configuration: %w", cleanJSONError(err))
+		return fmt.Errorf("kubelet configuration: %w", err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return kc, nil
 }

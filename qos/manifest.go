@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -124,10 +125,7 @@ func decodeObject(js []byte, tm typeMeta, fieldPrefix string) ([]*corev1.Pod, er
 		return nil, fail(field, err)
 	}
 	strict := func(v any) error {
-		if err := yaml.UnmarshalStrict(js, v); err != nil {
-			return fail(fieldOf(err), cleanJSONError(err))
-		}
-		return nil
+		return strictDecode(js, v, fail)
 	}
 	template := func(meta metav1.ObjectMeta, t *corev1.PodTemplateSpec) []*corev1.Pod {
 		pod := &corev1.Pod{ObjectMeta: *t.ObjectMeta.DeepCopy(), Spec: *t.Spec.DeepCopy()}
@@ -310,6 +308,19 @@ func joinPath(path, k string) string {
 		return k
 	}
 	return path + "." + k
+}
+
+// strictDecode decodes JSON into v, refusing unknown and duplicate
+// fields; errors name the field path.
+func strictDecode(js []byte, v any, fail func(field string, err error) error) error {
+	strictErrs, err := kjson.UnmarshalStrict(js, v)
+	if err != nil {
+		return fail(fieldOf(err), cleanJSONError(err))
+	}
+	if len(strictErrs) > 0 {
+		return fail(fieldOf(strictErrs[0]), cleanJSONError(strictErrs[0]))
+	}
+	return nil
 }
 
 var (

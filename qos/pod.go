@@ -311,10 +311,8 @@ func (e *env) podCgroup(pi *podInfo, uid string) ExpectedCgroup {
 	files := e.kubeletFiles(rc)
 	e.addPageRounding(files)
 	cg := ExpectedCgroup{Level: LevelPod, Path: e.podPath(pi.class, uid), Files: files}
-	if !e.v2 {
-		if e.memoryQoS {
-			cg.Notes = append(cg.Notes, Note{Reason: ReasonCgroupV1Unsupported, Message: "MemoryQoS (memory.min, memory.low, memory.high) does nothing on cgroup v1"})
-		}
+	if !e.v2 && e.memoryQoS && e.factor != nil && e.plr && resourcehelper.IsPodLevelResourcesSet(pi.pod) {
+		cg.Notes = append(cg.Notes, Note{Reason: ReasonCgroupV1Unsupported, Message: "pod-level memory.high (MemoryQoS) does nothing on cgroup v1"})
 	}
 	if e.staticCPU && pi.hasExclusive() {
 		var names []string

@@ -177,7 +177,12 @@ func printCgroup(w io.Writer, cg qos.ExpectedCgroup, label, podPath string, wide
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	tw := newTable(w)
+	type row struct {
+		name string
+		f    qos.ExpectedFile
+	}
+	var rows []row
+	width := 0
 	for _, name := range names {
 		f := cg.Files[name]
 		shown := name
@@ -190,16 +195,28 @@ func printCgroup(w io.Writer, cg qos.ExpectedCgroup, label, podPath string, wide
 				continue
 			}
 		}
-		value := strings.Join(f.Accept, " or ")
-		fmt.Fprintf(tw, "%s  %s\t%s\n", indent, shown, value)
-		for _, ex := range f.Explained {
-			fmt.Fprintf(tw, "%s    \t also %s: %s\n", indent, strings.Join(ex.Values, " or "), ex.Reason)
+		rows = append(rows, row{shown, f})
+		width = max(width, len(shown))
+	}
+	for _, r := range rows {
+		value := strings.Join(r.f.Accept, " or ")
+		line := fmt.Sprintf("%s  %-*s  %s", indent, width, r.name, value)
+		if len(line) > tableWidth {
+			fmt.Fprintf(w, "%s  %s\n", indent, r.name)
+			printWrapped(w, indent+"      ", value)
+		} else {
+			fmt.Fprintln(w, line)
+		}
+		for _, ex := range r.f.Explained {
+			if ex.Reason == qos.ReasonPageRounding && !wide {
+				continue // another page size: in -o wide and json
+			}
+			printWrapped(w, indent+"      also ", strings.Join(ex.Values, " or ")+" ("+ex.Reason+")")
 		}
 		if wide {
-			fmt.Fprintf(tw, "%s    \t = %s\n", indent, f.Derivation)
+			printWrapped(w, indent+"      = ", r.f.Derivation)
 		}
 	}
-	tw.Flush()
 }
 
 // rsvdTwin returns the .rsvd file of a plain hugetlb file name.
