@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,6 +45,9 @@ func ParseKubeletConfiguration(data []byte) (*kubeletv1beta1.KubeletConfiguratio
 		return nil, fmt.Errorf("kubelet configuration: apiVersion %q: want kubelet.config.k8s.io/v1beta1", tm.APIVersion)
 	}
 	err = strictDecode(js, kc, func(field string, err error) error {
+		if field == "" {
+			field = failingKey(top)
+		}
 		if field != "" {
 			return fmt.Errorf("kubelet configuration: %s: %w", field, err)
 		}
@@ -205,4 +209,24 @@ func ParseFeatureGates(s string) (map[string]bool, error) {
 		out[name] = b
 	}
 	return out, nil
+}
+
+// failingKey finds the top-level key whose value does not decode, for
+// errors (such as a bad duration) that do not name their field.
+func failingKey(top map[string]json.RawMessage) string {
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: top[k]})
+		if err != nil {
+			continue
+		}
+		if json.Unmarshal(one, &kubeletv1beta1.KubeletConfiguration{}) != nil {
+			return k
+		}
+	}
+	return ""
 }

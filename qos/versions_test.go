@@ -1,0 +1,187 @@
+package qos
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func expectOne(t *testing.T, pod *corev1.Pod, mutate func(*Profile)) *PodExpectation {
+	t.Helper()
+	p := DefaultProfile()
+	if mutate != nil {
+		mutate(&p)
+	}
+	x, err := Expect([]*corev1.Pod{pod}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &x.Pods[0]
+}
+
+func accept(t *testing.T, pe *PodExpectation, level Level, container, file string) string {
+	t.Helper()
+	cg := pe.Cgroup(level, "", container)
+	if cg == nil {
+		t.Fatalf("no %s cgroup %q", level, container)
+	}
+	f, ok := cg.Files[file]
+	if !ok {
+		t.Fatalf("%s %q has no %s", level, container, file)
+	}
+	return strings.Join(f.Accept, "|")
+}
+
+// TestExclusiveCPUsByVersion: spec §7.2 and §11.1 pod B, the e2e cases of
+// test/e2e_node/cpu_manager_test.go, and the ≤ 1.32 behaviour.
+func TestExclusiveCPUsByVersion(t *testing.T) {
+	static := func(v string) func(*Profile) {
+		return func(p *Profile) { p.Kubelet.CPUManagerPolicy = "static"; p.KubernetesVersion = v }
+	}
+	g2 := mkPod("b", []corev1.Container{ctr("c", "cpu=2,memory=4Gi", "cpu=2,memory=4Gi")})
+	pe := expectOne(t, g2, static("1.37"))
+	if got := accept(t, pe, LevelPod, "", "cpu.max"); got != "max 100000" {
+		t.Errorf("1.37 static pod cpu.max %s", got)
+	}
+	if got := accept(t, pe, LevelContainer, "c", "cpu.max"); got != "max 100000" {
+		t.Errorf("1.37 static container cpu.max %s", got)
+	}
+	if ex := pe.Cgroup(LevelPod, "", "").Files["cpu.max"].Explained; len(ex) == 0 || ex[0].Reason != ReasonExclusiveCPUs || ex[0].Values[0] != "200000 100000" {
+		t.Errorf("exclusive-cpus explanation: %+v", ex)
+	}
+	if got := accept(t, expectOne(t, g2, static("1.32")), LevelContainer, "c", "cpu.max"); got != "200000 100000" {
+		t.Errorf("1.32 static container cpu.max %s", got)
+	}
+	if got := accept(t, expectOne(t, g2, nil), LevelPod, "", "cpu.max"); got != "200000 100000" {
+		t.Errorf("policy none pod cpu.max %s", got)
+	}
+	mixed := mkPod("m", []corev1.Container{ctr("half", "cpu=500m,memory=1Gi", "cpu=500m,memory=1Gi"), ctr("one", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")})
+	pe = expectOne(t, mixed, static("1.37"))
+	for _, c := range []struct {
+		level      Level
+		name, want string
+	}{{LevelPod, "", "max 100000"}, {LevelContainer, "half", "50000 100000"}, {LevelContainer, "one", "max 100000"}} {
+		if got := accept(t, pe, c.level, c.name, "cpu.max"); got != c.want {
+			t.Errorf("mixed %s %q: %s, want %s", c.level, c.name, got, c.want)
+		}
+	}
+}
+
+// TestCustomPeriodByVersion: spec §13.2.
+func TestCustomPeriodByVersion(t *testing.T) {
+	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")})
+	p := DefaultProfile()
+	p.KubernetesVersion = "1.35"
+	p.Kubelet.CPUCFSQuotaPeriod.Duration = 5 * time.Millisecond
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "CPUCFSQuotaPeriod") {
+		t.Errorf("1.35 with 5ms: %v", err)
+	}
+	pe := expectOne(t, pod, func(p *Profile) {
+		p.KubernetesVersion = "1.36"
+		p.Kubelet.CPUCFSQuotaPeriod.Duration = 5 * time.Millisecond
+	})
+	if got := accept(t, pe, LevelContainer, "c", "cpu.max"); got != "1000 5000" {
+		t.Errorf("1.36 5ms: %s", got)
+	}
+	pe = expectOne(t, pod, func(p *Profile) {
+		p.KubernetesVersion = "1.35"
+		p.FeatureGates = map[string]bool{"CustomCPUCFSQuotaPeriod": true}
+		p.Kubelet.CPUCFSQuotaPeriod.Duration = 50 * time.Millisecond
+	})
+	if got := accept(t, pe, LevelPod, "", "cpu.max"); got != "10000 50000" {
+		t.Errorf("1.35 gate on 50ms: %s", got)
+	}
+}
+
+// TestMemoryQoSRegimes: the regimes of spec §13.2 and the factor default.
+func TestMemoryQoSRegimes(t *testing.T) {
+	pod := mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")})
+	on := func(v string) func(*Profile) {
+		return func(p *Profile) { p.KubernetesVersion = v; p.FeatureGates = map[string]bool{GateMemoryQoS: true} }
+	}
+	tests := []struct {
+		name              string
+		mutate            func(*Profile)
+		cMin, cLow, cHigh string
+		podMin            string
+	}{
+		{"1.35 legacy", on("1.35"), "134217728", "0", "255012864", "134217728"},
+		{"1.36 None", on("1.36"), "0", "0", "255012864", "0"},
+		{"1.36 Tiered", chain(on("1.36"), func(p *Profile) { p.Kubelet.MemoryReservationPolicy = "TieredReservation" }), "0", "134217728", "255012864", "0"},
+		{"1.37 default", nil, "0", "0", "max", "0"},
+		{"1.37 gate off", gates(GateMemoryQoS, false), "0", "0", "max", "0"},
+	}
+	for _, tt := range tests {
+		pe := expectOne(t, pod, tt.mutate)
+		got := []string{accept(t, pe, LevelContainer, "c", "memory.min"), accept(t, pe, LevelContainer, "c", "memory.low"), accept(t, pe, LevelContainer, "c", "memory.high"), accept(t, pe, LevelPod, "", "memory.min")}
+		want := []string{tt.cMin, tt.cLow, tt.cHigh, tt.podMin}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: container min/low/high, pod min = %v, want %v", tt.name, got, want)
+		}
+	}
+	// BestEffort memory.high: 1.37 with a factor only.
+	be := mkPod("be", []corev1.Container{ctr("c", "", "")})
+	if got := accept(t, expectOne(t, be, func(p *Profile) { p.Kubelet.MemoryThrottlingFactor = ptrTo(0.9) }), LevelContainer, "c", "memory.high"); got != "30923763712" {
+		t.Errorf("1.37 BestEffort memory.high %s", got)
+	}
+	if got := accept(t, expectOne(t, be, on("1.36")), LevelContainer, "c", "memory.high"); got != "max" {
+		t.Errorf("1.36 BestEffort memory.high %s", got)
+	}
+}
+
+// TestEmptyPodLevelStanzaByVersion: spec §13.2.
+func TestEmptyPodLevelStanzaByVersion(t *testing.T) {
+	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}, withPodLevel("", ""))
+	if got := expectOne(t, pod, func(p *Profile) { p.KubernetesVersion = "1.36" }).QOSClass; got != corev1.PodQOSBestEffort {
+		t.Errorf("1.36: %s", got)
+	}
+	if got := expectOne(t, pod, nil).QOSClass; got != corev1.PodQOSGuaranteed {
+		t.Errorf("1.37: %s", got)
+	}
+}
+
+// TestOOMGroupByVersion: memory.oom.group on v2 always before 1.32.
+func TestOOMGroupByVersion(t *testing.T) {
+	pod := mkPod("p", []corev1.Container{ctr("c", "", "")})
+	single := func(v string) func(*Profile) {
+		return func(p *Profile) { p.KubernetesVersion = v; p.Kubelet.SingleProcessOOMKill = ptrTo(true) }
+	}
+	if got := accept(t, expectOne(t, pod, single("1.31")), LevelContainer, "c", "memory.oom.group"); got != "1" {
+		t.Errorf("1.31: %s", got)
+	}
+	if got := accept(t, expectOne(t, pod, single("1.32")), LevelContainer, "c", "memory.oom.group"); got != "0" {
+		t.Errorf("1.32: %s", got)
+	}
+}
+
+// TestSystemdQuotaRounding: spec §12.1 TestGetCPULimitCgroupExpectations.
+func TestSystemdQuotaRounding(t *testing.T) {
+	systemd := func(v string) func(*Profile) {
+		return func(p *Profile) {
+			p.Kubelet.CgroupDriver = DriverSystemd
+			if v == "v1" {
+				p.CgroupVersion = 1
+			}
+		}
+	}
+	for _, tt := range []struct{ cpu, version, file, want string }{
+		{"15m", "v2", "cpu.max", "1500 100000|2000 100000"},
+		{"20m", "v2", "cpu.max", "2000 100000"},
+		{"15m", "v1", "cpu.cfs_quota_us", "1500|2000"},
+		{"20m", "v1", "cpu.cfs_quota_us", "2000"},
+	} {
+		pod := mkPod("p", []corev1.Container{ctr("c", "", "cpu="+tt.cpu)})
+		pe := expectOne(t, pod, systemd(tt.version))
+		for _, level := range []Level{LevelPod, LevelContainer} {
+			name := ""
+			if level == LevelContainer {
+				name = "c"
+			}
+			if got := accept(t, pe, level, name, tt.file); got != tt.want {
+				t.Errorf("%s %s %s: %s, want %s", tt.cpu, tt.version, level, got, tt.want)
+			}
+		}
+	}
+}
