@@ -1,0 +1,480 @@
+package cgroupfs
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/kubecgroups/kubecgroups/convert"
+)
+
+// Bounds of the search for a kubepods cgroup when no cgroupRoot is given.
+const (
+	// searchDepth is how many levels below the root are searched: enough
+	// for /a/b/c/kubepods and kind's /kubelet.slice/kubelet-kubepods.slice.
+	searchDepth = 3
+	// searchListings bounds the directories listed while searching.
+	searchListings = 512
+)
+
+// reader is one read of a tree: it holds the controller directories it
+// opened and a scratch buffer, and is used by one goroutine.
+type reader struct {
+	f       *FS
+	opts    NodeOptions
+	rec     *recorder
+	version convert.CgroupVersion
+	ctrl    map[string]dir
+	buf     []byte
+	hugetlb []string
+	out     *Node
+}
+
+func (f *FS) newReader(opts NodeOptions, rec *recorder) *reader {
+	return &reader{f: f, opts: opts, rec: rec, version: f.lay.mode.Version(), ctrl: map[string]dir{}, buf: make([]byte, 0, 512)}
+}
+
+func (r *reader) close() {
+	for rel, d := range r.ctrl {
+		if rel != "." {
+			d.close()
+		}
+	}
+}
+
+// ctrlDir returns the open directory of a controller ("." is the root).
+func (r *reader) ctrlDir(rel string) (dir, error) {
+	if rel == "." {
+		return r.f.root, nil
+	}
+	if d, ok := r.ctrl[rel]; ok {
+		return d, nil
+	}
+	d, err := r.f.root.sub(rel)
+	if err != nil {
+		return nil, err
+	}
+	r.ctrl[rel] = d
+	return d, nil
+}
+
+// cgroupDir opens a cgroup's directory in a controller's directory; the
+// caller closes it.
+func (r *reader) cgroupDir(ctrlRel, cgroupPath string) (dir, error) {
+	cd, err := r.ctrlDir(ctrlRel)
+	if err != nil {
+		return nil, err
+	}
+	if cgroupPath == "/" {
+		return cd.sub(".")
+	}
+	return cd.sub(cgroupPath[1:])
+}
+
+// children lists a cgroup's directory in the listing controller.
+func (r *reader) children(cgroupPath string) ([]fs.DirEntry, error) {
+	d, err := r.cgroupDir(r.f.lay.list, cgroupPath)
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+	return d.list()
+}
+
+// exists reports whether a cgroup's directory exists in the listing
+// controller.
+func (r *reader) exists(cgroupPath string) bool {
+	if cgroupPath == "/" {
+		return true
+	}
+	cd, err := r.ctrlDir(r.f.lay.list)
+	if err != nil {
+		return false
+	}
+	ok, err := cd.isDir(cgroupPath[1:])
+	return ok && err == nil
+}
+
+// files returns the files to read at a level.
+func (r *reader) files(level Level) []string {
+	if names, ok := r.opts.Files[level]; ok {
+		return names
+	}
+	return append(DefaultFiles(r.version), r.hugetlb...)
+}
+
+// readCgroup reads files of one cgroup, each from its controller's
+// directory. missing reports that some file or directory was not there,
+// which may mean the cgroup vanished.
+func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool) {
+	cg = &Cgroup{Path: p, Files: make(map[string]File, len(names))}
+	type handle struct {
+		d   dir
+		err error
+	}
+	handles := map[string]handle{}
+	defer func() {
+		for _, h := range handles {
+			if h.d != nil {
+				h.d.close()
+			}
+		}
+	}()
+	for _, name := range names {
+		rel, err := r.f.lay.dirFor(name)
+		if err != nil {
+			cg.Files[name] = File{Err: err}
+			continue
+		}
+		h, ok := handles[rel]
+		if !ok {
+			h.d, h.err = r.cgroupDir(rel, p)
+			handles[rel] = h
+		}
+		if h.err != nil {
+			cg.Files[name] = File{Err: cgroupError(p, rel, h.err)}
+			missing = missing || isGone(h.err)
+			continue
+		}
+		data, err := h.d.read(name, r.buf[:0])
+		r.buf = data[:0]
+		if err != nil {
+			cg.Files[name] = File{Err: cgroupError(p, rel, err)}
+			missing = missing || isGone(err)
+			continue
+		}
+		if r.rec != nil {
+			r.rec.file(path.Join(relPath(rel, p), name), data)
+		}
+		cg.Files[name] = newFile(p, name, data, r.version)
+	}
+	return cg, missing
+}
+
+func cgroupError(p, ctrlRel string, err error) error {
+	if ctrlRel == "." {
+		return fmt.Errorf("cgroup %s: %w", p, err)
+	}
+	return fmt.Errorf("cgroup %s in %s: %w", p, ctrlRel, err)
+}
+
+// readOne is ReadFile.
+func (r *reader) readOne(p, name string) File {
+	if !validCgroupPath(p) {
+		return File{Err: fmt.Errorf("cgroupfs: %q is not an absolute, clean cgroup path: %w", p, fs.ErrInvalid)}
+	}
+	if !validFileName(name) {
+		return File{Err: fmt.Errorf("cgroupfs: %q is not a file name: %w", name, fs.ErrInvalid)}
+	}
+	cg, _ := r.readCgroup(p, []string{name})
+	return cg.Files[name]
+}
+
+func (r *reader) unknown(p, reason string) {
+	r.out.Unknown = append(r.out.Unknown, Entry{Path: p, Reason: reason})
+	if r.rec != nil {
+		r.rec.dir(relPath(r.f.lay.list, p))
+	}
+}
+
+func (r *reader) gone(e Entry) { r.out.Gone = append(r.out.Gone, e) }
+
+func (r *reader) recordDir(p string) {
+	if r.rec != nil {
+		r.rec.dir(relPath(r.f.lay.list, p))
+	}
+}
+
+// node reads the whole hierarchy (or the pod or container the options
+// select).
+func (r *reader) node() (*Node, error) {
+	h, notes, err := r.locate()
+	if err != nil {
+		return nil, fmt.Errorf("cgroupfs: %w", err)
+	}
+	n := &Node{
+		Mode: r.f.lay.mode, Driver: h.driver, CgroupRoot: h.cgroupRoot, PageSizeBytes: r.f.pageSize,
+		Controllers: maps.Clone(r.f.lay.ctrl), Pods: []Pod{},
+		Notes: append(slices.Clone(r.f.notes), notes...),
+	}
+	r.out = n
+	r.findHugetlb(h.kubepods)
+	kp, missing := r.readCgroup(h.kubepods, r.files(LevelKubepods))
+	if missing && !r.exists(h.kubepods) {
+		return nil, fmt.Errorf("cgroupfs: kubepods cgroup %s vanished while reading: %w", h.kubepods, fs.ErrNotExist)
+	}
+	n.Kubepods = kp
+	r.recordDir(h.kubepods)
+	for _, t := range []Tier{TierBurstable, TierBestEffort} {
+		tp := h.tierPath(t)
+		if !r.exists(tp) {
+			n.Notes = append(n.Notes, fmt.Sprintf("no %s tier cgroup at %s", t, tp))
+			continue
+		}
+		cg, _ := r.readCgroup(tp, r.files(Level(t)))
+		r.recordDir(tp)
+		if t == TierBurstable {
+			n.Burstable = cg
+		} else {
+			n.BestEffort = cg
+		}
+	}
+	if uid := r.opts.PodUID; uid != "" {
+		for _, t := range []Tier{TierGuaranteed, TierBurstable, TierBestEffort} {
+			if p := h.tierPath(t) + "/" + h.podName(t, uid); r.exists(p) {
+				r.readPod(p, uid, t)
+				break
+			}
+		}
+	} else {
+		r.listPods(h, TierGuaranteed)
+		r.listPods(h, TierBurstable)
+		r.listPods(h, TierBestEffort)
+	}
+	slices.SortFunc(n.Pods, func(a, b Pod) int {
+		return cmp.Or(cmp.Compare(a.Tier.order(), b.Tier.order()), strings.Compare(a.UID, b.UID))
+	})
+	byPath := func(a, b Entry) int { return strings.Compare(a.Path, b.Path) }
+	slices.SortFunc(n.Unknown, byPath)
+	slices.SortFunc(n.Gone, byPath)
+	return n, nil
+}
+
+// findHugetlb lists the kubepods directory of the hugetlb controller for
+// the limit files of the host's huge page sizes.
+func (r *reader) findHugetlb(kubepods string) {
+	rel, ok := r.f.lay.ctrl["hugetlb"]
+	if !ok {
+		return
+	}
+	d, err := r.cgroupDir(rel, kubepods)
+	if err != nil {
+		return
+	}
+	defer d.close()
+	entries, err := d.list()
+	if err != nil {
+		return
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	r.hugetlb = hugetlbFiles(names, r.version)
+}
+
+// listPods lists the directory holding pods of tier t and reads them.
+func (r *reader) listPods(h hierarchy, t Tier) {
+	p := h.tierPath(t)
+	entries, err := r.children(p)
+	if err != nil {
+		if t != TierGuaranteed && !isGone(err) {
+			r.out.Notes = append(r.out.Notes, fmt.Sprintf("listing %s: %v", p, err))
+		}
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		cp := p + "/" + name
+		if !e.IsDir() {
+			if e.Type()&fs.ModeSymlink != 0 {
+				r.unknown(cp, "symbolic link (not followed)")
+			}
+			continue
+		}
+		if t == TierGuaranteed && (name == h.tierName(TierBurstable) || name == h.tierName(TierBestEffort)) {
+			continue
+		}
+		uid, ok := podUIDFromName(name)
+		if !ok {
+			if t == TierGuaranteed {
+				r.unknown(cp, "neither a QoS tier nor a pod cgroup")
+			} else {
+				r.unknown(cp, "not a pod cgroup")
+			}
+			continue
+		}
+		r.readPod(cp, uid, t)
+	}
+}
+
+// readPod reads a pod cgroup and its containers, or records it as gone.
+func (r *reader) readPod(p, uid string, t Tier) {
+	entries, err := r.children(p)
+	if err != nil && isGone(err) {
+		r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
+		return
+	}
+	if id := r.opts.ContainerID; id != "" && !slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
+		cid, _, _ := containerFromName(e.Name())
+		return e.IsDir() && cid == id
+	}) {
+		return
+	}
+	cg, missing := r.readCgroup(p, r.files(LevelPod))
+	if missing && !r.exists(p) {
+		r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
+		return
+	}
+	if err != nil {
+		r.out.Notes = append(r.out.Notes, fmt.Sprintf("listing pod cgroup %s: %v", p, err))
+	}
+	r.recordDir(p)
+	pod := Pod{UID: uid, Tier: t, Cgroup: *cg, Containers: []Container{}}
+	for _, e := range entries {
+		name := e.Name()
+		cp := p + "/" + name
+		if !e.IsDir() {
+			if e.Type()&fs.ModeSymlink != 0 {
+				r.unknown(cp, "symbolic link (not followed)")
+			}
+			continue
+		}
+		id, naming, conmon := containerFromName(name)
+		switch {
+		case conmon:
+			continue // CRI-O's conmon, not a container
+		case id == "":
+			r.unknown(cp, "not a container cgroup name")
+			continue
+		case r.opts.ContainerID != "" && id != r.opts.ContainerID:
+			continue
+		}
+		if c, ok := r.readContainer(cp, id, naming, uid); ok {
+			pod.Containers = append(pod.Containers, c)
+		}
+	}
+	slices.SortFunc(pod.Containers, func(a, b Container) int { return strings.Compare(a.ID, b.ID) })
+	r.out.Pods = append(r.out.Pods, pod)
+}
+
+// readContainer reads a container cgroup and looks for crun's leaf.
+func (r *reader) readContainer(p, id string, naming Naming, uid string) (Container, bool) {
+	cg, missing := r.readCgroup(p, r.files(LevelContainer))
+	entries, err := r.children(p)
+	if (missing || err != nil) && !r.exists(p) {
+		r.gone(Entry{Path: p, Level: LevelContainer, PodUID: uid, ContainerID: id})
+		return Container{}, false
+	}
+	r.recordDir(p)
+	c := Container{ID: id, Naming: naming, Cgroup: *cg}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		sp := p + "/" + e.Name()
+		if e.Name() == crunLeaf {
+			c.LeafPath = sp
+			r.recordDir(sp)
+			continue
+		}
+		r.unknown(sp, "sub-cgroup of a container (not crun's container/ leaf)")
+	}
+	return c, true
+}
+
+// locate finds the kubepods cgroup: from the cgroupRoot and driver when
+// given (or recorded in a snapshot), otherwise by searching.
+func (r *reader) locate() (hierarchy, []string, error) {
+	driver, root := r.opts.Driver, r.opts.CgroupRoot
+	if kp := r.f.kubepods; kp != "" && root == "" && (driver == "" || driver == r.f.driver) {
+		if _, ok := isKubepodsName(path.Base(kp), path.Base(path.Dir(kp))); ok && r.exists(kp) {
+			return newHierarchy(kp, r.f.cgroupRoot), nil, nil
+		}
+	}
+	if driver == "" {
+		driver = r.f.driver
+	}
+	if root == "" {
+		root = r.f.cgroupRoot
+	}
+	if root != "" {
+		cands := kubepodsCandidates(root, driver)
+		for _, c := range cands {
+			if r.exists(c) {
+				return newHierarchy(c, root), nil, nil
+			}
+		}
+		return hierarchy{}, nil, fmt.Errorf("no kubepods cgroup for cgroupRoot %s (looked for %s): %w", root, strings.Join(cands, ", "), fs.ErrNotExist)
+	}
+	found := r.search(driver)
+	if len(found) == 0 {
+		what := "kubepods or kubepods.slice"
+		if driver == DriverCgroupfs {
+			what = "kubepods"
+		} else if driver == DriverSystemd {
+			what = "kubepods.slice"
+		}
+		return hierarchy{}, nil, fmt.Errorf("no %s cgroup at the top of the tree or %d levels below it: %w", what, searchDepth, fs.ErrNotExist)
+	}
+	var notes []string
+	if len(found) > 1 {
+		var others []string
+		for _, h := range found[1:] {
+			others = append(others, h.kubepods)
+		}
+		notes = append(notes, fmt.Sprintf("read %s; also found %s (give the cgroup root or driver to choose)", found[0].kubepods, strings.Join(others, ", ")))
+	}
+	return found[0], notes, nil
+}
+
+// search walks the listing controller breadth first for kubepods cgroups
+// and returns those of the shallowest level that has any.
+func (r *reader) search(driver Driver) []hierarchy {
+	queue := []string{"/"}
+	listings := 0
+	for depth := 0; depth <= searchDepth && len(queue) > 0; depth++ {
+		var next []string
+		var found []hierarchy
+		for _, p := range queue {
+			if listings++; listings > searchListings {
+				break
+			}
+			entries, err := r.children(p)
+			if err != nil {
+				continue
+			}
+			parent := path.Base(p)
+			for _, e := range entries {
+				if !e.IsDir() {
+					continue
+				}
+				name := e.Name()
+				cp := path.Join(p, name)
+				if d, ok := isKubepodsName(name, parent); ok {
+					if driver == "" || d == driver {
+						found = append(found, newHierarchy(cp, ""))
+					}
+					continue
+				}
+				if !skipInSearch(name) {
+					next = append(next, cp)
+				}
+			}
+		}
+		if len(found) > 0 {
+			return found
+		}
+		queue = next
+	}
+	return nil
+}
+
+// skipInSearch reports directories that cannot hold a kubepods cgroup:
+// systemd units other than slices, pods and containers.
+func skipInSearch(name string) bool {
+	for _, suffix := range []string{".scope", ".service", ".mount", ".socket", ".swap", ".device"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	if _, ok := podUIDFromName(name); ok {
+		return true
+	}
+	id, _, _ := containerFromName(name)
+	return id != ""
+}

@@ -1,0 +1,74 @@
+package cgroupfs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotSupported is matched (with errors.Is) by a *NotSupportedError: the
+// file belongs to a controller the tree does not have, which is not the
+// same as a missing file (errors.Is(err, fs.ErrNotExist)).
+var ErrNotSupported = errors.New("not supported")
+
+// ErrNotRegularFile is wrapped by the error of a read that found a FIFO,
+// socket, device, directory or symbolic link where a cgroup file should
+// be. Such files are refused before any byte is read.
+var ErrNotRegularFile = errors.New("not a regular file")
+
+// ErrFileTooLarge is wrapped by the error of a read that found more than
+// MaxFileBytes bytes in one file. cgroup files report size 0, so the limit
+// is enforced while reading, not from the file's size.
+var ErrFileTooLarge = errors.New("file larger than the read limit")
+
+// MaxFileBytes is the most this package reads from one file, live or in a
+// snapshot. The files it parses hold a few dozen bytes; the largest
+// plausible cgroup file it may be asked for (a cpuset list on a very large
+// machine) is a few KiB.
+const MaxFileBytes = 64 << 10
+
+// NotSupportedError reports that a file's controller is not available in
+// the tree: not mounted on cgroup v1 (or hybrid), not listed in the root's
+// cgroup.controllers on cgroup v2. It matches ErrNotSupported.
+type NotSupportedError struct {
+	// Controller is the controller the file belongs to, such as "hugetlb".
+	Controller string
+	// Mode is the tree's mode.
+	Mode Mode
+}
+
+// Error implements the error interface.
+func (e *NotSupportedError) Error() string {
+	if e.Mode == ModeUnified {
+		return fmt.Sprintf("cgroup controller %q is not enabled in the root's cgroup.controllers: %v", e.Controller, ErrNotSupported)
+	}
+	return fmt.Sprintf("cgroup controller %q is not mounted (%s mode): %v", e.Controller, e.Mode, ErrNotSupported)
+}
+
+// Is reports whether target is ErrNotSupported.
+func (e *NotSupportedError) Is(target error) bool { return target == ErrNotSupported }
+
+// ParseError reports a file whose content is not what the kernel prints
+// for it. Err is the *convert.ValueError of the parser, so
+// errors.Is(err, convert.ErrSyntax) and errors.Is(err, convert.ErrRange)
+// work, and the message quotes the bad text.
+type ParseError struct {
+	// Path is the cgroup path, such as "/kubepods/burstable".
+	Path string
+	// File is the file name, such as "cpu.shares".
+	File string
+	// Err is the parser's error.
+	Err error
+}
+
+// Error implements the error interface.
+func (e *ParseError) Error() string {
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, e.File+":") {
+		return fmt.Sprintf("cgroup %s: %s", e.Path, msg)
+	}
+	return fmt.Sprintf("cgroup %s: file %s: %s", e.Path, e.File, msg)
+}
+
+// Unwrap returns the parser's error.
+func (e *ParseError) Unwrap() error { return e.Err }

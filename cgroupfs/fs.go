@@ -1,0 +1,243 @@
+package cgroupfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+
+	"github.com/kubecgroups/kubecgroups/convert"
+)
+
+// DefaultMountPoint is where cgroup hierarchies are mounted on a standard
+// Linux host.
+const DefaultMountPoint = "/sys/fs/cgroup"
+
+// FS is a cgroup tree opened for reading: a live mount point or any
+// fs.FS (a snapshot, a fake tree). The tree's mode and controller
+// directories are decided once, when it is opened. An FS never writes and
+// never reads outside its tree. It is safe for concurrent use; Close it
+// when done.
+type FS struct {
+	root     dir
+	lay      layout
+	pageSize int64
+	notes    []string
+	// Defaults recorded in a snapshot, used when NodeOptions leave them
+	// empty.
+	driver     Driver
+	cgroupRoot string
+	kubepods   string
+}
+
+// NewFS opens the cgroup tree mounted at mountPoint (normally
+// DefaultMountPoint) for reading. Every file is resolved through os.Root,
+// so no path, ".." or symbolic link can lead outside mountPoint; files are
+// opened read-only and non-blocking, and only regular files are read. On
+// Linux the mode comes from statfs and the v1 controller mounts from
+// /proc/self/mountinfo (the shortest mount point of each controller, as
+// the kubelet chooses); a directory that is not a cgroup mount (a copied
+// tree) is read by its layout, as NewTreeFS does. The page size is the
+// running host's.
+func NewFS(mountPoint string) (*FS, error) {
+	r, err := os.OpenRoot(mountPoint)
+	if err != nil {
+		return nil, fmt.Errorf("cgroupfs: %w", err)
+	}
+	root := rootDir{r}
+	l, ok, err := detectLive(mountPoint, root)
+	if err == nil && !ok {
+		l, err = inferLayout(root)
+	}
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("cgroupfs: %s: %w", mountPoint, err)
+	}
+	return &FS{root: root, lay: l, pageSize: int64(os.Getpagesize()), notes: l.notes}, nil
+}
+
+// NewDefaultFS opens DefaultMountPoint; see NewFS.
+func NewDefaultFS() (*FS, error) { return NewFS(DefaultMountPoint) }
+
+// TreeOptions describe a tree opened with NewTreeFS.
+type TreeOptions struct {
+	// Mode is the tree's mode; the zero value infers it from the layout:
+	// v1 controller directories at the top (hybrid with a unified/
+	// directory next to them, legacy without), or a cgroup v2 root (a
+	// cgroup.controllers file). A given mode must agree with the layout's
+	// cgroup version.
+	Mode Mode
+	// PageSizeBytes is the base page size of the host the tree comes
+	// from; 0 means convert.DefaultPageSize, with a note.
+	PageSizeBytes int64
+}
+
+// NewTreeFS opens an fs.FS holding a cgroup tree laid out as the host's
+// /sys/fs/cgroup: the v1 controller directories (cpu,cpuacct/, memory/,
+// ...) at the top, or the cgroup v2 root. The same checks as for a live
+// tree apply: only regular files are read, at most MaxFileBytes each, and
+// a final symbolic link is refused when fsys can tell (fs.ReadLinkFS).
+// fsys itself must not lead outside its tree; for a directory on disk use
+// NewFS, which guarantees it. For a snapshot use Snapshot.FS, which also
+// applies the recorded metadata.
+func NewTreeFS(fsys fs.FS, opts TreeOptions) (*FS, error) {
+	return newTreeFS(fsys, opts, nil)
+}
+
+func newTreeFS(fsys fs.FS, opts TreeOptions, ctrl map[string]string) (*FS, error) {
+	if opts.Mode != "" && !opts.Mode.valid() {
+		return nil, fmt.Errorf("cgroupfs: unknown mode %q", opts.Mode)
+	}
+	root := ioDir{fsys, "."}
+	var l layout
+	if ctrl != nil && opts.Mode != "" {
+		l = layout{mode: opts.Mode, ctrl: maps.Clone(ctrl)}
+		if err := l.finish(); err != nil {
+			return nil, fmt.Errorf("cgroupfs: %w", err)
+		}
+	} else {
+		var err error
+		if l, err = inferLayout(root); err != nil {
+			return nil, fmt.Errorf("cgroupfs: %w", err)
+		}
+		if opts.Mode != "" {
+			if opts.Mode.Version() != l.mode.Version() {
+				return nil, fmt.Errorf("cgroupfs: the tree is laid out as %s (cgroup %s), not %s", l.mode, l.mode.Version(), opts.Mode)
+			}
+			l.mode = opts.Mode
+		}
+	}
+	f := &FS{root: root, lay: l, pageSize: opts.PageSizeBytes, notes: l.notes}
+	if f.pageSize <= 0 {
+		f.pageSize = convert.DefaultPageSize
+		f.notes = append(f.notes, fmt.Sprintf("page size not recorded; assumed %d bytes", convert.DefaultPageSize))
+	}
+	return f, nil
+}
+
+// Close releases the tree's open directory.
+func (f *FS) Close() error { return f.root.close() }
+
+// Mode returns the tree's mode.
+func (f *FS) Mode() Mode { return f.lay.mode }
+
+// PageSizeBytes returns the base page size of the tree's host.
+func (f *FS) PageSizeBytes() int64 { return f.pageSize }
+
+// Controllers returns the available controllers and their directories
+// relative to the tree root ("cpu,cpuacct", or "." on cgroup v2).
+func (f *FS) Controllers() map[string]string { return maps.Clone(f.lay.ctrl) }
+
+// ReadFile reads one file of a cgroup: cgroupPath is the kubelet's path
+// ("/kubepods/burstable"), name the kernel file name ("cpu.shares"). On
+// cgroup v1 the file is read from its controller's directory. The result
+// carries the raw text, the parsed value of a known file and any error.
+func (f *FS) ReadFile(cgroupPath, name string) File {
+	r := f.newReader(NodeOptions{}, nil)
+	defer r.close()
+	return r.readOne(cgroupPath, name)
+}
+
+// NodeOptions select what Node, Pod and Container read. The zero value
+// reads the whole node, inferring the driver and the cgroupRoot.
+type NodeOptions struct {
+	// Driver is the kubelet's cgroup driver; empty infers it from the
+	// kubepods cgroup's name.
+	Driver Driver
+	// CgroupRoot is the kubelet's cgroupRoot setting ("/", "/custom", or
+	// in systemd form "/kubelet.slice"); empty searches the usual places:
+	// /kubepods, /kubepods.slice, then a few levels down (/custom/kubepods,
+	// /custom.slice/custom-kubepods.slice, kind's
+	// /kubelet.slice/kubelet-kubepods.slice).
+	CgroupRoot string
+	// PodUID reads only this pod (and the kubepods and tier cgroups),
+	// building its path from the kubelet's naming instead of listing.
+	PodUID string
+	// ContainerID reads only the pod holding this container, and of its
+	// containers only this one.
+	ContainerID string
+	// Files chooses the files read at a level; a level that is not in the
+	// map reads DefaultFiles plus the hugetlb files found in the tree.
+	Files map[Level][]string
+}
+
+func (o NodeOptions) validate() error {
+	if !o.Driver.valid() {
+		return fmt.Errorf("unknown cgroup driver %q (want cgroupfs or systemd)", o.Driver)
+	}
+	if o.CgroupRoot != "" && !validCgroupPath(o.CgroupRoot) {
+		return fmt.Errorf("cgroupRoot %q is not an absolute, clean cgroup path", o.CgroupRoot)
+	}
+	if o.PodUID != "" && !validUID(o.PodUID) {
+		return fmt.Errorf("pod UID %q has characters other than letters, digits and dashes", o.PodUID)
+	}
+	for level, names := range o.Files {
+		for _, n := range names {
+			if !validFileName(n) {
+				return fmt.Errorf("file name %q for level %s is not a plain file name", n, level)
+			}
+		}
+	}
+	return nil
+}
+
+// Node reads the node's Kubernetes hierarchy: it finds the kubepods
+// cgroup, the QoS tiers, every pod and container cgroup, and reads their
+// files. Directories the naming does not explain are reported in
+// Node.Unknown; pods and containers that vanish while they are read are
+// reported in Node.Gone. It fails only when the tree cannot be read at
+// all or has no kubepods cgroup (an error matching fs.ErrNotExist).
+func (f *FS) Node(opts NodeOptions) (*Node, error) {
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("cgroupfs: %w", err)
+	}
+	r := f.newReader(opts, nil)
+	defer r.close()
+	return r.node()
+}
+
+// Pod reads one pod by UID, with its containers (see Node). A pod that
+// does not exist, or vanished while it was read, is an error matching
+// fs.ErrNotExist.
+func (f *FS) Pod(uid string, opts NodeOptions) (*Pod, error) {
+	if uid == "" {
+		return nil, errors.New("cgroupfs: empty pod UID")
+	}
+	opts.PodUID = uid
+	n, err := f.Node(opts)
+	if err != nil {
+		return nil, err
+	}
+	if p := n.Pod(uid); p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("cgroupfs: pod %s under %s: %w", uid, n.Kubepods.Path, notFoundOrGone(n))
+}
+
+// Container reads one container by its bare ID (see Node). A container
+// that does not exist, or vanished while it was read, is an error
+// matching fs.ErrNotExist.
+func (f *FS) Container(id string, opts NodeOptions) (*Container, error) {
+	if id == "" {
+		return nil, errors.New("cgroupfs: empty container ID")
+	}
+	opts.ContainerID = id
+	n, err := f.Node(opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, c := n.Container(id); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("cgroupfs: container %s under %s: %w", id, n.Kubepods.Path, notFoundOrGone(n))
+}
+
+var errGone = fmt.Errorf("vanished while reading: %w", fs.ErrNotExist)
+
+func notFoundOrGone(n *Node) error {
+	if len(n.Gone) > 0 {
+		return errGone
+	}
+	return fs.ErrNotExist
+}

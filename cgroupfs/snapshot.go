@@ -1,0 +1,625 @@
+package cgroupfs
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/tools/txtar"
+)
+
+// MetadataFile is the name of the file, at the top of a snapshot archive,
+// that holds the snapshot's SnapshotInfo as JSON. In the txtar form the
+// same JSON is one comment line starting with MetadataFile's base name
+// and a colon: "kubecgroups-snapshot: {...}".
+const MetadataFile = "kubecgroups-snapshot.json"
+
+const (
+	metadataPrefix     = "kubecgroups-snapshot:"
+	metadataAPIVersion = "kubecgroups.io/v1alpha1"
+	metadataKind       = "CgroupSnapshot"
+)
+
+// SnapshotInfo is a snapshot's metadata.
+type SnapshotInfo struct {
+	// Mode is the captured tree's mode; empty in a plain archive (it is
+	// then inferred from the layout).
+	Mode Mode `json:"mode,omitempty"`
+	// CapturedAt is when the snapshot was taken.
+	CapturedAt time.Time `json:"capturedAt,omitzero"`
+	// PageSizeBytes is the captured host's base page size; 0 when not
+	// recorded (convert.DefaultPageSize is then assumed, with a note).
+	PageSizeBytes int64 `json:"pageSizeBytes,omitempty"`
+	// Hostname is the captured host's name.
+	Hostname string `json:"hostname,omitempty"`
+	// ToolVersion is the version of the tool that captured it.
+	ToolVersion string `json:"toolVersion,omitempty"`
+	// Driver, CgroupRoot and KubepodsPath are where the kubepods cgroup
+	// was found; reading the snapshot uses them unless NodeOptions say
+	// otherwise.
+	Driver       Driver `json:"driver,omitempty"`
+	CgroupRoot   string `json:"cgroupRoot,omitempty"`
+	KubepodsPath string `json:"kubepodsPath,omitempty"`
+	// Controllers maps each available controller to its directory in the
+	// archive, as NewFS chose them on the captured host.
+	Controllers map[string]string `json:"controllers,omitempty"`
+	// Description says what the tree holds or models (free text).
+	Description string `json:"description,omitempty"`
+}
+
+// metadataDoc is the JSON document of MetadataFile.
+type metadataDoc struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	SnapshotInfo
+}
+
+func (i SnapshotInfo) validate() error {
+	if i.Mode != "" && !i.Mode.valid() {
+		return fmt.Errorf("unknown mode %q", i.Mode)
+	}
+	if !i.Driver.valid() {
+		return fmt.Errorf("unknown driver %q", i.Driver)
+	}
+	if i.CgroupRoot != "" && !validCgroupPath(i.CgroupRoot) {
+		return fmt.Errorf("cgroupRoot %q is not an absolute, clean cgroup path", i.CgroupRoot)
+	}
+	if i.KubepodsPath != "" && (!validCgroupPath(i.KubepodsPath) || i.KubepodsPath == "/") {
+		return fmt.Errorf("kubepodsPath %q is not an absolute, clean cgroup path", i.KubepodsPath)
+	}
+	if p := i.PageSizeBytes; p < 0 || p > 1<<20 || p&(p-1) != 0 {
+		return fmt.Errorf("page size %d is not a power of two up to 1 MiB", p)
+	}
+	for c, d := range i.Controllers {
+		if !isV1Controller(c) && !slices.Contains(v2Controllers, c) {
+			return fmt.Errorf("unknown controller %q", c)
+		}
+		if !fs.ValidPath(d) {
+			return fmt.Errorf("controller %s: directory %q is not a relative path", c, d)
+		}
+	}
+	return nil
+}
+
+func parseMetadata(b []byte) (SnapshotInfo, error) {
+	var doc metadataDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return SnapshotInfo{}, fmt.Errorf("%s: %w", MetadataFile, err)
+	}
+	if doc.APIVersion != metadataAPIVersion || doc.Kind != metadataKind {
+		return SnapshotInfo{}, fmt.Errorf("%s: apiVersion %q kind %q, want %s %s", MetadataFile, doc.APIVersion, doc.Kind, metadataAPIVersion, metadataKind)
+	}
+	if err := doc.validate(); err != nil {
+		return SnapshotInfo{}, fmt.Errorf("%s: %w", MetadataFile, err)
+	}
+	return doc.SnapshotInfo, nil
+}
+
+func (i SnapshotInfo) marshal() []byte {
+	b, err := json.Marshal(metadataDoc{APIVersion: metadataAPIVersion, Kind: metadataKind, SnapshotInfo: i})
+	if err != nil {
+		panic(err) // plain strings, numbers and a map of strings always marshal
+	}
+	return b
+}
+
+// Snapshot is a captured or hand-written cgroup tree held in memory, with
+// its metadata. It is an fs.FS (regular files and directories only) laid
+// out as the host's /sys/fs/cgroup; Snapshot.FS reads it like a live tree.
+type Snapshot struct {
+	// Info is the snapshot's metadata.
+	Info SnapshotInfo
+	// Notes say what loading had to assume or skip.
+	Notes []string
+	files *memFS
+}
+
+// Open implements fs.FS.
+func (s *Snapshot) Open(name string) (fs.File, error) { return s.files.Open(name) }
+
+// ReadDir implements fs.ReadDirFS.
+func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) { return s.files.ReadDir(name) }
+
+// Stat implements fs.StatFS.
+func (s *Snapshot) Stat(name string) (fs.FileInfo, error) { return s.files.Stat(name) }
+
+// FS opens the snapshot for reading with the recorded mode, page size,
+// controller directories and kubepods location.
+func (s *Snapshot) FS() (*FS, error) {
+	f, err := newTreeFS(s, TreeOptions{Mode: s.Info.Mode, PageSizeBytes: s.Info.PageSizeBytes}, s.Info.Controllers)
+	if err != nil {
+		return nil, err
+	}
+	notes := slices.Clone(s.Notes)
+	if s.Info.Mode == "" {
+		notes = append(notes, fmt.Sprintf("mode not recorded; inferred %s from the layout", f.lay.mode))
+	}
+	f.notes = append(notes, f.notes...)
+	f.driver, f.cgroupRoot, f.kubepods = s.Info.Driver, s.Info.CgroupRoot, s.Info.KubepodsPath
+	return f, nil
+}
+
+// SnapshotLimits bound what ReadSnapshot accepts; zero fields take the
+// defaults.
+type SnapshotLimits struct {
+	// MaxBytes bounds the uncompressed bytes read (the tar stream or the
+	// txtar text). Default 1 GiB.
+	MaxBytes int64
+	// MaxEntries bounds the number of archive entries. Default 1<<20.
+	MaxEntries int
+	// MaxFileBytes bounds each file kept. Default MaxFileBytes.
+	MaxFileBytes int64
+}
+
+func (l SnapshotLimits) withDefaults() SnapshotLimits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = 1 << 30
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = 1 << 20
+	}
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = MaxFileBytes
+	}
+	return l
+}
+
+// ErrEmptyFiles is returned by ReadSnapshot for a tar.gz whose cgroup files
+// are all empty: it was made with tar straight on a cgroup file system,
+// whose files report size 0, so tar stored them empty. Copy the files
+// first (cp -r) and archive the copy.
+var ErrEmptyFiles = errors.New("every cgroup file in the archive is empty (made with tar directly on cgroupfs, whose files report size 0? copy them with cp -r first and archive the copy)")
+
+// ReadSnapshot loads a snapshot from a .tar.gz (recognised by the gzip
+// magic number) or txtar archive. Besides this package's own archives, a
+// plain tar.gz of a copied cgroup tree is accepted (as made in a pod by
+// `cp -r /sys/fs/cgroup /tmp/x && tar czf - -C /tmp/x .`, with or without
+// a leading "./" or a single top-level directory); its mode is then
+// inferred from the layout and its page size assumed, with notes. Only
+// the files this package reads are kept from a tar.gz; others are skipped
+// (and counted in a note). Absolute paths, "..", links, devices, FIFOs,
+// duplicate entries and anything over the limits are refused with an
+// error naming the entry.
+func ReadSnapshot(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+	limits = limits.withDefaults()
+	br := bufio.NewReader(r)
+	magic, _ := br.Peek(2)
+	var s *Snapshot
+	var err error
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		s, err = readTarGz(br, limits)
+	} else {
+		s, err = readTxtar(br, limits)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cgroupfs: snapshot: %w", err)
+	}
+	return s, nil
+}
+
+// archiveEntry is one entry of an archive being loaded.
+type archiveEntry struct {
+	name string
+	dir  bool
+	data []byte
+}
+
+// cleanArchiveName validates an archive entry name and returns it relative
+// and without a leading "./" or trailing "/"; "" is the archive's root.
+func cleanArchiveName(name string) (string, error) {
+	switch {
+	case strings.ContainsAny(name, "\x00\\"):
+		return "", fmt.Errorf("entry %q: name has a NUL or backslash", name)
+	case strings.HasPrefix(name, "/"):
+		return "", fmt.Errorf("entry %q: absolute paths are refused", name)
+	}
+	n := name
+	for strings.HasPrefix(n, "./") {
+		n = n[2:]
+	}
+	n = strings.TrimSuffix(n, "/")
+	if n == "" || n == "." {
+		return "", nil
+	}
+	if slices.Contains(strings.Split(n, "/"), "..") {
+		return "", fmt.Errorf("entry %q: \"..\" is refused", name)
+	}
+	if !fs.ValidPath(n) {
+		return "", fmt.Errorf("entry %q: not a clean relative path", name)
+	}
+	return n, nil
+}
+
+// countingReader fails once more than max bytes were read.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	if c.n > c.max {
+		return n, fmt.Errorf("archive is larger than %d bytes uncompressed", c.max)
+	}
+	return n, err
+}
+
+func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	defer gz.Close()
+	tr := tar.NewReader(&countingReader{r: gz, max: limits.MaxBytes})
+	var entries []archiveEntry
+	skipped, count := 0, 0
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("tar: %w", err)
+		}
+		if count++; count > limits.MaxEntries {
+			return nil, fmt.Errorf("more than %d entries", limits.MaxEntries)
+		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		name, err := cleanArchiveName(hdr.Name)
+		if err != nil {
+			return nil, err
+		}
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if name != "" {
+				entries = append(entries, archiveEntry{name: name, dir: true})
+			}
+		case tar.TypeReg:
+			base := path.Base(name)
+			if name == "" || (!isKnownFile(base) && base != MetadataFile) {
+				skipped++
+				continue
+			}
+			if hdr.Size > limits.MaxFileBytes {
+				return nil, fmt.Errorf("entry %q: %d bytes, more than the %d-byte limit", hdr.Name, hdr.Size, limits.MaxFileBytes)
+			}
+			data, err := io.ReadAll(io.LimitReader(tr, limits.MaxFileBytes+1))
+			if err != nil {
+				return nil, fmt.Errorf("entry %q: %w", hdr.Name, err)
+			}
+			if int64(len(data)) > limits.MaxFileBytes {
+				return nil, fmt.Errorf("entry %q: more than the %d-byte limit", hdr.Name, limits.MaxFileBytes)
+			}
+			entries = append(entries, archiveEntry{name: name, data: data})
+		case tar.TypeSymlink, tar.TypeLink:
+			return nil, fmt.Errorf("entry %q is a link to %q; links are refused (remove them before archiving: find DIR -type l -delete)", hdr.Name, hdr.Linkname)
+		default:
+			return nil, fmt.Errorf("entry %q has tar type %q; only regular files and directories are accepted", hdr.Name, hdr.Typeflag)
+		}
+	}
+	s, err := buildSnapshot(entries, true)
+	if err != nil {
+		return nil, err
+	}
+	if skipped > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("skipped %d files this package does not read", skipped))
+	}
+	return s, nil
+}
+
+// topLevelCgroupName reports a directory name that belongs to a cgroup
+// tree's top, which a plain archive's single top-level directory must not
+// be stripped of.
+func topLevelCgroupName(name string) bool {
+	return name == "unified" || name == "systemd" || strings.HasPrefix(name, "kubepods") ||
+		strings.HasSuffix(name, ".slice") || slices.ContainsFunc(strings.Split(name, ","), isV1Controller)
+}
+
+// buildSnapshot turns loaded entries into a Snapshot: it finds the
+// metadata, strips a plain archive's single top-level directory and
+// refuses duplicates.
+func buildSnapshot(entries []archiveEntry, plainOK bool) (*Snapshot, error) {
+	find := func(prefix string) int {
+		return slices.IndexFunc(entries, func(e archiveEntry) bool { return !e.dir && e.name == prefix+MetadataFile })
+	}
+	s := &Snapshot{files: newMemFS()}
+	prefix := ""
+	meta := find("")
+	if meta < 0 && plainOK {
+		tops := map[string]bool{}
+		for _, e := range entries {
+			top, _, nested := strings.Cut(e.name, "/")
+			tops[top] = tops[top] || nested || e.dir
+		}
+		if len(tops) == 1 {
+			for top, isDir := range tops {
+				if isDir && !topLevelCgroupName(top) {
+					prefix = top + "/"
+				}
+			}
+		}
+		meta = find(prefix)
+	}
+	if meta >= 0 {
+		info, err := parseMetadata(entries[meta].data)
+		if err != nil {
+			return nil, err
+		}
+		s.Info = info
+	} else {
+		s.Notes = append(s.Notes, "no "+MetadataFile+": a plain archive")
+	}
+	files, empty := 0, 0
+	for i, e := range entries {
+		if i == meta {
+			continue
+		}
+		name := e.name
+		if prefix != "" {
+			if name+"/" == prefix {
+				continue
+			}
+			name = strings.TrimPrefix(name, prefix)
+		}
+		var err error
+		if e.dir {
+			_, err = s.files.addDir(name, true)
+		} else {
+			err = s.files.addFile(name, e.data)
+			files++
+			if len(e.data) == 0 {
+				empty++
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if plainOK && meta < 0 && files > 0 && files == empty {
+		return nil, ErrEmptyFiles
+	}
+	s.files.freeze()
+	return s, nil
+}
+
+func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limits.MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limits.MaxBytes {
+		return nil, fmt.Errorf("txtar is larger than %d bytes", limits.MaxBytes)
+	}
+	ar := txtar.Parse(data)
+	if len(ar.Files) > limits.MaxEntries {
+		return nil, fmt.Errorf("more than %d entries", limits.MaxEntries)
+	}
+	var meta []byte
+	var desc []string
+	for line := range strings.Lines(string(ar.Comment)) {
+		line = strings.TrimRight(line, "\r\n")
+		if rest, ok := strings.CutPrefix(line, metadataPrefix); ok {
+			if meta != nil {
+				return nil, fmt.Errorf("two %s lines in the txtar comment", metadataPrefix)
+			}
+			meta = []byte(strings.TrimSpace(rest))
+			continue
+		}
+		desc = append(desc, line)
+	}
+	entries := make([]archiveEntry, 0, len(ar.Files)+1)
+	for _, f := range ar.Files {
+		name, err := cleanArchiveName(f.Name)
+		if err != nil {
+			return nil, err
+		}
+		if name == "" || path.Base(name) == MetadataFile {
+			return nil, fmt.Errorf("entry %q: not a file name", f.Name)
+		}
+		if strings.HasSuffix(f.Name, "/") {
+			if len(bytes.TrimSpace(f.Data)) > 0 {
+				return nil, fmt.Errorf("entry %q: a directory (ending in /) with content", f.Name)
+			}
+			entries = append(entries, archiveEntry{name: name, dir: true})
+			continue
+		}
+		if int64(len(f.Data)) > limits.MaxFileBytes {
+			return nil, fmt.Errorf("entry %q: more than the %d-byte limit", f.Name, limits.MaxFileBytes)
+		}
+		entries = append(entries, archiveEntry{name: name, data: f.Data})
+	}
+	if meta != nil {
+		entries = append(entries, archiveEntry{name: MetadataFile, data: meta})
+	}
+	s, err := buildSnapshot(entries, false)
+	if err != nil {
+		return nil, err
+	}
+	if d := strings.TrimSpace(strings.Join(desc, "\n")); d != "" {
+		if s.Info.Description != "" {
+			d = s.Info.Description + "\n" + d
+		}
+		s.Info.Description = d
+	}
+	return s, nil
+}
+
+// walk visits every path of the snapshot in lexical order, parents first.
+func (s *Snapshot) walk(fn func(name string, n *memNode) error) error {
+	var visit func(prefix string, n *memNode) error
+	visit = func(prefix string, n *memNode) error {
+		for _, c := range n.children {
+			name := c.name
+			if prefix != "" {
+				name = prefix + "/" + c.name
+			}
+			if err := fn(name, c); err != nil {
+				return err
+			}
+			if c.dir {
+				if err := visit(name, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return visit("", s.files.nodes["."])
+}
+
+// WriteTarGz writes the snapshot as a gzip-compressed tar archive:
+// MetadataFile first, then every directory and file in lexical order, all
+// stamped with the capture time, so the same snapshot always gives the
+// same bytes.
+func (s *Snapshot) WriteTarGz(w io.Writer) error {
+	gz := gzip.NewWriter(w)
+	tw := tar.NewWriter(gz)
+	mtime := s.Info.CapturedAt
+	if mtime.IsZero() {
+		mtime = time.Unix(0, 0)
+	}
+	put := func(name string, dir bool, data []byte) error {
+		h := &tar.Header{Name: name, Mode: 0o644, ModTime: mtime, Typeflag: tar.TypeReg, Size: int64(len(data))}
+		if dir {
+			h.Name, h.Mode, h.Typeflag, h.Size = name+"/", 0o755, tar.TypeDir, 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	if err := put(MetadataFile, false, append(s.Info.marshal(), '\n')); err != nil {
+		return err
+	}
+	if err := s.walk(func(name string, n *memNode) error { return put(name, n.dir, n.data) }); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return gz.Close()
+}
+
+// WriteTxtar writes the snapshot in txtar form: the description and a
+// "kubecgroups-snapshot: {...}" metadata line as the comment, then every
+// file; a directory without files is an entry whose name ends in "/".
+func (s *Snapshot) WriteTxtar(w io.Writer) error {
+	info := s.Info
+	var comment bytes.Buffer
+	if info.Description != "" {
+		comment.WriteString(strings.TrimRight(info.Description, "\n") + "\n")
+	}
+	info.Description = ""
+	fmt.Fprintf(&comment, "%s %s\n", metadataPrefix, info.marshal())
+	ar := &txtar.Archive{Comment: comment.Bytes()}
+	err := s.walk(func(name string, n *memNode) error {
+		switch {
+		case !n.dir:
+			ar.Files = append(ar.Files, txtar.File{Name: name, Data: n.data})
+		case len(n.children) == 0:
+			ar.Files = append(ar.Files, txtar.File{Name: name + "/"})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(txtar.Format(ar))
+	return err
+}
+
+// recorder collects what a capture reads.
+type recorder struct {
+	files map[string][]byte
+	dirs  map[string]bool
+}
+
+func (r *recorder) file(name string, data []byte) { r.files[name] = bytes.Clone(data) }
+func (r *recorder) dir(name string)               { r.dirs[name] = true }
+
+// CaptureOptions describe a capture.
+type CaptureOptions struct {
+	// Node selects the kubepods cgroup to capture (driver, cgroupRoot);
+	// PodUID and ContainerID narrow the capture to one pod or container.
+	Node NodeOptions
+	// CapturedAt is recorded as the capture time; zero means now (UTC, to
+	// the second).
+	CapturedAt time.Time
+	// Hostname and ToolVersion are recorded as given.
+	Hostname    string
+	ToolVersion string
+	// Description is recorded as given.
+	Description string
+}
+
+// Capture copies the Kubernetes part of a tree into a Snapshot: the
+// kubepods, tier, pod and container cgroups (and unknown entries, as
+// empty directories), with exactly the files Node reads, from every
+// controller, copied by reading them (never by their size), plus what
+// tells the layout apart (the v1 controller directories, unified/ in
+// hybrid mode, the v2 root's cgroup.controllers). The snapshot records
+// the mode, the capture time, the page size and where kubepods was found.
+func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
+	if err := opts.Node.validate(); err != nil {
+		return nil, fmt.Errorf("cgroupfs: %w", err)
+	}
+	rec := &recorder{files: map[string][]byte{}, dirs: map[string]bool{}}
+	r := f.newReader(opts.Node, rec)
+	defer r.close()
+	n, err := r.node()
+	if err != nil {
+		return nil, err
+	}
+	switch f.lay.mode {
+	case ModeUnified:
+		if data, err := f.root.read("cgroup.controllers", nil); err == nil {
+			rec.file("cgroup.controllers", data)
+		}
+	case ModeHybrid:
+		rec.dir("unified")
+	}
+	for _, d := range f.lay.ctrl {
+		rec.dir(d)
+	}
+	at := opts.CapturedAt
+	if at.IsZero() {
+		at = time.Now().UTC().Truncate(time.Second)
+	}
+	s := &Snapshot{
+		Info: SnapshotInfo{
+			Mode: f.lay.mode, CapturedAt: at, PageSizeBytes: f.pageSize,
+			Hostname: opts.Hostname, ToolVersion: opts.ToolVersion,
+			Driver: n.Driver, CgroupRoot: n.CgroupRoot, KubepodsPath: n.Kubepods.Path,
+			Controllers: maps.Clone(f.lay.ctrl), Description: opts.Description,
+		},
+		files: newMemFS(),
+	}
+	for _, name := range slices.Sorted(maps.Keys(rec.dirs)) {
+		if _, err := s.files.addDir(name, true); err != nil {
+			return nil, fmt.Errorf("cgroupfs: capture: %w", err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(rec.files)) {
+		if err := s.files.addFile(name, rec.files[name]); err != nil {
+			return nil, fmt.Errorf("cgroupfs: capture: %w", err)
+		}
+	}
+	s.files.freeze()
+	return s, nil
+}
