@@ -185,3 +185,30 @@ func TestSystemdQuotaRounding(t *testing.T) {
 		}
 	}
 }
+
+// TestNoCgroupsPerQOSAndTerminalPods: no node or pod cgroups without
+// cgroupsPerQOS; terminal pods have no cgroups and count for no tier.
+func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
+	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=1", "")})
+	p := DefaultProfile()
+	p.Kubelet.CgroupsPerQOS = false
+	p.Kubelet.EnforceNodeAllocatable = nil
+	x, err := Expect([]*corev1.Pod{pod}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Node) != 0 || x.Pods[0].Cgroup(LevelPod, "", "") != nil || !x.Pods[0].Cgroup(LevelContainer, ContainerApp, "c").Optional {
+		t.Errorf("cgroupsPerQOS false: %+v", x)
+	}
+	done := mkPod("done", []corev1.Container{ctr("c", "cpu=1", "")}, func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded })
+	x, err = Expect([]*corev1.Pod{done, pod}, DefaultProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Pods[0].Cgroups) != 0 || x.Pods[0].Tier.Active {
+		t.Errorf("terminal pod: %+v", x.Pods[0])
+	}
+	if got := x.NodeCgroup(LevelBurstable).Files["cpu.weight"].Shares; got != 1024 {
+		t.Errorf("burstable shares %d, want 1024 (the terminal pod does not count)", got)
+	}
+}
