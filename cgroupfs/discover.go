@@ -2,6 +2,7 @@ package cgroupfs
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -136,13 +137,21 @@ func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool)
 			handles[rel] = h
 		}
 		if h.err != nil {
-			cg.Files[name] = File{Err: cgroupError(p, rel, h.err)}
+			if errors.Is(h.err, fs.ErrNotExist) {
+				cg.Files[name] = File{Err: cgroupError(p, rel, errNoDir)}
+			} else {
+				cg.Files[name] = File{Err: cgroupError(p, rel, h.err)}
+			}
 			missing = missing || isGone(h.err)
 			continue
 		}
 		data, err := h.d.read(name, r.buf[:0])
 		r.buf = data[:0]
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				// The same message live and in a snapshot.
+				err = fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+			}
 			cg.Files[name] = File{Err: cgroupError(p, rel, err)}
 			missing = missing || isGone(err)
 			continue
@@ -154,6 +163,10 @@ func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool)
 	}
 	return cg, missing
 }
+
+// errNoDir is the error of every file of a cgroup whose directory does
+// not exist in the file's controller.
+var errNoDir = fmt.Errorf("no such cgroup directory: %w", fs.ErrNotExist)
 
 func cgroupError(p, ctrlRel string, err error) error {
 	if ctrlRel == "." {

@@ -43,6 +43,8 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 		newVersionCmd(s),
 		newConvertCmd(s),
 		newExpectCmd(s),
+		newInspectCmd(s),
+		newSnapshotCmd(s),
 	)
 	// Usage errors (unknown flags, wrong arguments) exit with status 2
 	// like every other error, after naming the command's help.
