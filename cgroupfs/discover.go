@@ -422,7 +422,7 @@ func (r *reader) locate() (hierarchy, []string, error) {
 		} else if driver == DriverSystemd {
 			what = "kubepods.slice"
 		}
-		return hierarchy{}, nil, fmt.Errorf("no %s cgroup at the top of the tree or %d levels below it: %w", what, searchDepth, fs.ErrNotExist)
+		return hierarchy{}, nil, fmt.Errorf("no %s cgroup at the top of the tree or %d levels below it (not a Kubernetes node, or give the cgroupRoot): %w", what, searchDepth, fs.ErrNotExist)
 	}
 	var notes []string
 	if len(found) > 1 {

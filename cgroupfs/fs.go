@@ -23,7 +23,10 @@ type FS struct {
 	root     dir
 	lay      layout
 	pageSize int64
-	notes    []string
+	// pageSizeAssumed is set when the page size was not known and
+	// convert.DefaultPageSize is used; a capture then records none.
+	pageSizeAssumed bool
+	notes           []string
 	// Defaults recorded in a snapshot, used when NodeOptions leave them
 	// empty.
 	driver     Driver
@@ -110,7 +113,7 @@ func newTreeFS(fsys fs.FS, opts TreeOptions, ctrl map[string]string) (*FS, error
 	}
 	f := &FS{root: root, lay: l, pageSize: opts.PageSizeBytes, notes: l.notes}
 	if f.pageSize <= 0 {
-		f.pageSize = convert.DefaultPageSize
+		f.pageSize, f.pageSizeAssumed = convert.DefaultPageSize, true
 		f.notes = append(f.notes, fmt.Sprintf("page size not recorded; assumed %d bytes", convert.DefaultPageSize))
 	}
 	return f, nil

@@ -21,8 +21,9 @@ type Node struct {
 	Controllers map[string]string `json:"controllers"`
 	// Kubepods is the node-allocatable cgroup.
 	Kubepods *Cgroup `json:"kubepods"`
-	// Burstable and BestEffort are the QoS tier cgroups; nil when missing.
-	Burstable  *Cgroup `json:"burstable"`
+	// Burstable is the burstable QoS tier cgroup; nil when missing.
+	Burstable *Cgroup `json:"burstable"`
+	// BestEffort is the besteffort QoS tier cgroup; nil when missing.
 	BestEffort *Cgroup `json:"besteffort"`
 	// Pods are the pod cgroups, Guaranteed first, then Burstable, then
 	// BestEffort, each by UID.
@@ -77,8 +78,9 @@ type Entry struct {
 	Path string `json:"path"`
 	// Level is what a gone entry was: LevelPod or LevelContainer.
 	Level Level `json:"level,omitempty"`
-	// PodUID and ContainerID identify a gone entry.
-	PodUID      string `json:"podUID,omitempty"`
+	// PodUID is the UID of a gone pod, or of a gone container's pod.
+	PodUID string `json:"podUID,omitempty"`
+	// ContainerID is the bare ID of a gone container.
 	ContainerID string `json:"containerID,omitempty"`
 	// Reason says why an unknown entry is not understood.
 	Reason string `json:"reason,omitempty"`

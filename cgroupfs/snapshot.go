@@ -45,11 +45,14 @@ type SnapshotInfo struct {
 	Hostname string `json:"hostname,omitempty"`
 	// ToolVersion is the version of the tool that captured it.
 	ToolVersion string `json:"toolVersion,omitempty"`
-	// Driver, CgroupRoot and KubepodsPath are where the kubepods cgroup
-	// was found; reading the snapshot uses them unless NodeOptions say
-	// otherwise.
-	Driver       Driver `json:"driver,omitempty"`
-	CgroupRoot   string `json:"cgroupRoot,omitempty"`
+	// Driver is the kubelet cgroup driver found (or given) at capture;
+	// reading the snapshot uses it unless NodeOptions say otherwise.
+	Driver Driver `json:"driver,omitempty"`
+	// CgroupRoot is the kubelet cgroupRoot found (or given) at capture;
+	// reading the snapshot uses it unless NodeOptions say otherwise.
+	CgroupRoot string `json:"cgroupRoot,omitempty"`
+	// KubepodsPath is the path of the kubepods cgroup captured; reading
+	// the snapshot starts there unless NodeOptions say otherwise.
 	KubepodsPath string `json:"kubepodsPath,omitempty"`
 	// Controllers maps each available controller to its directory in the
 	// archive, as NewFS chose them on the captured host.
@@ -561,8 +564,9 @@ type CaptureOptions struct {
 	// CapturedAt is recorded as the capture time; zero means now (UTC, to
 	// the second).
 	CapturedAt time.Time
-	// Hostname and ToolVersion are recorded as given.
-	Hostname    string
+	// Hostname is recorded as the captured host's name.
+	Hostname string
+	// ToolVersion is recorded as the capturing tool's version.
 	ToolVersion string
 	// Description is recorded as given.
 	Description string
@@ -574,7 +578,8 @@ type CaptureOptions struct {
 // controller, copied by reading them (never by their size), plus what
 // tells the layout apart (the v1 controller directories, unified/ in
 // hybrid mode, the v2 root's cgroup.controllers). The snapshot records
-// the mode, the capture time, the page size and where kubepods was found.
+// the mode, the capture time, the page size (unless it was only assumed)
+// and where kubepods was found.
 func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 	if err := opts.Node.validate(); err != nil {
 		return nil, fmt.Errorf("cgroupfs: %w", err)
@@ -597,13 +602,17 @@ func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 	for _, d := range f.lay.ctrl {
 		rec.dir(d)
 	}
+	pageSize := f.pageSize
+	if f.pageSizeAssumed {
+		pageSize = 0 // still unknown: do not record the assumption as a fact
+	}
 	at := opts.CapturedAt
 	if at.IsZero() {
 		at = time.Now().UTC().Truncate(time.Second)
 	}
 	s := &Snapshot{
 		Info: SnapshotInfo{
-			Mode: f.lay.mode, CapturedAt: at, PageSizeBytes: f.pageSize,
+			Mode: f.lay.mode, CapturedAt: at, PageSizeBytes: pageSize,
 			Hostname: opts.Hostname, ToolVersion: opts.ToolVersion,
 			Driver: n.Driver, CgroupRoot: n.CgroupRoot, KubepodsPath: n.Kubepods.Path,
 			Controllers: maps.Clone(f.lay.ctrl), Description: opts.Description,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/spf13/cobra"
@@ -89,6 +90,9 @@ func (o *snapshotOptions) run(s streams) error {
 	snap, err := cgroupfs.Capture(fsys, co)
 	if err != nil {
 		return err
+	}
+	if in != nil && in.Info.CapturedAt.IsZero() {
+		snap.Info.CapturedAt = time.Time{} // a plain archive: the capture time is unknown
 	}
 	var buf bytes.Buffer
 	if format == "txtar" {
