@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kubecgroups/kubecgroups/convert"
 )
@@ -20,30 +22,39 @@ const (
 	searchDepth = 3
 	// searchListings bounds the directories listed while searching.
 	searchListings = 512
+	// podWorkers bounds the goroutines that read pods at the same time.
+	// Reads are system calls; two to four in parallel pay on small
+	// machines, more do not.
+	podWorkers = 4
 )
 
 // reader is one read of a tree: it holds the controller directories it
-// opened and a scratch buffer, and is used by one goroutine.
+// opened (shared by its pod workers) and, per goroutine, a scratch buffer
+// and the Node it fills.
 type reader struct {
 	f       *FS
 	opts    NodeOptions
 	rec     *recorder
 	version convert.CgroupVersion
-	ctrl    map[string]dir
+	ctrl    *ctrlDirs
 	buf     []byte
 	hugetlb []string
 	out     *Node
 }
 
+// ctrlDirs are the controller directories a read opened.
+type ctrlDirs struct {
+	mu sync.Mutex
+	m  map[string]dir
+}
+
 func (f *FS) newReader(opts NodeOptions, rec *recorder) *reader {
-	return &reader{f: f, opts: opts, rec: rec, version: f.lay.mode.Version(), ctrl: map[string]dir{}, buf: make([]byte, 0, 512)}
+	return &reader{f: f, opts: opts, rec: rec, version: f.lay.mode.Version(), ctrl: &ctrlDirs{m: map[string]dir{}}, buf: make([]byte, 0, 512)}
 }
 
 func (r *reader) close() {
-	for rel, d := range r.ctrl {
-		if rel != "." {
-			d.close()
-		}
+	for _, d := range r.ctrl.m {
+		d.close()
 	}
 }
 
@@ -52,14 +63,16 @@ func (r *reader) ctrlDir(rel string) (dir, error) {
 	if rel == "." {
 		return r.f.root, nil
 	}
-	if d, ok := r.ctrl[rel]; ok {
+	r.ctrl.mu.Lock()
+	defer r.ctrl.mu.Unlock()
+	if d, ok := r.ctrl.m[rel]; ok {
 		return d, nil
 	}
 	d, err := r.f.root.sub(rel)
 	if err != nil {
 		return nil, err
 	}
-	r.ctrl[rel] = d
+	r.ctrl.m[rel] = d
 	return d, nil
 }
 
@@ -244,9 +257,11 @@ func (r *reader) node() (*Node, error) {
 			}
 		}
 	} else {
-		r.listPods(h, TierGuaranteed)
-		r.listPods(h, TierBurstable)
-		r.listPods(h, TierBestEffort)
+		var jobs []podJob
+		for _, t := range []Tier{TierGuaranteed, TierBurstable, TierBestEffort} {
+			jobs = r.listPods(h, t, jobs)
+		}
+		r.readPods(jobs)
 	}
 	slices.SortFunc(n.Pods, func(a, b Pod) int {
 		return cmp.Or(cmp.Compare(a.Tier.order(), b.Tier.order()), strings.Compare(a.UID, b.UID))
@@ -280,15 +295,22 @@ func (r *reader) findHugetlb(kubepods string) {
 	r.hugetlb = hugetlbFiles(names, r.version)
 }
 
-// listPods lists the directory holding pods of tier t and reads them.
-func (r *reader) listPods(h hierarchy, t Tier) {
+// podJob is a pod cgroup to read.
+type podJob struct {
+	path, uid string
+	tier      Tier
+}
+
+// listPods lists the directory holding pods of tier t and adds them to
+// jobs.
+func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 	p := h.tierPath(t)
 	entries, err := r.children(p)
 	if err != nil {
 		if t != TierGuaranteed && !isGone(err) {
 			r.out.Notes = append(r.out.Notes, fmt.Sprintf("listing %s: %v", p, err))
 		}
-		return
+		return jobs
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -311,8 +333,48 @@ func (r *reader) listPods(h hierarchy, t Tier) {
 			}
 			continue
 		}
-		r.readPod(cp, uid, t)
+		jobs = append(jobs, podJob{cp, uid, t})
 	}
+	return jobs
+}
+
+// readPods reads pods with a few workers, each with its own buffer and
+// Node, and merges what they found.
+func (r *reader) readPods(jobs []podJob) {
+	workers := min(runtime.GOMAXPROCS(0), podWorkers, len(jobs))
+	if workers <= 1 {
+		for _, j := range jobs {
+			r.readPod(j.path, j.uid, j.tier)
+		}
+		return
+	}
+	ch := make(chan podJob)
+	outs := make([]*Node, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := *r
+		w.buf, w.out = make([]byte, 0, 512), &Node{}
+		outs[i] = w.out
+		wg.Go(func() {
+			for j := range ch {
+				w.readPod(j.path, j.uid, j.tier)
+			}
+		})
+	}
+	for _, j := range jobs {
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	var notes []string
+	for _, o := range outs {
+		r.out.Pods = append(r.out.Pods, o.Pods...)
+		r.out.Unknown = append(r.out.Unknown, o.Unknown...)
+		r.out.Gone = append(r.out.Gone, o.Gone...)
+		notes = append(notes, o.Notes...)
+	}
+	slices.Sort(notes)
+	r.out.Notes = append(r.out.Notes, notes...)
 }
 
 // readPod reads a pod cgroup and its containers, or records it as gone.

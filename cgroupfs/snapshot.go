@@ -14,6 +14,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/tools/txtar"
@@ -547,14 +548,25 @@ func (s *Snapshot) WriteTxtar(w io.Writer) error {
 	return err
 }
 
-// recorder collects what a capture reads.
+// recorder collects what a capture reads, from any goroutine.
 type recorder struct {
+	mu    sync.Mutex
 	files map[string][]byte
 	dirs  map[string]bool
 }
 
-func (r *recorder) file(name string, data []byte) { r.files[name] = bytes.Clone(data) }
-func (r *recorder) dir(name string)               { r.dirs[name] = true }
+func (r *recorder) file(name string, data []byte) {
+	data = bytes.Clone(data)
+	r.mu.Lock()
+	r.files[name] = data
+	r.mu.Unlock()
+}
+
+func (r *recorder) dir(name string) {
+	r.mu.Lock()
+	r.dirs[name] = true
+	r.mu.Unlock()
+}
 
 // CaptureOptions describe a capture.
 type CaptureOptions struct {
