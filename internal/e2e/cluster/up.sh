@@ -92,6 +92,7 @@ mounted=$(awk -v w="$W" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/se
 # start afresh.
 rm -rf "$CLUSTER_DIR"
 mkdir -p "$RUN_DIR" "$CLOG_DIR" "$CLUSTER_DIR" "$PKI_DIR" "$KUBECONFIG_DIR"
+rm -f "$CLOG_DIR"/*.log # logs of the last up only
 : >"$CLUSTER_STATE"
 : >"$STATE_FILE"
 # state KEY VALUE: cluster.state gets everything, rig.state the keys the
@@ -209,30 +210,32 @@ start_daemon() {
 }
 
 # ------------------------------------------------------------ PKI
-# ECDSA P-256 keys (fast to make); certificates valid 30 days.
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI_DIR/$1.key" 2>/dev/null; }
-# cert NAME SUBJECT server|client [SAN]
+# One openssl call per certificate (OpenSSL 3 `req -x509 -CA` makes the key
+# and the CA-signed certificate at once, with a random serial); ECDSA P-256
+# keys; valid 30 days. A minimal config keeps the system openssl.cnf's
+# default extensions out.
+printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n' >"$PKI_DIR/openssl.cnf"
+# newcert NAME SUBJECT -addext ...: NAME.key + NAME.crt
+newcert() {
+	local name=$1 subj=$2
+	shift 2
+	openssl req -config "$PKI_DIR/openssl.cnf" -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$PKI_DIR/$name.key" -out "$PKI_DIR/$name.crt" -subj "$subj" -days 30 "$@" 2>/dev/null ||
+		fail "openssl could not make $name.crt"
+}
+# cert NAME SUBJECT server|client [SAN]: a leaf certificate signed by the CA.
 cert() {
 	local name=$1 subj=$2 usage=$3 san=${4:-} eku
 	case $usage in server) eku=serverAuth ;; client) eku=clientAuth ;; esac
-	key "$name"
-	openssl req -new -key "$PKI_DIR/$name.key" -subj "$subj" -out "$PKI_DIR/$name.csr" 2>/dev/null
-	{
-		echo "basicConstraints = critical, CA:FALSE"
-		echo "keyUsage = critical, digitalSignature, keyEncipherment"
-		echo "extendedKeyUsage = $eku"
-		[[ -z $san ]] || echo "subjectAltName = $san"
-	} >"$PKI_DIR/$name.ext"
-	openssl x509 -req -in "$PKI_DIR/$name.csr" -CA "$PKI_DIR/ca.crt" -CAkey "$PKI_DIR/ca.key" \
-		-set_serial "0x$(openssl rand -hex 16)" -days 30 -extfile "$PKI_DIR/$name.ext" \
-		-out "$PKI_DIR/$name.crt" 2>/dev/null
-	rm -f "$PKI_DIR/$name.csr" "$PKI_DIR/$name.ext"
+	local ext=(-addext "basicConstraints = critical, CA:FALSE"
+		-addext "keyUsage = critical, digitalSignature, keyEncipherment"
+		-addext "extendedKeyUsage = $eku")
+	[[ -z $san ]] || ext+=(-addext "subjectAltName = $san")
+	newcert "$name" "$subj" -CA "$PKI_DIR/ca.crt" -CAkey "$PKI_DIR/ca.key" "${ext[@]}"
 }
-key ca
-openssl req -x509 -new -key "$PKI_DIR/ca.key" -subj "/CN=kubecgroups-e2e-ca" -days 30 \
+newcert ca "/CN=kubecgroups-e2e-ca" \
 	-addext "basicConstraints = critical, CA:TRUE" \
-	-addext "keyUsage = critical, keyCertSign, cRLSign, digitalSignature" \
-	-out "$PKI_DIR/ca.crt" 2>/dev/null
+	-addext "keyUsage = critical, keyCertSign, cRLSign, digitalSignature"
 cert apiserver "/CN=kube-apiserver" server \
 	"DNS:localhost, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, IP:127.0.0.1, IP:$NODE_ADDR, IP:${SERVICE_CIDR%.0/*}.1"
 cert apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" client
@@ -241,7 +244,7 @@ cert kubelet-serving "/CN=system:node:$CLUSTER_NODE_NAME" server "DNS:$CLUSTER_N
 cert admin "/O=system:masters/CN=kcg-admin" client
 cert kcg-user "/O=kubecgroups:users/CN=kcg-user" client
 cert kcg-noexec "/O=kubecgroups:noexec/CN=kcg-noexec" client
-key service-account
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI_DIR/service-account.key" 2>/dev/null
 openssl pkey -in "$PKI_DIR/service-account.key" -pubout -out "$PKI_DIR/service-account.pub"
 chmod 0600 "$PKI_DIR"/*.key
 log "PKI written to $PKI_DIR ($(elapsed "$T0"))"

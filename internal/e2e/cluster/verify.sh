@@ -192,10 +192,16 @@ else
 fi
 expect "resize pod/container shares+quota before" "$before_want" "$(read_cpu)"
 # resize_to CPU_REQUEST CPU_LIMIT WANT PATCH_ARGS...: patches, then waits for
-# the cgroups to show WANT and the status to report the new limit.
+# the cgroups to show WANT and the container status to report the new
+# resources. With cpuCFSQuota false the runtime reports no CPU limit (quota
+# -1), and the kubelet keeps the limit of the previous status: the status
+# limit then stays at the pod's original 200m (kubelet_pods.go
+# convertContainerStatusResources, preserveOldResourcesValue).
 resize_to() {
-	local req=$1 lim=$2 want=$3 t i st out
+	local req=$1 lim=$2 want=$3 t i st out status_lim
 	shift 3
+	status_lim=$lim
+	[[ $CPU_CFS_QUOTA == true ]] || status_lim=200m
 	t=$(now)
 	if ! out=$(admin patch pod resize --subresource resize "$@" 2>&1); then
 		bad "resize to $req/$lim: $out"
@@ -206,12 +212,12 @@ resize_to() {
 		sleep 0.05
 	done
 	expect "resize to $req/$lim: pod/container shares+quota ($(elapsed "$t"))" "$want" "$(read_cpu)"
-	for ((i = 0; i < 100; i++)); do
-		st=$(admin get pod resize -o jsonpath='{.status.containerStatuses[0].resources.limits.cpu} {.status.containerStatuses[0].restartCount}')
-		[[ $st == "$lim 0" ]] && break
+	for ((i = 0; i < 50; i++)); do
+		st=$(admin get pod resize -o jsonpath='{.status.containerStatuses[0].resources.requests.cpu} {.status.containerStatuses[0].resources.limits.cpu} {.status.containerStatuses[0].restartCount}')
+		[[ $st == "$req $status_lim 0" ]] && break
 		sleep 0.1
 	done
-	expect "resize to $req/$lim: status resources.limits.cpu and restartCount" "$lim 0" "$st"
+	expect "resize to $req/$lim: status resources cpu request, limit, restartCount" "$req $status_lim 0" "$st"
 }
 # Strategic merge (kubectl's default): containers merge by name, and only
 # the named resources change.
