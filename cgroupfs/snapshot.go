@@ -60,6 +60,42 @@ type SnapshotInfo struct {
 	Controllers map[string]string `json:"controllers,omitempty"`
 	// Description says what the tree holds or models (free text).
 	Description string `json:"description,omitempty"`
+	// Machine holds facts about the captured machine that the cgroup
+	// tree does not show, recorded by the capturing tool; nil when not
+	// recorded.
+	Machine *MachineInfo `json:"machine,omitempty"`
+}
+
+// MachineInfo is what a capturing tool knew about the machine: the
+// capacity that node-level cgroup values are computed from. Zero fields
+// were not recorded.
+type MachineInfo struct {
+	// CPUs is the number of online logical CPUs.
+	CPUs int `json:"cpus,omitempty"`
+	// MemoryBytes is the machine's memory (MemTotal of /proc/meminfo).
+	MemoryBytes int64 `json:"memoryBytes,omitempty"`
+	// SwapBytes is the machine's swap (SwapTotal of /proc/meminfo).
+	SwapBytes int64 `json:"swapBytes,omitempty"`
+	// PIDMax and ThreadsMax are /proc/sys/kernel/pid_max and threads-max.
+	PIDMax     int64 `json:"pidMax,omitempty"`
+	ThreadsMax int64 `json:"threadsMax,omitempty"`
+	// HugePageSizes are the machine's huge page sizes in bytes, ascending.
+	HugePageSizes []uint64 `json:"hugePageSizes,omitempty"`
+}
+
+func (m *MachineInfo) validate() error {
+	if m == nil {
+		return nil
+	}
+	if m.CPUs < 0 || m.MemoryBytes < 0 || m.SwapBytes < 0 || m.PIDMax < 0 || m.ThreadsMax < 0 {
+		return fmt.Errorf("machine: negative capacity")
+	}
+	for _, s := range m.HugePageSizes {
+		if s == 0 || s&(s-1) != 0 {
+			return fmt.Errorf("machine: huge page size %d is not a power of two", s)
+		}
+	}
+	return nil
 }
 
 // metadataDoc is the JSON document of MetadataFile.
@@ -84,6 +120,9 @@ func (i SnapshotInfo) validate() error {
 	}
 	if p := i.PageSizeBytes; p < 0 || p > 1<<20 || p&(p-1) != 0 {
 		return fmt.Errorf("page size %d is not a power of two up to 1 MiB", p)
+	}
+	if err := i.Machine.validate(); err != nil {
+		return err
 	}
 	for c, d := range i.Controllers {
 		if !isV1Controller(c) && !slices.Contains(v2Controllers, c) {
@@ -582,6 +621,9 @@ type CaptureOptions struct {
 	ToolVersion string
 	// Description is recorded as given.
 	Description string
+	// Machine is recorded as given: facts about the machine that the
+	// tree does not show (the capturing tool reads them from the host).
+	Machine *MachineInfo
 }
 
 // Capture copies the Kubernetes part of a tree into a Snapshot: the
@@ -628,6 +670,7 @@ func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 			Hostname: opts.Hostname, ToolVersion: opts.ToolVersion,
 			Driver: n.Driver, CgroupRoot: n.CgroupRoot, KubepodsPath: n.Kubepods.Path,
 			Controllers: maps.Clone(f.lay.ctrl), Description: opts.Description,
+			Machine: opts.Machine,
 		},
 		files: newMemFS(),
 	}

@@ -109,8 +109,8 @@ func TestMemoryHigh(t *testing.T) {
 		{256 * mi, 512 * mi, 1.0, 536870912, true},
 		{128 * mi, 512 * mi, 0.9, 496603136, true}, // the DRA case: limit inflated to 512Mi
 		{256 * mi, 256 * mi, 0.9, 256 * mi, false}, // request = limit: not above the request
-		{0, 0, 0.9, 0, false},                     // zero: not written
-		{100, 4000, 0.5, 0, false},                // rounds to 0
+		{0, 0, 0.9, 0, false},                      // zero: not written
+		{100, 4000, 0.5, 0, false},                 // rounds to 0
 	}
 	for _, tt := range tests {
 		got, written := MemoryHigh(tt.req, tt.limit, tt.factor, 4096)

@@ -27,10 +27,16 @@ type treeFlags struct {
 }
 
 func (f *treeFlags) addFlags(c *cobra.Command) {
+	f.addSourceFlags(c)
+	c.Flags().StringVar(&f.driver, "cgroup-driver", "", "Kubelet cgroup driver, cgroupfs or systemd (default: inferred from the kubepods cgroup's name).")
+}
+
+// addSourceFlags registers --root, --snapshot and --cgroup-root; commands
+// with profile flags (diff) share the profile's --cgroup-driver.
+func (f *treeFlags) addSourceFlags(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.root, "root", cgroupfs.DefaultMountPoint, "Mount point of the live cgroup tree to read.")
 	fl.StringVar(&f.snapshot, "snapshot", "", "Read a snapshot (.tar.gz or .txtar, from the snapshot command or a plain tar.gz of a copied /sys/fs/cgroup) instead of the live tree.")
-	fl.StringVar(&f.driver, "cgroup-driver", "", "Kubelet cgroup driver, cgroupfs or systemd (default: inferred from the kubepods cgroup's name).")
 	fl.StringVar(&f.cgroupRoot, "cgroup-root", "", "Kubelet cgroupRoot, such as / or /custom (default: searched, recorded in a snapshot).")
 	c.MarkFlagsMutuallyExclusive("root", "snapshot")
 }

@@ -6,16 +6,20 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // profileFlags are the node-profile flags shared by commands that predict
-// values (expect, and later diff). Precedence: built-in defaults (a stock
-// v1.37.2 kubelet on cgroup v2, cgroupfs, containerd, runc 1.4), then
-// --node-config, then the other flags when given.
+// values (expect and diff). Precedence, lowest first: built-in defaults (a
+// stock v1.37.2 kubelet on cgroup v2, cgroupfs, containerd, runc 1.4);
+// facts of the node itself (the cgroup tree, the machine or a snapshot's
+// record of it; diff only); --node-config for kubelet settings; then every
+// flag given explicitly.
 type profileFlags struct {
 	nodeConfig     string
 	version        string
@@ -29,6 +33,10 @@ type profileFlags struct {
 	cpuManager     string
 	podPidsLimit   int64
 	swapAccounting bool
+
+	// fetch loads --node-config when it is a URL (diff sets it); nil
+	// means only files are accepted.
+	fetch func(url string) ([]byte, error)
 }
 
 func (f *profileFlags) addFlags(c *cobra.Command) {
@@ -48,80 +56,277 @@ func (f *profileFlags) addFlags(c *cobra.Command) {
 	fl.BoolVar(&f.swapAccounting, "swap-accounting", d.Node.SwapAccounting, "Whether the kernel accounts swap per cgroup (memory.swap.max / memory.memsw.*).")
 }
 
-// profile builds the profile from the flags.
+// nodeFacts are what a node itself shows about its profile: the cgroup
+// tree (mode, driver, cgroupRoot, hugetlb and swap files, container
+// naming), the page size recorded in a snapshot, and the machine's
+// capacity read on the host or recorded in a snapshot.
+type nodeFacts struct {
+	// treeSource names where the tree facts come from: "tree" or
+	// "snapshot".
+	treeSource    string
+	cgroupVersion convert.CgroupVersion
+	driver        string
+	cgroupRoot    string
+	pageSize      int64
+	// hugePageSizes are the sizes of the hugetlb files seen, nil when the
+	// tree shows none (hugetlb unavailable).
+	hugePageSizes  []uint64
+	hugetlbKnown   bool
+	hugetlbRsvd    *bool
+	swapAccounting *bool
+	cri            qos.CRIRuntime
+
+	machine       *cgroupfs.MachineInfo
+	machineSource string
+}
+
+// profile builds the profile from the flags alone (expect).
 func (f *profileFlags) profile(c *cobra.Command) (qos.Profile, error) {
+	p, _, err := f.resolve(c, nil)
+	return p, err
+}
+
+// resolve builds the profile from the defaults, the node's facts (may be
+// nil), --node-config and the flags given, and says where each fact came
+// from.
+func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile, map[string]string, error) {
 	p := qos.DefaultProfile()
+	src := map[string]string{}
 	changed := c.Flags().Changed
-	p.KubernetesVersion = f.version
+	// A flag's value wins when it was given, or when nothing else knows.
+	use := func(flag string, known bool) bool { return changed(flag) || !known }
+	set := func(key, from string) { src[key] = from }
+
+	for _, k := range []string{"kubernetesVersion", "cgroupVersion", "cgroupDriver", "cgroupRoot", "kubelet", "capacity", "pageSize", "swapAccounting", "hugetlbRsvd", "runtime", "ociRuntime"} {
+		set(k, "default")
+	}
+	if facts == nil {
+		facts = &nodeFacts{}
+	}
+
+	// Kubernetes version.
 	if _, err := qos.ParseKubernetesVersion(f.version); err != nil {
-		return p, fmt.Errorf("--kubernetes-version: %w", err)
+		return p, nil, fmt.Errorf("--kubernetes-version: %w", err)
 	}
-	v, err := convert.ParseCgroupVersion(f.cgroupVersion)
-	if err != nil {
-		return p, fmt.Errorf("--cgroup-version: %w", err)
+	p.KubernetesVersion = f.version
+	if changed("kubernetes-version") {
+		set("kubernetesVersion", "flag")
 	}
-	p.CgroupVersion = v
-	if f.nodeConfig != "" {
-		data, err := os.ReadFile(f.nodeConfig)
+
+	// cgroup version: the tree knows best.
+	if use("cgroup-version", facts.cgroupVersion != 0) {
+		v, err := convert.ParseCgroupVersion(f.cgroupVersion)
 		if err != nil {
-			return p, fmt.Errorf("--node-config: %w", err)
+			return p, nil, fmt.Errorf("--cgroup-version: %w", err)
+		}
+		p.CgroupVersion = v
+		if changed("cgroup-version") {
+			set("cgroupVersion", "flag")
+		}
+	} else {
+		p.CgroupVersion = facts.cgroupVersion
+		set("cgroupVersion", facts.treeSource)
+	}
+
+	// Kubelet settings from --node-config.
+	if f.nodeConfig != "" {
+		data, err := f.readNodeConfig()
+		if err != nil {
+			return p, nil, err
 		}
 		kc, err := qos.ParseKubeletConfiguration(data)
 		if err != nil {
-			return p, fmt.Errorf("--node-config %s: %w", f.nodeConfig, err)
+			return p, nil, fmt.Errorf("--node-config %s: %w", f.nodeConfig, err)
 		}
 		if err := p.ApplyKubeletConfiguration(kc); err != nil {
-			return p, fmt.Errorf("--node-config %s: %w", f.nodeConfig, err)
+			return p, nil, fmt.Errorf("--node-config %s: %w", f.nodeConfig, err)
+		}
+		set("kubelet", "node-config")
+		set("cgroupDriver", "node-config")
+		set("cgroupRoot", "node-config")
+	}
+	// Driver and cgroupRoot: the tree's naming shows what the kubelet
+	// really uses (it may take the driver from the CRI runtime).
+	switch {
+	case changed("cgroup-driver"):
+		if err := setDriver(&p, f.cgroupDriver); err != nil {
+			return p, nil, err
+		}
+		set("cgroupDriver", "flag")
+	case facts.driver != "":
+		p.Kubelet.CgroupDriver = qos.CgroupDriver(facts.driver)
+		set("cgroupDriver", facts.treeSource)
+	case f.nodeConfig == "":
+		if err := setDriver(&p, f.cgroupDriver); err != nil {
+			return p, nil, err
 		}
 	}
-	if changed("cgroup-driver") || f.nodeConfig == "" {
-		switch f.cgroupDriver {
-		case "cgroupfs", "systemd":
-			p.Kubelet.CgroupDriver = qos.CgroupDriver(f.cgroupDriver)
-		default:
-			return p, fmt.Errorf("--cgroup-driver %q: want cgroupfs or systemd", f.cgroupDriver)
+	if facts.cgroupRoot != "" {
+		p.Kubelet.CgroupRoot = facts.cgroupRoot
+		set("cgroupRoot", facts.treeSource)
+	}
+	kubeletFlag := func() {
+		if f.nodeConfig != "" {
+			set("kubelet", "node-config and flags")
+		} else {
+			set("kubelet", "flags")
 		}
 	}
 	if changed("cpu-manager-policy") {
 		p.Kubelet.CPUManagerPolicy = f.cpuManager
+		kubeletFlag()
 	}
 	if changed("pod-pids-limit") {
 		p.Kubelet.PodPidsLimit = f.podPidsLimit
+		kubeletFlag()
 	}
-	switch f.runtime {
+
+	// Runtimes.
+	cri := f.runtime
+	if !changed("runtime") && facts.cri != "" {
+		cri = string(facts.cri)
+		set("runtime", facts.treeSource+" (container cgroup names)")
+	} else if changed("runtime") {
+		set("runtime", "flag")
+	}
+	switch cri {
 	case "containerd", "crio", "cri-dockerd":
-		p.Runtime.CRI = qos.CRIRuntime(f.runtime)
+		p.Runtime.CRI = qos.CRIRuntime(cri)
 	case "cri-o":
 		p.Runtime.CRI = qos.CRICRIO
 	default:
-		return p, fmt.Errorf("--runtime %q: want containerd, crio or cri-dockerd", f.runtime)
+		return p, nil, fmt.Errorf("--runtime %q: want containerd, crio or cri-dockerd", cri)
 	}
+	var err error
 	if p.Runtime.OCI, err = qos.ParseOCIRuntime(f.ociRuntime); err != nil {
-		return p, fmt.Errorf("--oci-runtime: %w", err)
+		return p, nil, fmt.Errorf("--oci-runtime: %w", err)
 	}
+	if changed("oci-runtime") {
+		set("ociRuntime", "flag")
+	}
+
 	gates, err := qos.ParseFeatureGates(f.featureGates)
 	if err != nil {
-		return p, fmt.Errorf("--feature-gates: %w", err)
+		return p, nil, fmt.Errorf("--feature-gates: %w", err)
 	}
 	if len(gates) > 0 {
 		if p.FeatureGates == nil {
 			p.FeatureGates = map[string]bool{}
 		}
 		maps.Copy(p.FeatureGates, gates)
+		set("featureGates", "flag")
+	}
+
+	// Machine: facts first, then --node-capacity.
+	if m := facts.machine; m != nil {
+		applyMachine(p.Node.Capacity, m)
+		set("capacity", facts.machineSource)
+	}
+	if facts.hugetlbKnown {
+		for k := range p.Node.Capacity {
+			if strings.HasPrefix(string(k), corev1.ResourceHugePagesPrefix) {
+				delete(p.Node.Capacity, k)
+			}
+		}
+		for _, size := range facts.hugePageSizes {
+			p.Node.Capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
+		}
+		set("hugePageSizes", facts.treeSource+" (hugetlb files)")
 	}
 	capacity, err := qos.ParseResourceList(f.nodeCapacity)
 	if err != nil {
-		return p, fmt.Errorf("--node-capacity: %w", err)
+		return p, nil, fmt.Errorf("--node-capacity: %w", err)
 	}
 	if err := mergeCapacity(p.Node.Capacity, capacity); err != nil {
-		return p, fmt.Errorf("--node-capacity: %w", err)
+		return p, nil, fmt.Errorf("--node-capacity: %w", err)
 	}
-	p.Node.PageSize = f.pageSize
-	p.Node.SwapAccounting = f.swapAccounting
+	if len(capacity) > 0 {
+		set("capacity", src["capacity"]+" and flag")
+	}
+	if use("page-size", facts.pageSize != 0) {
+		p.Node.PageSize = f.pageSize
+		if changed("page-size") {
+			set("pageSize", "flag")
+		}
+	} else {
+		p.Node.PageSize = facts.pageSize
+		set("pageSize", facts.treeSource)
+	}
+	if use("swap-accounting", facts.swapAccounting != nil) {
+		p.Node.SwapAccounting = f.swapAccounting
+		if changed("swap-accounting") {
+			set("swapAccounting", "flag")
+		}
+	} else {
+		p.Node.SwapAccounting = *facts.swapAccounting
+		set("swapAccounting", facts.treeSource)
+	}
+	if facts.hugetlbRsvd != nil {
+		p.Node.HugetlbRsvd = *facts.hugetlbRsvd
+		set("hugetlbRsvd", facts.treeSource)
+	}
 	if err := p.Validate(); err != nil {
-		return p, err
+		return p, nil, err
 	}
-	return p, nil
+	return p, src, nil
+}
+
+func setDriver(p *qos.Profile, driver string) error {
+	switch driver {
+	case "cgroupfs", "systemd":
+		p.Kubelet.CgroupDriver = qos.CgroupDriver(driver)
+		return nil
+	}
+	return fmt.Errorf("--cgroup-driver %q: want cgroupfs or systemd", driver)
+}
+
+// readNodeConfig reads --node-config from a file or, for diff, a URL such
+// as the kubelet's /configz.
+func (f *profileFlags) readNodeConfig() ([]byte, error) {
+	if strings.HasPrefix(f.nodeConfig, "http://") || strings.HasPrefix(f.nodeConfig, "https://") {
+		if f.fetch == nil {
+			return nil, fmt.Errorf("--node-config %s: this command reads files only", f.nodeConfig)
+		}
+		data, err := f.fetch(f.nodeConfig)
+		if err != nil {
+			return nil, fmt.Errorf("--node-config: %w", err)
+		}
+		return data, nil
+	}
+	data, err := os.ReadFile(f.nodeConfig)
+	if err != nil {
+		return nil, fmt.Errorf("--node-config: %w", err)
+	}
+	return data, nil
+}
+
+// applyMachine sets cpu, memory, pid and swap capacity, and the huge page
+// sizes, from recorded machine facts.
+func applyMachine(capacity corev1.ResourceList, m *cgroupfs.MachineInfo) {
+	if m.CPUs > 0 {
+		capacity[corev1.ResourceCPU] = *resource.NewQuantity(int64(m.CPUs), resource.DecimalSI)
+	}
+	if m.MemoryBytes > 0 {
+		capacity[corev1.ResourceMemory] = *resource.NewQuantity(m.MemoryBytes, resource.BinarySI)
+	}
+	if m.PIDMax > 0 {
+		pid := m.PIDMax
+		if m.ThreadsMax > 0 && m.ThreadsMax < pid {
+			pid = m.ThreadsMax
+		}
+		capacity["pid"] = *resource.NewQuantity(pid, resource.DecimalSI)
+	}
+	capacity["swap"] = *resource.NewQuantity(m.SwapBytes, resource.BinarySI)
+	if len(m.HugePageSizes) > 0 {
+		for k := range capacity {
+			if strings.HasPrefix(string(k), corev1.ResourceHugePagesPrefix) {
+				delete(capacity, k)
+			}
+		}
+		for _, size := range m.HugePageSizes {
+			capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
+		}
+	}
 }
 
 // mergeCapacity overrides dst with src; any hugepages size in src

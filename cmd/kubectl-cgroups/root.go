@@ -43,6 +43,7 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 		newVersionCmd(s),
 		newConvertCmd(s),
 		newExpectCmd(s),
+		newDiffCmd(s),
 		newInspectCmd(s),
 		newSnapshotCmd(s),
 	)

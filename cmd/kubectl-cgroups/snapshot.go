@@ -80,12 +80,21 @@ func (o *snapshotOptions) run(s streams) error {
 	co := cgroupfs.CaptureOptions{Node: opts, ToolVersion: "kubectl-cgroups " + currentVersion().Version, Description: o.description}
 	if in != nil {
 		// Converting: the archive still describes the original capture.
-		co.CapturedAt, co.Hostname = in.Info.CapturedAt, in.Info.Hostname
+		co.CapturedAt, co.Hostname, co.Machine = in.Info.CapturedAt, in.Info.Hostname, in.Info.Machine
 		if co.Description == "" {
 			co.Description = in.Info.Description
 		}
-	} else if h, err := os.Hostname(); err == nil {
-		co.Hostname = h
+	} else {
+		if h, err := os.Hostname(); err == nil {
+			co.Hostname = h
+		}
+		// The machine's capacity, which kubepods values derive from, is not
+		// in the tree: record it (best effort; diff notes when it is absent).
+		if o.tree.root == cgroupfs.DefaultMountPoint {
+			if m, err := readMachine("/proc", "/sys"); err == nil {
+				co.Machine = m
+			}
+		}
 	}
 	snap, err := cgroupfs.Capture(fsys, co)
 	if err != nil {

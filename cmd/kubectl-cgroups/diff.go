@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+)
+
+type diffOptions struct {
+	tree        treeFlags
+	profile     profileFlags
+	in          podInput
+	static      staticPodFlags
+	http        httpFlags
+	kubeletPods string
+	complete    bool
+	onlyDrift   bool
+	out         outputFlag
+}
+
+func newDiffCmd(s streams) *cobra.Command {
+	o := &diffOptions{}
+	c := &cobra.Command{
+		Use:   "diff [--root DIR | --snapshot FILE] (-f FILE | --kubelet-pods URL | --static-pods DIR)",
+		Short: "Compare a node's cgroups with what its pods' specs ask for, and explain every difference",
+		Long: `Compute what the kubelet and the container runtime should have written
+into every cgroup of a node for the given pods, read what the node's cgroups
+hold (live, or from a snapshot), and compare them file by file.
+
+Each file is a match, an explained difference (a known, harmless cause such
+as the runtime's shares-to-weight formula, systemd's quota rounding, a QoS
+tier the kubelet refreshes once a minute, or an in-place resize still in
+progress) or drift: a value nothing explains, shown with what was expected,
+what was found and how the expected value was derived. Expected cgroups that
+do not exist are missing; pod and container cgroups no listed pod explains
+are unexpected (leftovers).
+
+Pods come from one of:
+  -f FILE            manifests or pods, for example the output of
+                     kubectl get pods -A --field-selector spec.nodeName=NODE -o json
+  --kubelet-pods URL the kubelet's /pods endpoint: the node's complete pod
+                     list (read-only port http://127.0.0.1:10255/pods, or
+                     https://NODE:10250/pods with --token or a client certificate)
+  --static-pods DIR  the kubelet's static pod manifests
+
+The node profile starts from a stock v1.37.2 kubelet; what the node shows
+(cgroup version, driver and cgroupRoot from the tree; CPUs, memory, PIDs and
+huge page sizes from the machine or the snapshot) replaces the defaults;
+--node-config (a KubeletConfiguration file, or the kubelet's /configz URL)
+supplies the kubelet settings; flags override everything. The OCI runtime
+is unknown unless given: both shares-to-weight formulas are accepted and the
+report says which one the node's containers show. The report lists where
+every profile fact came from.
+
+Exit status: 0 when everything matches or is explained, 1 when unexplained
+differences exist, 2 on error.`,
+		Example: `  # On a node: the kubelet's own pod list and configuration
+  kubectl-cgroups diff --kubelet-pods http://127.0.0.1:10255/pods \
+      --node-config https://127.0.0.1:10250/configz --token-file /var/run/secrets/kubernetes.io/serviceaccount/token \
+      --insecure-skip-tls-verify
+
+  # Pods from the API server, checked against a snapshot taken on the node
+  kubectl get pods -A --field-selector spec.nodeName=node1 -o json > pods.json
+  kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --oci-runtime runc-1.1.5
+
+  # Only what differs, as JSON
+  kubectl-cgroups diff -f pods.json --only-drift -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.run(c, s)
+		},
+	}
+	o.tree.addSourceFlags(c)
+	o.profile.addFlags(c)
+	o.in.addFlags(c.Flags())
+	o.static.addFlags(c)
+	o.http.addFlags(c)
+	c.Flags().StringVar(&o.kubeletPods, "kubelet-pods", "", "URL of the kubelet's /pods endpoint (the node's complete pod list).")
+	c.Flags().BoolVar(&o.complete, "complete-pod-list", false, "The pods given are every pod of the node, so pod cgroups no pod explains are leftovers (implied by --kubelet-pods).")
+	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences (the summary still counts everything).")
+	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
+	c.MarkFlagsMutuallyExclusive("filename", "kubelet-pods", "static-pods")
+	return c
+}
+
+func (o *diffOptions) run(c *cobra.Command, s streams) error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	ctx := c.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	o.profile.fetch = func(url string) ([]byte, error) { return o.http.get(ctx, url) }
+	if c.Flags().Changed("cgroup-driver") {
+		o.tree.driver = o.profile.cgroupDriver
+	}
+	run, err := o.prepare(ctx, c, s)
+	if err != nil {
+		return err
+	}
+	defer run.fsys.Close()
+	report, err := run.diff()
+	if err != nil {
+		return err
+	}
+	if err := printDiff(s.Out, report, diffPrintOptions{
+		format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(s.Out),
+	}); err != nil {
+		return err
+	}
+	if report.Summary.Unexplained() > 0 {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// diffRun is a diff ready to run: the tree, the pods and the profile.
+type diffRun struct {
+	fsys     *cgroupfs.FS
+	nodeOpts cgroupfs.NodeOptions
+	node     *cgroupfs.Node
+	pods     []*corev1.Pod
+	profile  qos.Profile
+	sources  map[string]string
+	opts     qos.DiffOptions
+	notes    []qos.Note
+}
+
+// prepare opens the tree, reads the node, loads the pods and resolves the
+// profile.
+func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) (*diffRun, error) {
+	if o.in.files == nil && o.kubeletPods == "" && o.static.dir == "" {
+		return nil, errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR")
+	}
+	nodeOpts, err := o.tree.nodeOptions()
+	if err != nil {
+		return nil, err
+	}
+	fsys, src, snap, err := o.tree.open()
+	if err != nil {
+		return nil, err
+	}
+	r := &diffRun{fsys: fsys, nodeOpts: nodeOpts}
+	ok := false
+	defer func() {
+		if !ok {
+			fsys.Close()
+		}
+	}()
+	if r.node, err = fsys.Node(nodeOpts); err != nil {
+		return nil, err
+	}
+	facts := treeFacts(r.node, src.Kind)
+	switch {
+	case snap != nil:
+		facts.machine, facts.machineSource = snap.Info.Machine, "snapshot"
+		if snap.Info.PageSizeBytes != 0 {
+			facts.pageSize = snap.Info.PageSizeBytes
+		}
+		if snap.Info.CapturedAt.IsZero() {
+			r.notes = append(r.notes, qos.Note{Reason: "time-unknown", Message: "the snapshot does not record when it was taken, so QoS tier values that lag recent pods cannot be explained"})
+		} else {
+			r.opts.Now = snap.Info.CapturedAt
+		}
+	default:
+		r.opts.Now = time.Now()
+		facts.pageSize = int64(os.Getpagesize())
+		if m, err := readMachine("/proc", "/sys"); err == nil {
+			facts.machine, facts.machineSource = m, "host"
+		} else {
+			r.notes = append(r.notes, qos.Note{Reason: "capacity-unknown", Message: fmt.Sprintf("the machine's capacity could not be read (%v); kubepods values use --node-capacity or the defaults", err)})
+		}
+	}
+	if facts.machine == nil && !c.Flags().Changed("node-capacity") {
+		r.notes = append(r.notes, qos.Note{Reason: "capacity-unknown", Message: "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"})
+	}
+	if !c.Flags().Changed("oci-runtime") {
+		o.profile.ociRuntime = "unknown"
+	}
+	if r.profile, r.sources, err = o.profile.resolve(c, facts); err != nil {
+		return nil, err
+	}
+	if !c.Flags().Changed("oci-runtime") {
+		r.sources["ociRuntime"] = "default: unknown, both formulas accepted; the report infers it"
+	}
+
+	switch {
+	case o.kubeletPods != "":
+		body, err := o.http.get(ctx, o.kubeletPods)
+		if err != nil {
+			return nil, fmt.Errorf("--kubelet-pods: %w", err)
+		}
+		if r.pods, err = readPodList(body, o.kubeletPods); err != nil {
+			return nil, err
+		}
+		r.opts.CompletePodList = true
+		r.sources["pods"] = o.kubeletPods
+	case o.static.dir != "":
+		if r.pods, err = o.static.load(); err != nil {
+			return nil, err
+		}
+		r.sources["pods"] = "static pods " + o.static.dir
+	default:
+		if r.pods, err = o.in.load(s.In, r.profile); err != nil {
+			return nil, err
+		}
+		r.sources["pods"] = strings.Join(o.in.files, ", ")
+	}
+	if o.complete {
+		r.opts.CompletePodList = true
+	}
+	for _, pod := range r.pods {
+		if err := r.profile.DefaultPod(pod); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return r, nil
+}
+
+// diff computes the expectation, re-reads the node when the expectation
+// needs files the first read did not take, and compares.
+func (r *diffRun) diff() (*qos.DiffReport, error) {
+	x, err := qos.Expect(r.pods, r.profile)
+	if err != nil {
+		return nil, err
+	}
+	if missingFiles(x, r.node) {
+		opts := r.nodeOpts
+		opts.Files = x.Files()
+		if r.node, err = r.fsys.Node(opts); err != nil {
+			return nil, err
+		}
+	}
+	report := qos.Diff(x, r.node, r.opts)
+	report.ProfileSources = r.sources
+	report.Notes = append(r.notes, report.Notes...)
+	for _, n := range r.node.Notes {
+		report.Notes = append(report.Notes, qos.Note{Reason: "tree", Message: n})
+	}
+	return report, nil
+}
+
+// missingFiles reports whether the expectation compares a file the read
+// did not take (the first read takes cgroupfs.DefaultFiles).
+func missingFiles(x *qos.Expectation, n *cgroupfs.Node) bool {
+	var have []string
+	if n.Kubepods != nil {
+		for name := range n.Kubepods.Files {
+			have = append(have, name)
+		}
+	}
+	for _, names := range x.Files() {
+		for _, name := range names {
+			if !slices.Contains(have, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// treeFacts reads what the tree shows about the node profile.
+func treeFacts(n *cgroupfs.Node, sourceKind string) *nodeFacts {
+	f := &nodeFacts{treeSource: "tree"}
+	if sourceKind == "snapshot" {
+		f.treeSource = "snapshot"
+	}
+	f.cgroupVersion = n.Mode.Version()
+	f.driver = string(n.Driver)
+	f.cgroupRoot = n.CgroupRoot
+	if n.PageSizeBytes != 0 && sourceKind == "snapshot" {
+		f.pageSize = n.PageSizeBytes
+	}
+	if n.Kubepods != nil {
+		_, hasHugetlb := n.Controllers["hugetlb"]
+		f.hugetlbKnown = true
+		rsvd := false
+		for name, file := range n.Kubepods.Files {
+			size, ok := strings.CutPrefix(name, "hugetlb.")
+			if !ok || !hasHugetlb {
+				continue
+			}
+			sizeName, rest, _ := strings.Cut(size, ".")
+			if strings.HasPrefix(rest, "rsvd.") && file.Err == nil {
+				rsvd = true
+			}
+			if b, err := convert.ParseHugePageSizeName(sizeName); err == nil && !slices.Contains(f.hugePageSizes, b) {
+				f.hugePageSizes = append(f.hugePageSizes, b)
+			}
+		}
+		slices.Sort(f.hugePageSizes)
+		if len(f.hugePageSizes) > 0 {
+			f.hugetlbRsvd = &rsvd
+		}
+		swapFile := "memory.swap.max"
+		if f.cgroupVersion == convert.CgroupV1 {
+			swapFile = "memory.memsw.limit_in_bytes"
+		}
+		if file, ok := n.Kubepods.Files[swapFile]; ok {
+			acct := !errors.Is(file.Err, os.ErrNotExist) && !errors.Is(file.Err, cgroupfs.ErrNotSupported)
+			f.swapAccounting = &acct
+		}
+	}
+	f.cri = criFromNaming(n)
+	return f
+}
+
+// criFromNaming tells the CRI runtime from the container cgroups' names.
+func criFromNaming(n *cgroupfs.Node) qos.CRIRuntime {
+	counts := map[cgroupfs.Naming]int{}
+	for _, p := range n.Pods {
+		for _, c := range p.Containers {
+			counts[c.Naming]++
+		}
+	}
+	best, bestN := cgroupfs.Naming(""), 0
+	for naming, k := range counts {
+		if k > bestN || (k == bestN && naming < best) {
+			best, bestN = naming, k
+		}
+	}
+	switch {
+	case strings.Contains(string(best), "crio"):
+		return qos.CRICRIO
+	case strings.Contains(string(best), "docker"):
+		return qos.CRIDockerd
+	}
+	return ""
+}

@@ -1,0 +1,643 @@
+package qos
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/convert"
+)
+
+// KindDiffReport is the kind of the DiffReport document (the JSON contract
+// of `kubectl-cgroups diff -o json`).
+const KindDiffReport = "DiffReport"
+
+// Reason codes the diff adds to those of the expectation (see the Reason*
+// constants in resolve.go).
+const (
+	// ReasonControllerUnavailable: the node has no such controller, so
+	// neither the kubelet nor the runtime could write the file.
+	ReasonControllerUnavailable = "controller-unavailable"
+	// ReasonPodsNotListed: a QoS tier also counts pods the input did not
+	// list (the pod list is not the node's complete list).
+	ReasonPodsNotListed = "pods-not-listed"
+	// ReasonContainerExited: a regular init container finished and its
+	// cgroup is gone, as the runtime does.
+	ReasonContainerExited = "container-exited"
+)
+
+// TierRefreshInterval is how often the kubelet rewrites the QoS tier
+// cgroups (UpdateCgroups runs every minute and before each new pod).
+const TierRefreshInterval = time.Minute
+
+// Status is the verdict on one file or cgroup of a diff.
+type Status string
+
+// The statuses. Match and Explained are fine; the others are differences
+// nothing explains.
+const (
+	// StatusMatch: the file holds an accepted value.
+	StatusMatch Status = "match"
+	// StatusExplained: the file differs from the prediction for a known,
+	// harmless reason (Reason and Message say which).
+	StatusExplained Status = "explained"
+	// StatusDrift: the file holds a value nothing explains.
+	StatusDrift Status = "drift"
+	// StatusMissing: an expected cgroup or file does not exist.
+	StatusMissing Status = "missing"
+	// StatusUnexpected: a pod or container cgroup that no listed pod
+	// explains (a leftover of a deleted pod or container).
+	StatusUnexpected Status = "unexpected"
+	// StatusUnlisted: a pod cgroup of a pod the input did not list, when
+	// the input is not the node's complete pod list; not a difference.
+	StatusUnlisted Status = "unlisted"
+	// StatusError: the file exists but could not be read or parsed.
+	StatusError Status = "error"
+)
+
+// Unexplained reports whether s is a difference nothing explains.
+func (s Status) Unexplained() bool {
+	switch s {
+	case StatusDrift, StatusMissing, StatusUnexpected, StatusError:
+		return true
+	}
+	return false
+}
+
+// Severity orders statuses from best (0, match) to worst (drift), so that
+// a cgroup's overall status is the most severe of its files'.
+func (s Status) Severity() int {
+	switch s {
+	case StatusMatch:
+		return 0
+	case StatusUnlisted:
+		return 1
+	case StatusExplained:
+		return 2
+	case StatusUnexpected:
+		return 3
+	case StatusMissing:
+		return 4
+	case StatusError:
+		return 5
+	case StatusDrift:
+		return 6
+	}
+	return 7
+}
+
+// DiffOptions tune [Diff].
+type DiffOptions struct {
+	// Now is when the node's cgroups were read: the capture time of a
+	// snapshot, or the current time for a live node. QoS tier values that
+	// lag pods started within TierRefreshInterval before Now are
+	// explained as "qos-tier-lag". The zero value disables that
+	// time-based explanation.
+	Now time.Time
+	// CompletePodList reports that the pods given are every pod of the
+	// node (the kubelet's /pods, all pods of a node from the API server),
+	// so a pod cgroup no pod explains is a leftover ("unexpected"). When
+	// false such pod cgroups are "unlisted", and tier values that count
+	// them are explained as "pods-not-listed".
+	CompletePodList bool
+}
+
+// DiffReport is the comparison of an Expectation with what a node holds.
+// Its JSON form is a stable contract (README, "Output contract: diff -o
+// json").
+type DiffReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Summary counts the results.
+	Summary DiffSummary `json:"summary"`
+	// Profile is the node profile the expectation used.
+	Profile Profile `json:"profile"`
+	// ProfileSources says, per profile fact, where it came from ("flag",
+	// "node-config", "tree", "host", "snapshot", "default"); filled by the
+	// caller that assembled the profile.
+	ProfileSources map[string]string `json:"profileSources,omitempty"`
+	// Node is what the tree showed about the node as a whole.
+	Node DiffNode `json:"node"`
+	// Results hold one entry per compared file, plus one per missing,
+	// unexpected or unlisted cgroup: node levels first, then pods in the
+	// expectation's order (pod, sandbox, containers), then cgroups no pod
+	// explains.
+	Results []DiffResult `json:"results"`
+	// Notes are remarks about the comparison as a whole.
+	Notes []Note `json:"notes,omitempty"`
+}
+
+// DiffSummary counts the results of a diff.
+type DiffSummary struct {
+	// Cgroups is the number of cgroups present on both sides and compared.
+	Cgroups int `json:"cgroups"`
+	// Files is the number of files compared.
+	Files      int `json:"files"`
+	Match      int `json:"match"`
+	Drift      int `json:"drift"`
+	Explained  int `json:"explained"`
+	Missing    int `json:"missing"`
+	Unexpected int `json:"unexpected"`
+	Unlisted   int `json:"unlisted"`
+	Errors     int `json:"errors"`
+}
+
+// Unexplained is the number of differences nothing explains: drift,
+// missing, unexpected and unreadable. A non-zero value makes the CLI exit
+// with status 1.
+func (s DiffSummary) Unexplained() int { return s.Drift + s.Missing + s.Unexpected + s.Errors }
+
+// DiffNode describes the node as the tree showed it.
+type DiffNode struct {
+	Mode          string `json:"mode"`
+	Driver        string `json:"driver"`
+	CgroupRoot    string `json:"cgroupRoot"`
+	PageSizeBytes int64  `json:"pageSizeBytes"`
+	// WeightFormula is the container shares-to-weight formula inferred
+	// from every container's cpu.shares and cpu.weight (cgroup v2 only).
+	WeightFormula *FormulaInference `json:"weightFormula,omitempty"`
+}
+
+// FormulaInference is what the container cgroups tell about the runtime's
+// shares-to-weight formula.
+type FormulaInference struct {
+	// Profile is the formula the profile's OCI runtime implies ("linear",
+	// "quadratic" or "unknown").
+	Profile string `json:"profile"`
+	// Inferred is the verdict: "linear", "quadratic", "both" (no container
+	// tells them apart) or "neither" (containers disagree).
+	Inferred string `json:"inferred"`
+	// Containers is the number of container cgroups that took part;
+	// Decisive the number whose weight differs between the formulas.
+	Containers int `json:"containers"`
+	Decisive   int `json:"decisive"`
+	// Message explains the verdict.
+	Message string `json:"message"`
+}
+
+// DiffResult is the verdict on one file, or on a whole cgroup when File is
+// empty (a missing, unexpected or unlisted cgroup, or a cgroup found at
+// another path).
+type DiffResult struct {
+	// Pod is "namespace/name"; empty for node levels and cgroups no pod
+	// explains.
+	Pod           string        `json:"pod,omitempty"`
+	UID           string        `json:"uid,omitempty"`
+	Level         Level         `json:"level"`
+	Container     string        `json:"container,omitempty"`
+	ContainerType ContainerType `json:"containerType,omitempty"`
+	ContainerID   string        `json:"containerID,omitempty"`
+	Path          string        `json:"path"`
+	File          string        `json:"file,omitempty"`
+	// Expected lists the accepted values; Actual is what the file holds
+	// (empty when it could not be read).
+	Expected []string `json:"expected,omitempty"`
+	Actual   string   `json:"actual,omitempty"`
+	Status   Status   `json:"status"`
+	// Reason is a reason code for explained results and for some
+	// differences (for example "weight-formula").
+	Reason string `json:"reason,omitempty"`
+	// Message says what the difference means and what to do about it.
+	Message string `json:"message,omitempty"`
+	// Derivation is how the expected value was computed.
+	Derivation string `json:"derivation,omitempty"`
+}
+
+// Diff compares an expectation with what a node's cgroups hold. The node
+// should have been read with at least the files the expectation lists
+// ([Expectation.Files] gives them per level).
+func Diff(x *Expectation, node *cgroupfs.Node, opts DiffOptions) *DiffReport {
+	d := &differ{x: x, node: node, opts: opts}
+	d.r = &DiffReport{
+		APIVersion: APIVersion, Kind: KindDiffReport,
+		Profile: x.Profile,
+		Node: DiffNode{
+			Mode: string(node.Mode), Driver: string(node.Driver),
+			CgroupRoot: node.CgroupRoot, PageSizeBytes: node.PageSizeBytes,
+		},
+	}
+	d.index()
+	d.inferFormula()
+	d.tierCandidates()
+	d.compareNode()
+	for i := range x.Pods {
+		d.comparePod(&x.Pods[i])
+	}
+	d.leftovers()
+	for _, g := range node.Gone {
+		what := "container " + g.ContainerID
+		if g.Level == cgroupfs.LevelPod {
+			what = "pod " + g.PodUID
+		}
+		d.note("gone", fmt.Sprintf("%s vanished while the tree was read (%s); it was being deleted", what, g.Path))
+	}
+	for _, u := range node.Unknown {
+		d.note("unknown-entry", fmt.Sprintf("%s is not a Kubernetes cgroup: %s", u.Path, u.Reason))
+	}
+	return d.r
+}
+
+type differ struct {
+	x    *Expectation
+	node *cgroupfs.Node
+	opts DiffOptions
+	r    *DiffReport
+
+	actualPods map[string]*cgroupfs.Pod
+	seenPods   map[string]bool
+	// formula is the container formula the node's containers show
+	// (WeightUnknown when undecided).
+	formula convert.WeightFormula
+	// tierAlt holds, per tier file, extra values explained by tier lag or
+	// by pods the input did not list.
+	tierAlt map[tierFile][]tierValue
+}
+
+type tierFile struct {
+	level Level
+	file  string
+}
+
+type tierValue struct {
+	value, reason, message string
+}
+
+func (d *differ) note(reason, msg string) {
+	d.r.Notes = append(d.r.Notes, Note{Reason: reason, Message: msg})
+}
+
+func (d *differ) index() {
+	d.actualPods = make(map[string]*cgroupfs.Pod, len(d.node.Pods))
+	for i := range d.node.Pods {
+		d.actualPods[d.node.Pods[i].UID] = &d.node.Pods[i]
+	}
+	d.seenPods = make(map[string]bool, len(d.x.Pods))
+}
+
+func (d *differ) add(res DiffResult) {
+	s := &d.r.Summary
+	if res.File != "" {
+		s.Files++
+	}
+	switch res.Status {
+	case StatusMatch:
+		s.Match++
+	case StatusDrift:
+		s.Drift++
+	case StatusExplained:
+		s.Explained++
+	case StatusMissing:
+		s.Missing++
+	case StatusUnexpected:
+		s.Unexpected++
+	case StatusUnlisted:
+		s.Unlisted++
+	case StatusError:
+		s.Errors++
+	}
+	d.r.Results = append(d.r.Results, res)
+}
+
+// where identifies a cgroup in results.
+type where struct {
+	pod   *PodExpectation
+	cg    *ExpectedCgroup
+	id    string
+	path  string
+	level Level
+}
+
+func (w where) result() DiffResult {
+	r := DiffResult{Level: w.level, Path: w.path, ContainerID: w.id}
+	if w.pod != nil {
+		r.Pod = w.pod.Namespace + "/" + w.pod.Name
+		r.UID = w.pod.UID
+	}
+	if w.cg != nil {
+		r.Container = w.cg.Container
+		r.ContainerType = w.cg.ContainerType
+		if r.ContainerID == "" {
+			r.ContainerID = w.cg.ContainerID
+		}
+	}
+	return r
+}
+
+func (d *differ) compareNode() {
+	for _, level := range []Level{LevelKubepods, LevelBurstable, LevelBestEffort} {
+		ec := d.x.NodeCgroup(level)
+		if ec == nil {
+			continue
+		}
+		var ac *cgroupfs.Cgroup
+		switch level {
+		case LevelKubepods:
+			ac = d.node.Kubepods
+		case LevelBurstable:
+			ac = d.node.Burstable
+		case LevelBestEffort:
+			ac = d.node.BestEffort
+		}
+		w := where{cg: ec, level: level, path: ec.Path}
+		if ac == nil {
+			r := w.result()
+			r.Status = StatusMissing
+			r.Message = fmt.Sprintf("the %s cgroup %s does not exist on the node; is cgroupsPerQOS false, or do the driver and cgroupRoot differ from the kubelet's?", level, ec.Path)
+			d.add(r)
+			continue
+		}
+		w.path = ac.Path
+		d.compareCgroup(w, ec, ac)
+	}
+}
+
+func (d *differ) comparePod(pe *PodExpectation) {
+	podCG := pe.Cgroup(LevelPod, "", "")
+	if podCG == nil {
+		return
+	}
+	wPod := where{pod: pe, cg: podCG, level: LevelPod, path: podCG.Path}
+	if pe.UID == "" || strings.HasPrefix(pe.UID, "<") {
+		r := wPod.result()
+		r.Status = StatusMissing
+		r.Message = "the pod has no UID (a manifest rather than a pod read from the API server or the kubelet), so its cgroups cannot be found; give pods from `kubectl get pods -o yaml` or the kubelet's /pods"
+		d.add(r)
+		return
+	}
+	d.seenPods[pe.UID] = true
+	ap := d.actualPods[pe.UID]
+	if ap == nil {
+		r := wPod.result()
+		r.Status = StatusMissing
+		r.Message = fmt.Sprintf("no cgroup for pod uid %s on the node (expected at %s); the pod may not run on this node, may not have started yet, or the driver or cgroupRoot differ", pe.UID, podCG.Path)
+		d.add(r)
+		return
+	}
+	wPod.path = ap.Path
+	if ap.Path != podCG.Path {
+		r := wPod.result()
+		r.Status = StatusDrift
+		r.Reason = "pod-path"
+		r.Message = fmt.Sprintf("the pod cgroup is at %s (QoS tier %s) but the pod's QoS class %s puts it at %s", ap.Path, ap.Tier, pe.QOSClass, podCG.Path)
+		d.add(r)
+	}
+	d.compareCgroup(wPod, podCG, &ap.Cgroup)
+
+	// Pair containers by ID; the sandbox is what remains.
+	used := map[string]bool{}
+	var sandbox *ExpectedCgroup
+	for i := range pe.Cgroups {
+		ec := &pe.Cgroups[i]
+		if ec.Level != LevelContainer {
+			continue
+		}
+		if ec.ContainerType == ContainerSandbox {
+			sandbox = ec
+			continue
+		}
+		w := where{pod: pe, cg: ec, level: LevelContainer, path: ec.Path, id: ec.ContainerID}
+		if ec.ContainerID == "" {
+			if ec.Optional {
+				continue
+			}
+			r := w.result()
+			r.Status = StatusMissing
+			r.Message = fmt.Sprintf("the pod status has no container ID for %q (not started yet, or the input is a manifest without status), so its cgroup cannot be found", ec.Container)
+			d.add(r)
+			continue
+		}
+		ac := ap.Container(ec.ContainerID)
+		if ac == nil {
+			r := w.result()
+			if ec.Optional {
+				r.Status = StatusExplained
+				r.Reason = ReasonContainerExited
+				r.Message = fmt.Sprintf("no cgroup for %s container %q: it finished and the runtime removed its cgroup", ec.ContainerType, ec.Container)
+			} else {
+				r.Status = StatusMissing
+				r.Message = fmt.Sprintf("no cgroup for container %q (id %s) under %s; it may have restarted with a new ID since the pod list was read", ec.Container, shortID(ec.ContainerID), ap.Path)
+			}
+			d.add(r)
+			continue
+		}
+		used[ac.ID] = true
+		w.path = ac.Path
+		d.compareCgroup(w, ec, &ac.Cgroup)
+	}
+	var rest []*cgroupfs.Container
+	for i := range ap.Containers {
+		if !used[ap.Containers[i].ID] {
+			rest = append(rest, &ap.Containers[i])
+		}
+	}
+	if sandbox != nil {
+		if len(rest) == 0 {
+			w := where{pod: pe, cg: sandbox, level: LevelContainer, path: sandbox.Path}
+			if !sandbox.Optional {
+				r := w.result()
+				r.Status = StatusMissing
+				r.Message = "no sandbox (pause) cgroup: every container cgroup of the pod belongs to a listed container"
+				d.add(r)
+			}
+		} else {
+			best := bestSandbox(sandbox, rest)
+			w := where{pod: pe, cg: sandbox, level: LevelContainer, path: rest[best].Path, id: rest[best].ID}
+			d.compareCgroup(w, sandbox, &rest[best].Cgroup)
+			rest = slices.Delete(rest, best, best+1)
+		}
+	}
+	for _, c := range rest {
+		d.add(DiffResult{
+			Pod: pe.Namespace + "/" + pe.Name, UID: pe.UID, Level: LevelContainer,
+			ContainerID: c.ID, Path: c.Path, Status: StatusUnexpected,
+			Message: fmt.Sprintf("container cgroup %s belongs to no container of the pod status: a leftover of a restarted or removed container, or a container started after the pod list was read", shortID(c.ID)),
+		})
+	}
+}
+
+// bestSandbox picks, among the container cgroups no listed container
+// claims, the one that matches the sandbox expectation best.
+func bestSandbox(ec *ExpectedCgroup, rest []*cgroupfs.Container) int {
+	best, bestScore := 0, -1
+	for i, c := range rest {
+		score := 0
+		for name, ef := range ec.Files {
+			if f, ok := c.Files[name]; ok && f.Err == nil && ef.Accepts(f.Raw) {
+				score++
+			}
+		}
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	return best
+}
+
+func shortID(id string) string {
+	if len(id) > 13 {
+		return id[:13]
+	}
+	return id
+}
+
+func (d *differ) compareCgroup(w where, ec *ExpectedCgroup, ac *cgroupfs.Cgroup) {
+	d.r.Summary.Cgroups++
+	names := make([]string, 0, len(ec.Files))
+	for name := range ec.Files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		d.add(d.compareFile(w, name, ec.Files[name], ac))
+	}
+}
+
+func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs.Cgroup) DiffResult {
+	r := w.result()
+	r.File = name
+	r.Expected = ef.Accept
+	r.Derivation = ef.Derivation
+	af, ok := ac.Files[name]
+	if !ok {
+		r.Status = StatusError
+		r.Message = fmt.Sprintf("%s was not read from %s (the reader was not asked for it)", name, ac.Path)
+		return r
+	}
+	if af.Err != nil {
+		r.Actual = af.Raw
+		switch {
+		case errors.Is(af.Err, cgroupfs.ErrNotSupported):
+			r.Status = StatusExplained
+			r.Reason = ReasonControllerUnavailable
+			r.Message = fmt.Sprintf("the node has no controller for %s, so neither the kubelet nor the runtime can write it: %v", name, af.Err)
+		case errors.Is(af.Err, fs.ErrNotExist):
+			r.Status = StatusMissing
+			r.Message = fmt.Sprintf("%s does not exist in %s; the kernel lacks the file or the profile assumes a feature the node does not have", name, ac.Path)
+		default:
+			r.Status = StatusError
+			r.Message = af.Err.Error()
+		}
+		return r
+	}
+	actual := af.Raw
+	r.Actual = actual
+	equal := func(a, b string) bool { return a == b }
+	if strings.HasPrefix(name, "cpuset.") {
+		equal = cpusetEqual
+	}
+	for _, ex := range ef.Explained {
+		if slices.ContainsFunc(ex.Values, func(v string) bool { return equal(v, actual) }) {
+			r.Status = StatusExplained
+			r.Reason = ex.Reason
+			r.Message = ex.Message
+			if ex.Reason == ReasonWeightFormula {
+				r.Message = d.formulaMessage(ex.Message)
+			}
+			return r
+		}
+	}
+	if slices.ContainsFunc(ef.Accept, func(v string) bool { return equal(v, actual) }) {
+		r.Status = StatusMatch
+		return r
+	}
+	if w.level == LevelBurstable || w.level == LevelKubepods || w.level == LevelBestEffort {
+		for _, alt := range d.tierAlt[tierFile{w.level, name}] {
+			if alt.value == actual {
+				r.Status = StatusExplained
+				r.Reason = alt.reason
+				r.Message = alt.message
+				return r
+			}
+		}
+	}
+	r.Status = StatusDrift
+	r.Message = fmt.Sprintf("expected %s, found %s", strings.Join(quoteAll(ef.Accept), " or "), actual)
+	return r
+}
+
+func quoteAll(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
+
+func cpusetEqual(a, b string) bool {
+	sa, errA := convert.ParseCPUSet(a)
+	sb, errB := convert.ParseCPUSet(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return sa.Equal(sb)
+}
+
+// leftovers reports pod cgroups no listed pod explains.
+func (d *differ) leftovers() {
+	var pods []*cgroupfs.Pod
+	for uid, p := range d.actualPods {
+		if !d.seenPods[uid] {
+			pods = append(pods, p)
+		}
+	}
+	slices.SortFunc(pods, func(a, b *cgroupfs.Pod) int { return cmp.Compare(a.Path, b.Path) })
+	for _, p := range pods {
+		r := DiffResult{UID: p.UID, Level: LevelPod, Path: p.Path}
+		if d.opts.CompletePodList {
+			r.Status = StatusUnexpected
+			r.Message = fmt.Sprintf("pod cgroup of uid %s (%s tier, %d container cgroups) belongs to no pod of the node: a leftover of a deleted pod; the kubelet removes such cgroups during housekeeping, so a lasting one points at a stuck pod or runtime", p.UID, p.Tier, len(p.Containers))
+		} else {
+			r.Status = StatusUnlisted
+			r.Message = fmt.Sprintf("pod uid %s (%s tier) is not in the input; give every pod of the node (the kubelet's /pods, or kubectl get pods -A --field-selector spec.nodeName=NODE) to check it", p.UID, p.Tier)
+		}
+		d.add(r)
+	}
+}
+
+// formulaMessage enriches a weight-formula explanation with what the
+// node's containers show.
+func (d *differ) formulaMessage(msg string) string {
+	fi := d.r.Node.WeightFormula
+	if fi == nil || fi.Decisive == 0 {
+		return msg
+	}
+	return msg + " " + fi.Message
+}
+
+// Files lists, per level, the file names the expectation compares, in the
+// form cgroupfs.NodeOptions.Files takes, so that a reader reads exactly
+// those.
+func (x *Expectation) Files() map[cgroupfs.Level][]string {
+	sets := map[cgroupfs.Level]map[string]bool{}
+	add := func(l cgroupfs.Level, files map[string]ExpectedFile) {
+		if sets[l] == nil {
+			sets[l] = map[string]bool{}
+		}
+		for name := range files {
+			sets[l][name] = true
+		}
+	}
+	for _, c := range x.Node {
+		add(cgroupfs.Level(c.Level), c.Files)
+	}
+	for _, p := range x.Pods {
+		for _, c := range p.Cgroups {
+			add(cgroupfs.Level(c.Level), c.Files)
+		}
+	}
+	out := make(map[cgroupfs.Level][]string, len(sets))
+	for l, set := range sets {
+		names := make([]string, 0, len(set))
+		for n := range set {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		out[l] = names
+	}
+	return out
+}
