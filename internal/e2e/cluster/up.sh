@@ -488,26 +488,46 @@ start_daemon KUBELET "$CLOG_DIR/kubelet.log" "$BIN_DIR/kubelet" \
 # ------------------------------------------------------------ API objects
 # While the kubelet starts: RBAC, service accounts (no controller-manager
 # creates them), and the API server's own access to the kubelet API.
-kc apply -f "$CLUSTER_RIG_DIR/rbac.yaml" >/dev/null || fail "kubectl apply rbac.yaml failed"
-kc create clusterrolebinding kcg-apiserver-kubelet-client \
-	--clusterrole=system:kubelet-api-admin --user=kube-apiserver-kubelet-client >/dev/null ||
-	fail "cannot bind the API server's kubelet client"
-for ns in default "$SNAPSHOT_NS"; do
-	kc -n "$ns" create serviceaccount default >/dev/null || fail "cannot create serviceaccount default in $ns"
-done
-# kcg-user: rbac.yaml's group. kcg-noexec: the same roles minus pods/exec,
-# derived from what rbac.yaml created.
-noexec=$(kc get clusterrole/kubecgroups-reader role/kubecgroups-snapshot -n "$SNAPSHOT_NS" -o json) ||
+# kcg-user gets rbac.yaml through its group; kcg-noexec gets copies of
+# rbac.yaml's roles without pods/exec (derived below from what the API
+# server created, so they cannot drift from the shipped file).
+cat >"$CLUSTER_DIR/rig-objects.yaml" <<EOF
+# Rig-only API objects (internal/e2e/cluster/up.sh).
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: default}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: $SNAPSHOT_NS}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kcg-apiserver-kubelet-client}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:kubelet-api-admin"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: kube-apiserver-kubelet-client}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kubecgroups-reader-noexec}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kubecgroups-reader-noexec}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "kubecgroups:noexec"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: kubecgroups-snapshot-noexec, namespace: $SNAPSHOT_NS}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: kubecgroups-snapshot-noexec}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "kubecgroups:noexec"}]
+EOF
+out=$(kc apply -f "$CLUSTER_RIG_DIR/rbac.yaml" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
+	fail "kubectl apply of rbac.yaml and the rig's objects failed: $out"
+roles=$(kc get clusterrole/kubecgroups-reader role/kubecgroups-snapshot -n "$SNAPSHOT_NS" -o json) ||
 	fail "cannot read the roles of rbac.yaml"
-jq '.items |= map(
+out=$(jq '.items |= map(
 		del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.managedFields, .metadata.annotations)
 		| .metadata.name += "-noexec"
 		| .rules |= map(.resources |= map(select(. != "pods/exec"))) | .rules |= map(select(.resources != [])))' \
-	<<<"$noexec" | kc apply -f - >/dev/null || fail "cannot create the noexec roles"
-kc create clusterrolebinding kubecgroups-reader-noexec --clusterrole=kubecgroups-reader-noexec \
-	--group=kubecgroups:noexec >/dev/null || fail "cannot bind kcg-noexec"
-kc -n "$SNAPSHOT_NS" create rolebinding kubecgroups-snapshot-noexec --role=kubecgroups-snapshot-noexec \
-	--group=kubecgroups:noexec >/dev/null || fail "cannot bind kcg-noexec"
+	<<<"$roles" | kc apply -f - 2>&1) || fail "cannot create the noexec roles: $out"
 log "RBAC and service accounts created ($(elapsed "$T0"))"
 
 node_ready() {
