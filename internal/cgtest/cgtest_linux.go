@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -90,24 +91,42 @@ func Mkdir(tb testing.TB, dir string) {
 // files cannot be unlinked), only with rmdir.
 func RemoveTree(tb testing.TB, dir string) {
 	tb.Helper()
+	if err := RemoveAll(dir); err != nil {
+		tb.Errorf("cgtest: %v", err)
+	}
+}
+
+// RemoveAll is RemoveTree for code without a test at hand (a TestMain,
+// a benchmark's cleanup): it removes a cgroup directory and every cgroup
+// below it, leaf first, and returns the first failure. It refuses a
+// directory that is not under a kcg-test- name (or its systemd rendering
+// kcg_test_..., the slice a systemd-driven kubelet makes of a kcg-test-
+// cgroupRoot).
+func RemoveAll(dir string) error {
+	if !strings.Contains(dir, "kcg-test-") && !strings.Contains(dir, "kcg_test_") {
+		return fmt.Errorf("refusing to remove %s: not under a kcg-test- name", dir)
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return
+		return nil
 	}
+	var first error
 	for _, e := range entries {
 		if e.IsDir() {
-			RemoveTree(tb, filepath.Join(dir, e.Name()))
+			if err := RemoveAll(filepath.Join(dir, e.Name())); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
 	var last error
 	for range 50 {
 		last = unix.Rmdir(dir)
 		if last == nil || errors.Is(last, unix.ENOENT) {
-			return
+			return first
 		}
 		time.Sleep(20 * time.Millisecond) // EBUSY while the kernel drains a cgroup
 	}
-	tb.Errorf("cgtest: rmdir %s: %v", dir, last)
+	return fmt.Errorf("rmdir %s: %w", dir, last)
 }
 
 // Write writes value to a cgroup file, failing the test on error.
