@@ -1,0 +1,5 @@
+//go:build !linux
+
+package nodegen
+
+func isTmpfs(string) bool { return false }
