@@ -1,62 +1,277 @@
-package cgroupfs
+package cgroupfs_test
+
+// Node-scale read benchmarks, measured against the raw-read floor.
+//
+// Every benchmark reads a generated node (internal/nodegen: 2 app
+// containers, a sidecar and a sandbox per pod, Guaranteed/Burstable/
+// BestEffort 2:6:2) of 110, 250 or 1000 pods, in each layout, from one
+// of three sources:
+//
+//	mem    the tree in memory (a Snapshot): the reader's CPU cost alone
+//	tmpfs  the tree written to a directory on a tmpfs (/dev/shm)
+//	real   the tree created as throwaway cgroups on this kernel's cgroup v1
+//	       hierarchy (v1 layouts only; created once per run, removed after)
+//
+// and reports, for each, these operations:
+//
+//	Floor     os.ReadFile of exactly the files Read reads, by precomputed
+//	          absolute paths, in one goroutine (fs.ReadFile for mem)
+//	Discover  FS.Node reading no file: finding kubepods, the tiers, the pods
+//	          and the containers
+//	Read      FS.Node with the default files (what `inspect` reads)
+//
+// go run ./internal/benchratio reports every operation as a ratio to the
+// Floor of the same tree, measured in the same run.
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 )
 
-// benchTree builds a cgroup v2 snapshot of a node with pods Burstable pods
-// of three containers each (a pause container and two apps).
-func benchTree(pods int) *Snapshot {
-	s := &Snapshot{Info: SnapshotInfo{Mode: ModeUnified, PageSizeBytes: 4096}, files: newMemFS()}
-	put := func(dir string) {
-		for _, f := range DefaultFiles(2) {
-			s.files.addFile(dir+"/"+f, []byte("max\n"))
+// trees caches the generated nodes and trees of this run; TestMain removes
+// them.
+var trees nodegen.Trees
+
+func TestMain(m *testing.M) { os.Exit(nodegen.Main(m, &trees)) }
+
+var benchSizes = []int{110, 250, 1000}
+
+// source is a generated tree opened for reading.
+type source struct {
+	n     *nodegen.Node
+	fsys  *cgroupfs.FS
+	opts  cgroupfs.NodeOptions
+	snap  *cgroupfs.Snapshot // mem
+	mount string             // tmpfs, real
+	// paths are the files a default read opens: absolute for tmpfs and
+	// real, relative to snap for mem.
+	paths []string
+}
+
+// openSource opens the tree of a layout and size from a source ("mem",
+// "tmpfs" or "real"), or skips the benchmark with the reason.
+func openSource(b *testing.B, src string, l nodegen.Layout, pods int) *source {
+	b.Helper()
+	opts := nodegen.Options{Pods: pods, Layout: l}
+	s := &source{}
+	var err error
+	switch src {
+	case "mem":
+		if s.n, err = trees.Node(opts); err != nil {
+			b.Fatal(err)
 		}
-		s.files.addFile(dir+"/hugetlb.2MB.max", []byte("0\n"))
-	}
-	s.files.addFile("cgroup.controllers", []byte("cpuset cpu io memory hugetlb pids\n"))
-	put("kubepods")
-	put("kubepods/burstable")
-	put("kubepods/besteffort")
-	for i := range pods {
-		pod := fmt.Sprintf("kubepods/burstable/pod%08d-0000-4000-8000-000000000000", i)
-		put(pod)
-		for c := range 3 {
-			put(pod + "/" + strings.Repeat(fmt.Sprintf("%02x", c), 28) + fmt.Sprintf("%08x", i))
+		if s.snap, err = s.n.Snapshot(); err != nil {
+			b.Fatal(err)
 		}
+		s.fsys, err = s.snap.FS()
+	case "tmpfs":
+		if s.mount, s.n, err = trees.Dir(opts); err != nil {
+			b.Fatal(err)
+		}
+		s.fsys, err = cgroupfs.NewFS(s.mount)
+	case "real":
+		if s.n, err = trees.Real(opts); err != nil {
+			b.Skip(err)
+		}
+		s.mount = cgroupfs.DefaultMountPoint
+		s.opts = cgroupfs.NodeOptions{CgroupRoot: s.n.Profile.Kubelet.CgroupRoot, Driver: cgroupfs.Driver(l.Driver)}
+		s.fsys, err = cgroupfs.NewDefaultFS()
 	}
-	s.files.freeze()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.fsys.Close() })
+	node, err := s.fsys.Node(s.opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(node.Pods) != pods {
+		b.Fatalf("read %d pods, want %d", len(node.Pods), pods)
+	}
+	if s.snap != nil {
+		for _, p := range nodegen.FilePaths(s.fsys, "/", node) {
+			s.paths = append(s.paths, strings.TrimPrefix(filepath.ToSlash(p), "/"))
+		}
+	} else {
+		s.paths = nodegen.FilePaths(s.fsys, s.mount, node)
+	}
 	return s
 }
 
-// BenchmarkNode reads a 110-pod and a 1000-pod node from memory and from
-// disk (through os.Root).
+// sources lists the sources and layouts benchmarked: every layout in memory
+// and on tmpfs, the v1 layouts on the real hierarchy.
+func sources() []struct {
+	src    string
+	layout nodegen.Layout
+} {
+	var out []struct {
+		src    string
+		layout nodegen.Layout
+	}
+	for _, src := range []string{"mem", "tmpfs", "real"} {
+		for _, l := range nodegen.Layouts() {
+			if src == "real" && l.Version != convert.CgroupV1 {
+				continue
+			}
+			out = append(out, struct {
+				src    string
+				layout nodegen.Layout
+			}{src, l})
+		}
+	}
+	return out
+}
+
+// noFiles reads no file at any level: discovery alone.
+var noFiles = map[cgroupfs.Level][]string{
+	cgroupfs.LevelKubepods: {}, cgroupfs.LevelBurstable: {}, cgroupfs.LevelBestEffort: {},
+	cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {},
+}
+
+// BenchmarkNode is the read benchmark described at the top of the file:
+// BenchmarkNode/<source>/<layout>/<pods>/<Floor|Discover|Read>.
 func BenchmarkNode(b *testing.B) {
-	for _, pods := range []int{110, 1000} {
-		s := benchTree(pods)
-		mem, err := s.FS()
-		if err != nil {
-			b.Fatal(err)
-		}
-		dir := b.TempDir()
-		writeTree(b, s, dir)
-		disk, err := NewFS(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for name, fsys := range map[string]*FS{"memory": mem, "disk": disk} {
-			b.Run(fmt.Sprintf("%s/%d", name, pods), func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					n, err := fsys.Node(NodeOptions{})
-					if err != nil || len(n.Pods) != pods {
-						b.Fatalf("%v, %d pods", err, len(n.Pods))
+	for _, sl := range sources() {
+		for _, pods := range benchSizes {
+			b.Run(fmt.Sprintf("%s/%s/%d", sl.src, sl.layout, pods), func(b *testing.B) {
+				s := openSource(b, sl.src, sl.layout, pods)
+				b.Run("Floor", func(b *testing.B) {
+					if s.snap != nil {
+						perPod(b, pods, len(s.paths), func() {
+							for _, p := range s.paths {
+								if _, err := fs.ReadFile(s.snap, p); err != nil {
+									b.Fatal(err)
+								}
+							}
+						})
+						return
 					}
-				}
+					perPod(b, pods, len(s.paths), func() {
+						for _, p := range s.paths {
+							if _, err := os.ReadFile(p); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				})
+				b.Run("Discover", func(b *testing.B) {
+					opts := s.opts
+					opts.Files = noFiles
+					perPod(b, pods, 0, func() {
+						if n, err := s.fsys.Node(opts); err != nil || len(n.Pods) != pods {
+							b.Fatalf("%v, %d pods", err, len(n.Pods))
+						}
+					})
+				})
+				b.Run("Read", func(b *testing.B) {
+					perPod(b, pods, len(s.paths), func() {
+						if n, err := s.fsys.Node(s.opts); err != nil || len(n.Pods) != pods {
+							b.Fatalf("%v, %d pods", err, len(n.Pods))
+						}
+					})
+				})
 			})
 		}
-		disk.Close()
+	}
+}
+
+// perPod runs op b.N times and reports, besides time and allocations per
+// operation, time, allocations and bytes per pod and the files read.
+func perPod(b *testing.B, pods, files int, op func()) {
+	b.Helper()
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		op()
+	}
+	runtime.ReadMemStats(&after)
+	n := float64(b.N) * float64(pods)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/pod")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/pod")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/pod")
+	if files > 0 {
+		b.ReportMetric(float64(files), "files/op")
+	}
+}
+
+// TestNodeBenchSmoke runs each benchmark operation once on a small tree
+// of every layout in memory and on disk, so that the benchmarks keep
+// working without running them in the normal test suite (the real
+// hierarchy is only touched when -bench selects it).
+func TestNodeBenchSmoke(t *testing.T) {
+	for _, l := range nodegen.Layouts() {
+		n := nodegen.MustGenerate(nodegen.Options{Pods: 5, Layout: l})
+		dir := t.TempDir()
+		if err := n.WriteDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		fsys, err := cgroupfs.NewFS(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		node, err := fsys.Node(cgroupfs.NodeOptions{})
+		if err != nil || len(node.Pods) != 5 {
+			t.Fatalf("%s: %v", l, err)
+		}
+		paths := nodegen.FilePaths(fsys, dir, node)
+		for _, p := range paths {
+			if _, err := os.ReadFile(p); err != nil {
+				t.Errorf("%s: floor: %v", l, err)
+			}
+		}
+		if d, err := fsys.Node(cgroupfs.NodeOptions{Files: noFiles}); err != nil || len(d.Pods) != 5 || len(d.Kubepods.Files) != 0 {
+			t.Errorf("%s: discovery: %v", l, err)
+		}
+		fsys.Close()
+	}
+}
+
+// TestReadScalesLinearly counts what a read does on the tree (opens,
+// stats, listings and the entries they return, bytes) for N and 2N pods
+// of every layout, and checks that the work per pod stays flat: nothing
+// in discovery or reading grows faster than the node.
+func TestReadScalesLinearly(t *testing.T) {
+	const n = 60
+	for _, l := range nodegen.Layouts() {
+		perPod := func(pods int) map[string]float64 {
+			s, err := nodegen.MustGenerate(nodegen.Options{Pods: pods, Layout: l}).Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &nodegen.CountingFS{FS: s}
+			fsys, err := cgroupfs.NewTreeFS(c, cgroupfs.TreeOptions{Mode: l.Mode(), PageSizeBytes: 4096})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fsys.Close()
+			c.Ops = nodegen.Ops{} // count the read, not the opening
+			if node, err := fsys.Node(cgroupfs.NodeOptions{}); err != nil || len(node.Pods) != pods {
+				t.Fatalf("%v, %d pods", err, len(node.Pods))
+			}
+			out := map[string]float64{}
+			for k, v := range c.Ops.Snapshot() {
+				out[k] = float64(v) / float64(pods)
+			}
+			return out
+		}
+		one, two := perPod(n), perPod(2*n)
+		for k, v := range two {
+			// Fixed costs (locating kubepods, the tiers) make the smaller
+			// node slightly dearer per pod; growth would make it cheaper.
+			if v > one[k]*1.02+0.01 {
+				t.Errorf("%s: %s per pod grows with the node: %.2f at %d pods, %.2f at %d", l, k, one[k], n, v, 2*n)
+			}
+		}
+		t.Logf("%s: per pod at %d pods %v", l, 2*n, two)
 	}
 }

@@ -1,0 +1,197 @@
+// Command benchratio runs the node-scale benchmarks and reports each one
+// as a ratio to the raw-read floor measured in the same run, with
+// benchstat's medians and confidence intervals.
+//
+//	go run ./internal/benchratio                       # everything (tens of minutes)
+//	go run ./internal/benchratio -bench 'FullDiff/(tmpfs|real)/v1-cgroupfs/250/' ./qos
+//	go run ./internal/benchratio -in results.txt       # report an earlier run
+//
+// It runs `go test -run '^$' -bench BENCH -benchmem -count COUNT -cpu CPUS`
+// on each package (default ./cgroupfs ./qos), keeps the raw output in
+// -o DIR, and writes there, next to it, ratios.txt: for every benchmark
+// ".../<Op>" that has a sibling ".../Floor" (same tree, same GOMAXPROCS),
+// the i-th run of Op divided by the i-th run of Floor, in the benchmark
+// format with the unit "x-floor". It then installs benchstat into a
+// temporary GOBIN (golang.org/x/perf/cmd/benchstat@latest, through the Go
+// module proxy) and prints `benchstat ratios.txt` (the ratios, with 95%
+// confidence intervals) and `benchstat raw.txt` (time, allocations and
+// bytes per operation and per pod, files, heap). -benchstat PATH uses an
+// installed benchstat instead.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	bench := flag.String("bench", "Node|FullDiff|Expect|Diff|PeakHeap", "benchmarks to run (go test -bench)")
+	count := flag.Int("count", 6, "runs of each benchmark (go test -count)")
+	cpus := flag.String("cpu", "1,2", "GOMAXPROCS values (go test -cpu)")
+	benchtime := flag.String("benchtime", "", "go test -benchtime (default: go test's)")
+	out := flag.String("o", "", "directory for raw.txt and ratios.txt (default: a new temporary directory)")
+	in := flag.String("in", "", "report this earlier raw output instead of running")
+	benchstat := flag.String("benchstat", "", "benchstat binary (default: install the latest into a temporary GOBIN)")
+	flag.Parse()
+	pkgs := flag.Args()
+	if len(pkgs) == 0 {
+		pkgs = []string{"./cgroupfs", "./qos"}
+	}
+	dir := *out
+	if dir == "" {
+		d, err := os.MkdirTemp("", "benchratio-")
+		check(err)
+		dir = d
+	}
+	check(os.MkdirAll(dir, 0o755))
+	rawPath := filepath.Join(dir, "raw.txt")
+	if *in != "" {
+		rawPath = *in
+	} else {
+		f, err := os.Create(rawPath)
+		check(err)
+		for _, pkg := range pkgs {
+			args := []string{"test", "-run", "^$", "-bench", *bench, "-benchmem", "-count", strconv.Itoa(*count), "-cpu", *cpus, "-timeout", "0"}
+			if *benchtime != "" {
+				args = append(args, "-benchtime", *benchtime)
+			}
+			args = append(args, pkg)
+			fmt.Fprintf(os.Stderr, "benchratio: go %s\n", strings.Join(args, " "))
+			cmd := exec.Command("go", args...)
+			cmd.Stdout = io.MultiWriter(f, os.Stderr)
+			cmd.Stderr = os.Stderr
+			check(cmd.Run())
+		}
+		check(f.Close())
+	}
+	raw, err := os.ReadFile(rawPath)
+	check(err)
+	ratios, n := floorRatios(raw)
+	ratioPath := filepath.Join(dir, "ratios.txt")
+	check(os.WriteFile(ratioPath, ratios, 0o644))
+	fmt.Fprintf(os.Stderr, "benchratio: %d ratios; raw output %s, ratios %s\n", n, rawPath, ratioPath)
+
+	bs := *benchstat
+	if bs == "" {
+		bs = installBenchstat()
+	}
+	fmt.Println("## Ratio to the raw-read floor of the same tree, same run (x-floor; < 1 is faster than the floor)")
+	run(bs, ratioPath)
+	fmt.Println("\n## Measurements")
+	run(bs, rawPath)
+}
+
+// result is one benchmark result line.
+type result struct {
+	name   string // without the -GOMAXPROCS suffix
+	procs  string // "-2", or "" for GOMAXPROCS 1
+	values map[string]float64
+}
+
+var procsSuffix = regexp.MustCompile(`-(\d+)$`)
+
+// parse reads benchmark result lines and keeps the other lines that
+// configure the output (goos:, pkg:, ...) in order, attached to the
+// results that follow them.
+func parse(raw []byte) (configs []string, results []result) {
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if k, _, ok := strings.Cut(line, ":"); ok && !strings.Contains(k, " ") && !strings.HasPrefix(line, "Benchmark") {
+			configs = append(configs, line)
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		r := result{name: f[0], values: map[string]float64{}}
+		if m := procsSuffix.FindStringSubmatch(f[0]); m != nil {
+			r.name, r.procs = strings.TrimSuffix(f[0], m[0]), m[0]
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				break
+			}
+			r.values[f[i+1]] = v
+		}
+		results = append(results, r)
+	}
+	return configs, results
+}
+
+// floorRatios pairs each benchmark ".../Op" with ".../Floor" of the same
+// parent and GOMAXPROCS, run by run, and returns the ratios of their
+// sec/op in benchmark format.
+func floorRatios(raw []byte) ([]byte, int) {
+	configs, results := parse(raw)
+	type key struct{ name, procs string }
+	runs := map[key][]float64{} // ns/op of each run, in order
+	var order []key
+	for _, r := range results {
+		k := key{r.name, r.procs}
+		if _, ok := runs[k]; !ok {
+			order = append(order, k)
+		}
+		runs[k] = append(runs[k], r.values["ns/op"])
+	}
+	var b bytes.Buffer
+	for _, c := range configs {
+		if strings.HasPrefix(c, "goos:") || strings.HasPrefix(c, "goarch:") || strings.HasPrefix(c, "cpu:") {
+			fmt.Fprintln(&b, c)
+		}
+	}
+	n := 0
+	for _, k := range order {
+		i := strings.LastIndexByte(k.name, '/')
+		if i < 0 || k.name[i+1:] == "Floor" {
+			continue
+		}
+		floor, ok := runs[key{k.name[:i+1] + "Floor", k.procs}]
+		if !ok {
+			continue
+		}
+		for j, v := range runs[k] {
+			if j < len(floor) && floor[j] > 0 {
+				fmt.Fprintf(&b, "%s%s\t1\t%.4f x-floor\n", k.name, k.procs, v/floor[j])
+				n++
+			}
+		}
+	}
+	return b.Bytes(), n
+}
+
+// installBenchstat installs benchstat into a temporary GOBIN.
+func installBenchstat() string {
+	gobin, err := os.MkdirTemp("", "benchstat-bin-")
+	check(err)
+	cmd := exec.Command("go", "install", "golang.org/x/perf/cmd/benchstat@latest")
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	check(cmd.Run())
+	return filepath.Join(gobin, "benchstat")
+}
+
+func run(bin string, args ...string) {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	check(cmd.Run())
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(2)
+	}
+}

@@ -1,0 +1,348 @@
+package qos_test
+
+// Node-scale benchmarks of the expectation and the diff, measured against
+// the raw-read floor.
+//
+// Nodes come from internal/nodegen (2 app containers, a sidecar and a
+// sandbox per pod, Guaranteed/Burstable/BestEffort 2:6:2), of 110, 250
+// and 1000 pods, in each layout; every generated node diffs clean.
+//
+//	BenchmarkExpect/<layout>/<pods>      qos.Expect for every pod
+//	BenchmarkDiff/<layout>/<pods>        qos.Diff alone (node already read)
+//	BenchmarkFullDiff/<source>/<layout>/<pods>/<Floor|FullDiff>
+//	    FullDiff: discovery + read + expectation + compare, as a fleet
+//	    check runs it with the profile known: qos.Expect concurrently with
+//	    FS.Node, then qos.Diff. Floor: os.ReadFile of exactly the files
+//	    FullDiff reads, by precomputed paths, in one goroutine. Sources:
+//	    tmpfs (the tree on /dev/shm) and real (throwaway cgroups on this
+//	    kernel's v1 hierarchy, created once per run, removed after).
+//	BenchmarkPeakHeap/<layout>/1000      the heap high-water mark of a
+//	    1000-pod FullDiff (sampled), and what its report retains
+//
+// go run ./internal/benchratio reports FullDiff as a ratio to the Floor
+// measured in the same run, with benchstat's confidence intervals.
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/nodegen"
+	"github.com/kubecgroups/kubecgroups/qos"
+)
+
+// trees caches the generated nodes and trees of this run; TestMain removes
+// them.
+var trees nodegen.Trees
+
+func TestMain(m *testing.M) { os.Exit(nodegen.Main(m, &trees)) }
+
+var benchSizes = []int{110, 250, 1000}
+
+func benchNode(b testing.TB, l nodegen.Layout, pods int) *nodegen.Node {
+	b.Helper()
+	n, err := trees.Node(nodegen.Options{Pods: pods, Layout: l})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// memNode reads a generated node from memory.
+func memNode(b testing.TB, n *nodegen.Node) *cgroupfs.Node {
+	b.Helper()
+	s, err := n.Snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fsys, err := s.FS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fsys.Close()
+	node, err := fsys.Node(cgroupfs.NodeOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return node
+}
+
+var diffOpts = qos.DiffOptions{Now: nodegen.CapturedAt, CompletePodList: true}
+
+// BenchmarkExpect computes the expectation of every pod of a node.
+func BenchmarkExpect(b *testing.B) {
+	for _, l := range nodegen.Layouts() {
+		for _, pods := range benchSizes {
+			b.Run(fmt.Sprintf("%s/%d", l, pods), func(b *testing.B) {
+				n := benchNode(b, l, pods)
+				perPod(b, pods, func() {
+					if _, err := qos.Expect(n.Pods, n.Profile); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkDiff compares an expectation with a node already read.
+func BenchmarkDiff(b *testing.B) {
+	for _, l := range nodegen.Layouts() {
+		for _, pods := range benchSizes {
+			b.Run(fmt.Sprintf("%s/%d", l, pods), func(b *testing.B) {
+				n := benchNode(b, l, pods)
+				node := memNode(b, n)
+				perPod(b, pods, func() {
+					if r := qos.Diff(n.Expectation, node, diffOpts); r.Summary.Unexplained() != 0 {
+						b.Fatalf("%+v", r.Summary)
+					}
+				})
+			})
+		}
+	}
+}
+
+// fullDiff is the whole check of a node with its profile known: the
+// expectation (CPU) runs while the tree is read (system calls), then the
+// comparison.
+func fullDiff(fsys *cgroupfs.FS, opts cgroupfs.NodeOptions, n *nodegen.Node) (*qos.DiffReport, error) {
+	var x *qos.Expectation
+	var xerr error
+	var wg sync.WaitGroup
+	wg.Go(func() { x, xerr = qos.Expect(n.Pods, n.Profile) })
+	node, err := fsys.Node(opts)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if xerr != nil {
+		return nil, xerr
+	}
+	return qos.Diff(x, node, diffOpts), nil
+}
+
+// diffSource is a generated tree opened for a full diff.
+type diffSource struct {
+	n     *nodegen.Node
+	fsys  *cgroupfs.FS
+	opts  cgroupfs.NodeOptions
+	paths []string
+}
+
+func openDiffSource(b *testing.B, src string, l nodegen.Layout, pods int) *diffSource {
+	b.Helper()
+	opts := nodegen.Options{Pods: pods, Layout: l}
+	s := &diffSource{}
+	var mount string
+	var err error
+	switch src {
+	case "tmpfs":
+		if mount, s.n, err = trees.Dir(opts); err != nil {
+			b.Fatal(err)
+		}
+		s.fsys, err = cgroupfs.NewFS(mount)
+	case "real":
+		if s.n, err = trees.Real(opts); err != nil {
+			b.Skip(err)
+		}
+		mount = cgroupfs.DefaultMountPoint
+		s.opts = cgroupfs.NodeOptions{CgroupRoot: s.n.Profile.Kubelet.CgroupRoot, Driver: cgroupfs.Driver(l.Driver)}
+		s.fsys, err = cgroupfs.NewDefaultFS()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.fsys.Close() })
+	node, err := s.fsys.Node(s.opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.paths = nodegen.FilePaths(s.fsys, mount, node)
+	if r, err := fullDiff(s.fsys, s.opts, s.n); err != nil || r.Summary.Unexplained() != 0 {
+		b.Fatalf("%v: %+v", err, r.Summary)
+	}
+	return s
+}
+
+// BenchmarkFullDiff is discovery + read + expectation + compare, against
+// the floor of reading the same files.
+func BenchmarkFullDiff(b *testing.B) {
+	for _, src := range []string{"tmpfs", "real"} {
+		for _, l := range nodegen.Layouts() {
+			if src == "real" && l.Version != convert.CgroupV1 {
+				continue
+			}
+			for _, pods := range benchSizes {
+				b.Run(fmt.Sprintf("%s/%s/%d", src, l, pods), func(b *testing.B) {
+					s := openDiffSource(b, src, l, pods)
+					b.Run("Floor", func(b *testing.B) {
+						perPod(b, pods, func() {
+							for _, p := range s.paths {
+								if _, err := os.ReadFile(p); err != nil {
+									b.Fatal(err)
+								}
+							}
+						})
+						b.ReportMetric(float64(len(s.paths)), "files/op")
+					})
+					b.Run("FullDiff", func(b *testing.B) {
+						perPod(b, pods, func() {
+							if _, err := fullDiff(s.fsys, s.opts, s.n); err != nil {
+								b.Fatal(err)
+							}
+						})
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkPeakHeap runs a 1000-pod full diff from a tmpfs tree while a
+// goroutine samples the heap every 200µs, and reports the high-water mark
+// above the heap before it started (peak-heap-MiB), with the default GC
+// settings; and what the finished report keeps alive (retained-MiB).
+func BenchmarkPeakHeap(b *testing.B) {
+	for _, l := range nodegen.Layouts() {
+		b.Run(fmt.Sprintf("%s/1000", l), func(b *testing.B) {
+			s := openDiffSource(b, "tmpfs", l, 1000)
+			var peak, retained float64
+			for b.Loop() {
+				p, r := heapOf(func() any {
+					rep, err := fullDiff(s.fsys, s.opts, s.n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					return rep
+				})
+				peak, retained = max(peak, p), max(retained, r)
+			}
+			b.ReportMetric(peak/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(retained/(1<<20), "retained-MiB")
+		})
+	}
+}
+
+// heapOf runs op and returns the sampled heap high-water mark (live and
+// not yet collected objects) above the heap before op, and the heap op's
+// result keeps alive.
+func heapOf(op func() any) (peak, retained float64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() float64 {
+		metrics.Read(sample)
+		return float64(sample[0].Value.Uint64())
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	base := read()
+	hi := base
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				hi = max(hi, read())
+			}
+		}
+	})
+	res := op()
+	close(stop)
+	wg.Wait()
+	hi = max(hi, read())
+	runtime.GC()
+	retained = read() - base
+	runtime.KeepAlive(res)
+	return hi - base, retained
+}
+
+// perPod runs op b.N times and reports, besides time and allocations per
+// operation, time, allocations and bytes per pod.
+func perPod(b *testing.B, pods int, op func()) {
+	b.Helper()
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		op()
+	}
+	runtime.ReadMemStats(&after)
+	n := float64(b.N) * float64(pods)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/pod")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/pod")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/pod")
+}
+
+// TestExpectAndDiffScaleLinearly counts the allocations of the expectation
+// and of the comparison for N and 2N pods of every layout (a proxy for
+// the work they do, stable where timings are not) and checks that the
+// allocations per pod stay flat: neither grows faster than the node.
+func TestExpectAndDiffScaleLinearly(t *testing.T) {
+	const n = 60
+	for _, l := range nodegen.Layouts() {
+		perPod := func(pods int) (expect, diff float64) {
+			g := nodegen.MustGenerate(nodegen.Options{Pods: pods, Layout: l})
+			node := memNode(t, g)
+			expect = testing.AllocsPerRun(3, func() {
+				if _, err := qos.Expect(g.Pods, g.Profile); err != nil {
+					t.Fatal(err)
+				}
+			}) / float64(pods)
+			diff = testing.AllocsPerRun(3, func() {
+				if r := qos.Diff(g.Expectation, node, diffOpts); r.Summary.Unexplained() != 0 {
+					t.Fatalf("%+v", r.Summary)
+				}
+			}) / float64(pods)
+			return expect, diff
+		}
+		e1, d1 := perPod(n)
+		e2, d2 := perPod(2 * n)
+		// Fixed costs make the smaller node slightly dearer per pod;
+		// growth would make it cheaper.
+		if e2 > e1*1.05+1 {
+			t.Errorf("%s: Expect allocations per pod grow with the node: %.1f at %d pods, %.1f at %d", l, e1, n, e2, 2*n)
+		}
+		if d2 > d1*1.05+1 {
+			t.Errorf("%s: Diff allocations per pod grow with the node: %.1f at %d pods, %.1f at %d", l, d1, n, d2, 2*n)
+		}
+		t.Logf("%s: allocations per pod at %d pods: Expect %.1f, Diff %.1f", l, 2*n, e2, d2)
+	}
+}
+
+// TestBenchSmoke runs the full diff of the benchmarks once on a small
+// tree of every layout on disk, and the heap measurement.
+func TestBenchSmoke(t *testing.T) {
+	for _, l := range nodegen.Layouts() {
+		n := nodegen.MustGenerate(nodegen.Options{Pods: 5, Layout: l})
+		dir := t.TempDir()
+		if err := n.WriteDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		fsys, err := cgroupfs.NewFS(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peak, _ := heapOf(func() any {
+			r, err := fullDiff(fsys, cgroupfs.NodeOptions{}, n)
+			if err != nil || r.Summary.Unexplained() != 0 {
+				t.Fatalf("%s: %v %+v", l, err, r.Summary)
+			}
+			return r
+		})
+		if peak <= 0 {
+			t.Errorf("%s: no heap growth sampled", l)
+		}
+		fsys.Close()
+	}
+}
