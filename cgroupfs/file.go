@@ -1,6 +1,7 @@
 package cgroupfs
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -86,7 +87,15 @@ func (f File) MarshalJSON() ([]byte, error) {
 	if f.Err != nil {
 		out.Error = f.Err.Error()
 	}
-	return json.Marshal(out)
+	// Error texts quote kernel formats such as "<quota|max> <period>";
+	// keep them readable rather than HTML-escaped.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // newFile builds the File for text read from a cgroup file.

@@ -516,8 +516,9 @@ func (e *env) addWeightFormula(files map[string]ExpectedFile) {
 	f.Explained = append(f.Explained, ExplainedValue{
 		Values: []string{w},
 		Reason: ReasonWeightFormula,
-		Message: fmt.Sprintf("%s is the %s formula's weight for %d shares, used by %s; the profile says %s. Same request, different runtime version: not drift. Set the node's OCI runtime in the profile",
+		Message: fmt.Sprintf("%s is the %s formula's weight for %d shares, used by %s; the profile says %s. Same request, different runtime version: not drift. Set the node's OCI runtime in the profile (--oci-runtime).",
 			w, otherName, f.Shares, who, e.p.Runtime.OCI),
+		Shares: f.Shares,
 	})
 	files["cpu.weight"] = f
 }

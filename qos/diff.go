@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -221,6 +222,7 @@ func Diff(x *Expectation, node *cgroupfs.Node, opts DiffOptions) *DiffReport {
 			CgroupRoot: node.CgroupRoot, PageSizeBytes: node.PageSizeBytes,
 		},
 	}
+	d.r.Notes = append(d.r.Notes, x.Notes...)
 	d.index()
 	d.inferFormula()
 	d.tierCandidates()
@@ -487,6 +489,15 @@ func shortID(id string) string {
 
 func (d *differ) compareCgroup(w where, ec *ExpectedCgroup, ac *cgroupfs.Cgroup) {
 	d.r.Summary.Cgroups++
+	for _, n := range ec.Notes {
+		if n.Reason == ReasonCgroupV1Unsupported {
+			// A feature the pod asks for that cgroup v1 cannot express:
+			// its files are absent by design, which is worth saying.
+			r := w.result()
+			r.Status, r.Reason, r.Message = StatusExplained, n.Reason, n.Message
+			d.add(r)
+		}
+	}
 	names := make([]string, 0, len(ec.Files))
 	for name := range ec.Files {
 		names = append(names, name)
@@ -545,6 +556,9 @@ func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs
 		r.Status = StatusMatch
 		return r
 	}
+	if r2, ok := d.underNodeFormula(w, name, ef, actual, r); ok {
+		return r2
+	}
 	if w.level == LevelBurstable || w.level == LevelKubepods || w.level == LevelBestEffort {
 		for _, alt := range d.tierAlt[tierFile{w.level, name}] {
 			if alt.value == actual {
@@ -599,14 +613,37 @@ func (d *differ) leftovers() {
 	}
 }
 
-// formulaMessage enriches a weight-formula explanation with what the
-// node's containers show.
+// underNodeFormula re-checks a container's cpu.weight with the formula the
+// node's containers show, when the profile assumed another one: the
+// prediction and its explained alternatives (an in-progress resize, say)
+// then still match.
+func (d *differ) underNodeFormula(w where, name string, ef ExpectedFile, actual string, r DiffResult) (DiffResult, bool) {
+	if name != "cpu.weight" || w.level != LevelContainer || d.formula == convert.WeightUnknown {
+		return r, false
+	}
+	if ef.Shares > 0 && actual == strconv.FormatUint(d.formula.Weight(ef.Shares), 10) {
+		r.Status, r.Reason = StatusExplained, ReasonWeightFormula
+		r.Message = fmt.Sprintf("%s is the %s formula's weight for %d shares, the formula this node's runtime uses. %s", actual, d.formula, ef.Shares, d.r.Node.WeightFormula.Message)
+		return r, true
+	}
+	for _, ex := range ef.Explained {
+		if ex.Shares > 0 && actual == strconv.FormatUint(d.formula.Weight(ex.Shares), 10) {
+			r.Status, r.Reason = StatusExplained, ex.Reason
+			r.Message = fmt.Sprintf("%s (converted with the %s shares-to-weight formula this node's runtime uses: %d shares give weight %s)", ex.Message, d.formula, ex.Shares, actual)
+			return r, true
+		}
+	}
+	return r, false
+}
+
+// formulaMessage adds what the node's containers show to a weight-formula
+// explanation.
 func (d *differ) formulaMessage(msg string) string {
 	fi := d.r.Node.WeightFormula
-	if fi == nil || fi.Decisive == 0 {
+	if fi == nil || fi.Decisive == 0 || d.formula == convert.WeightUnknown {
 		return msg
 	}
-	return msg + " " + fi.Message
+	return fmt.Sprintf("%s The node's containers agree: they use the %s formula (%d of them tell the formulas apart).", msg, d.formula, fi.Decisive)
 }
 
 // Files lists, per level, the file names the expectation compares, in the
@@ -640,4 +677,18 @@ func (x *Expectation) Files() map[cgroupfs.Level][]string {
 		out[l] = names
 	}
 	return out
+}
+
+// ReasonCodes lists the reason codes an explained difference can carry,
+// sorted: those the expectation attaches to alternative values and those
+// the diff derives from the whole node.
+func ReasonCodes() []string {
+	codes := []string{
+		ReasonWeightFormula, ReasonSystemdQuotaRounding, ReasonPageRounding, ReasonQOSTierLag,
+		ReasonResizePending, ReasonResizeInProgress, ReasonExclusiveCPUs, ReasonMemoryQoSDisabled,
+		ReasonCgroupV1Unsupported, ReasonRuntimeSandboxDefault,
+		ReasonControllerUnavailable, ReasonPodsNotListed, ReasonContainerExited,
+	}
+	slices.Sort(codes)
+	return codes
 }

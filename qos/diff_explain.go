@@ -27,7 +27,8 @@ func (d *differ) inferFormula() {
 	for i := range d.x.Pods {
 		pe := &d.x.Pods[i]
 		ap := d.actualPods[pe.UID]
-		if ap == nil {
+		if ap == nil || (pe.Resize.State != "" && pe.Resize.State != "none") {
+			// A resizing pod's weights may be the old ones: no evidence.
 			continue
 		}
 		for _, ec := range pe.Cgroups {
@@ -67,9 +68,9 @@ func (d *differ) inferFormula() {
 	)
 	switch v {
 	case convert.InferLinear:
-		fi.Message = fmt.Sprintf("The node's containers show the linear shares-to-weight formula (%s): %d of %d containers tell the formulas apart.", linearUsers, decisive, len(pairs))
+		fi.Message = fmt.Sprintf("The node's containers use the linear shares-to-weight formula (%s), judged from %d containers whose weight tells the formulas apart.", linearUsers, decisive)
 	case convert.InferQuadratic:
-		fi.Message = fmt.Sprintf("The node's containers show the quadratic shares-to-weight formula (%s): %d of %d containers tell the formulas apart.", quadraticUsers, decisive, len(pairs))
+		fi.Message = fmt.Sprintf("The node's containers use the quadratic shares-to-weight formula (%s), judged from %d containers whose weight tells the formulas apart.", quadraticUsers, decisive)
 	case convert.InferBoth:
 		fi.Message = fmt.Sprintf("No container tells the two shares-to-weight formulas apart (%d containers, all at the minimum or maximum weight); the runtime's formula is undecided.", len(pairs))
 	case convert.InferNeither:

@@ -296,7 +296,7 @@ func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) {
 		if len(vals) == 0 {
 			continue
 		}
-		bf.Explained = append(bf.Explained, ExplainedValue{Values: vals, Reason: reason, Message: prefix + af.Derivation})
+		bf.Explained = append(bf.Explained, ExplainedValue{Values: vals, Reason: reason, Message: prefix + af.Derivation, Shares: af.Shares})
 		base[name] = bf
 	}
 }

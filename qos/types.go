@@ -106,6 +106,10 @@ type ExplainedValue struct {
 	Reason string `json:"reason"`
 	// Message tells an operator what the value means and what to do.
 	Message string `json:"message"`
+	// Shares is, for cpu.weight files, the cpu.shares the alternative
+	// weights came from, so that a diff can convert them with the
+	// formula the node's runtime really uses.
+	Shares uint64 `json:"shares,omitempty"`
 }
 
 // PodExpectation holds one pod's cgroups and process attributes.

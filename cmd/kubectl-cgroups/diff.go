@@ -26,10 +26,18 @@ type diffOptions struct {
 	complete    bool
 	onlyDrift   bool
 	out         outputFlag
+	// label shows a file name in the report (the demo hides its temporary
+	// directory); nil shows names as given.
+	label func(string) string
 }
 
 func newDiffCmd(s streams) *cobra.Command {
-	o := &diffOptions{}
+	return newDiffCmdWith(s, &diffOptions{})
+}
+
+// newDiffCmdWith builds the diff command around o (the demo presets
+// o.label).
+func newDiffCmdWith(s streams, o *diffOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "diff [--root DIR | --snapshot FILE] (-f FILE | --kubelet-pods URL | --static-pods DIR)",
 		Short: "Compare a node's cgroups with what its pods' specs ask for, and explain every difference",
@@ -125,6 +133,13 @@ func (o *diffOptions) run(c *cobra.Command, s streams) error {
 	return nil
 }
 
+func (o *diffOptions) labelOf(name string) string {
+	if o.label == nil {
+		return name
+	}
+	return o.label(name)
+}
+
 // diffRun is a diff ready to run: the tree, the pods and the profile.
 type diffRun struct {
 	fsys     *cgroupfs.FS
@@ -210,12 +225,16 @@ func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) 
 		if r.pods, err = o.static.load(); err != nil {
 			return nil, err
 		}
-		r.sources["pods"] = "static pods " + o.static.dir
+		r.sources["pods"] = "static pods " + o.labelOf(o.static.dir)
 	default:
 		if r.pods, err = o.in.load(s.In, r.profile); err != nil {
 			return nil, err
 		}
-		r.sources["pods"] = strings.Join(o.in.files, ", ")
+		var names []string
+		for _, f := range o.in.files {
+			names = append(names, o.labelOf(f))
+		}
+		r.sources["pods"] = strings.Join(names, ", ")
 	}
 	if o.complete {
 		r.opts.CompletePodList = true

@@ -163,14 +163,28 @@ func writeDiffHeader(b *strings.Builder, r *qos.DiffReport) {
 	p := r.Profile
 	fmt.Fprintf(b, "NODE  %s (cgroup %s), %s driver, cgroupRoot %s, kubelet %s, %s + %s\n",
 		r.Node.Mode, p.CgroupVersion, p.Kubelet.CgroupDriver, orSlash(p.Kubelet.CgroupRoot), p.KubernetesVersion, p.Runtime.CRI, p.Runtime.OCI)
-	var from []string
-	for _, k := range []string{"pods", "cgroupVersion", "cgroupDriver", "cgroupRoot", "kubelet", "capacity", "pageSize", "ociRuntime"} {
-		if v, ok := r.ProfileSources[k]; ok && v != "default" {
-			from = append(from, k+": "+v)
+	// Where the profile came from, grouped by source.
+	bySource := map[string][]string{}
+	var order []string
+	for _, k := range []string{"cgroupVersion", "cgroupDriver", "cgroupRoot", "capacity", "hugePageSizes", "pageSize", "swapAccounting", "hugetlbRsvd", "runtime", "kubelet", "kubernetesVersion", "featureGates", "ociRuntime"} {
+		v, ok := r.ProfileSources[k]
+		if !ok || v == "default" || strings.HasPrefix(v, "default") {
+			continue
 		}
+		if _, seen := bySource[v]; !seen {
+			order = append(order, v)
+		}
+		bySource[v] = append(bySource[v], k)
+	}
+	var from []string
+	for _, src := range order {
+		from = append(from, src+": "+strings.Join(bySource[src], ", "))
+	}
+	if p, ok := r.ProfileSources["pods"]; ok {
+		writeWrapped(b, "      ", "pods from "+p)
 	}
 	if len(from) > 0 {
-		writeWrapped(b, "      ", "from "+strings.Join(from, "; "))
+		writeWrapped(b, "      ", "profile from "+strings.Join(from, "; ")+"; the rest defaults")
 	}
 	if f := r.Node.WeightFormula; f != nil {
 		writeWrapped(b, "      ", "cpu.weight formula: "+f.Message)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,20 +37,25 @@ func (o *outputFlag) validate() error {
 	return fmt.Errorf("unsupported output format %q: allowed formats are %s", o.format, strings.Join(o.allowed, ", "))
 }
 
-// printStructured writes v as indented JSON or as YAML.
+// printStructured writes v as indented JSON or as YAML. Characters such
+// as < and > are written as they are, not escaped for HTML.
 func printStructured(w io.Writer, format string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	b := buf.Bytes()
 	if format == "yaml" {
-		if b, err = yaml.JSONToYAML(b); err != nil {
+		y, err := yaml.JSONToYAML(b)
+		if err != nil {
 			return err
 		}
-		_, err = w.Write(b)
-		return err
+		b = y
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err := w.Write(b)
 	return err
 }
 

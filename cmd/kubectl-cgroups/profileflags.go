@@ -231,7 +231,7 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 		for _, size := range facts.hugePageSizes {
 			p.Node.Capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
 		}
-		set("hugePageSizes", facts.treeSource+" (hugetlb files)")
+		set("hugePageSizes", facts.treeSource)
 	}
 	capacity, err := qos.ParseResourceList(f.nodeCapacity)
 	if err != nil {

@@ -44,6 +44,7 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 		newConvertCmd(s),
 		newExpectCmd(s),
 		newDiffCmd(s),
+		newDemoCmd(s),
 		newInspectCmd(s),
 		newSnapshotCmd(s),
 	)

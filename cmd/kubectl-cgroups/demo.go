@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kubecgroups/kubecgroups/internal/demo"
+	"github.com/spf13/cobra"
+)
+
+type demoOptions struct {
+	list      bool
+	onlyDrift bool
+	out       outputFlag
+}
+
+func newDemoCmd(s streams) *cobra.Command {
+	o := &demoOptions{}
+	c := &cobra.Command{
+		Use:   "demo [SCENARIO...]",
+		Short: "Run the diff on example nodes shipped in the binary",
+		Long: `Run "kubectl-cgroups diff" on example nodes embedded in this binary, so you
+can see what it reports without a node at hand:
+
+  real-node   a node captured from a running kubelet v1.37.2 (containerd 1.6,
+              runc 1.1.5, cgroup v1): every file matches its prediction
+  v2-systemd  a generated cgroup v2 node with the systemd driver, showing each
+              kind of explained difference next to real drift and a
+              leftover pod
+
+Each scenario is a cgroup snapshot, the pods the node runs and the flags
+that describe it; the demo prints the command it runs, so you can repeat it
+with your own files. The demo exits 0 even when a scenario shows drift.`,
+		Example: `  # Every scenario
+  kubectl-cgroups demo
+
+  # One scenario, as JSON
+  kubectl-cgroups demo v2-systemd -o json`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return o.run(c, s, args)
+		},
+	}
+	c.Flags().BoolVar(&o.list, "list", false, "List the scenarios and exit.")
+	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences.")
+	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
+	return c
+}
+
+func (o *demoOptions) run(c *cobra.Command, s streams, names []string) error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	scenarios, err := demo.Scenarios()
+	if err != nil {
+		return err
+	}
+	if o.list {
+		for _, sc := range scenarios {
+			fmt.Fprintf(s.Out, "%-12s %s\n", sc.Name, sc.Title)
+		}
+		return nil
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(scenarios, func(sc demo.Scenario) bool { return sc.Name == n }) {
+			return fmt.Errorf("no scenario %q (see kubectl-cgroups demo --list)", n)
+		}
+	}
+	dir, err := os.MkdirTemp("", "kubectl-cgroups-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	first := true
+	for _, sc := range scenarios {
+		if len(names) > 0 && !slices.Contains(names, sc.Name) {
+			continue
+		}
+		args, err := writeScenario(dir, sc)
+		if err != nil {
+			return err
+		}
+		args = append(args, "-o", o.out.format)
+		if o.onlyDrift {
+			args = append(args, "--only-drift")
+		}
+		if o.out.format == "table" || o.out.format == "wide" {
+			if !first {
+				fmt.Fprintln(s.Out)
+			}
+			fmt.Fprintf(s.Out, "=== %s: %s\n", sc.Name, sc.Title)
+			fmt.Fprintf(s.Out, "$ kubectl-cgroups diff %s\n\n", strings.ReplaceAll(strings.Join(args, " "), dir+string(filepath.Separator), ""))
+		}
+		first = false
+		cmd := newDiffCmdWith(s, &diffOptions{label: func(name string) string {
+			return strings.TrimPrefix(name, dir+string(filepath.Separator))
+		}})
+		cmd.SetArgs(args)
+		cmd.SetContext(c.Context())
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		if err := cmd.Execute(); err != nil {
+			var ee *exitError
+			if !errors.As(err, &ee) {
+				return fmt.Errorf("scenario %s: %w", sc.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// writeScenario writes a scenario's files into dir and returns the diff
+// arguments that read them.
+func writeScenario(dir string, sc demo.Scenario) ([]string, error) {
+	sub := filepath.Join(dir, sc.Name)
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		return nil, err
+	}
+	args := []string{"diff"}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range sc.Files {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		path := filepath.Join(sub, name)
+		if err := os.WriteFile(path, sc.Files[name], 0o600); err != nil {
+			return nil, err
+		}
+		switch {
+		case strings.HasPrefix(name, "node."):
+			args = append(args, "--snapshot", path)
+		case name == "pods.json":
+			args = append(args, "-f", path)
+		case name == "configz.json":
+			args = append(args, "--node-config", path)
+		}
+	}
+	return append(args[1:], sc.Args...), nil
+}

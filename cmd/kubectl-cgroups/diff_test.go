@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/qos"
+)
+
+// relPath makes a golden path relative to the test's directory, so that
+// reports naming it do not depend on where the repository is checked out.
+func relPath(t *testing.T, path string) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
+// The real nodes captured by the live-node test (testdata/nodes) must diff
+// clean: this is the offline form of the live e2e test.
+func TestDiffRealNodes(t *testing.T) {
+	for _, node := range []string{"rig-a", "rig-b"} {
+		t.Run(node, func(t *testing.T) {
+			dir := relPath(t, golden.Path(t, "nodes", node))
+			args := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "-f", filepath.Join(dir, "pods.json"),
+				"--node-config", filepath.Join(dir, "configz.json"), "--oci-runtime", "runc-1.1.5", "--complete-pod-list"}
+			out, errOut, code := runCLI(t, "", append(args, "-o", "json")...)
+			if code != 0 {
+				table, _, _ := runCLI(t, "", append(args, "--only-drift")...)
+				t.Fatalf("exit %d: %s\n%s", code, errOut, table)
+			}
+			var r qos.DiffReport
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Summary.Files < 150 || r.Summary.Match < r.Summary.Files-2 || r.Summary.Cgroups != 34 {
+				t.Errorf("summary %+v", r.Summary)
+			}
+			table, _, _ := runCLI(t, "", args...)
+			golden.Check(t, golden.Path(t, "golden", "diff", node+".txt"), []byte(table))
+		})
+	}
+}
+
+func TestDemoGolden(t *testing.T) {
+	for _, tc := range []struct{ name, file string }{
+		{"", "demo.txt"},
+		{"v2-systemd", "demo-v2-systemd.json"},
+		{"v2-systemd", "demo-v2-systemd-only-drift.txt"},
+	} {
+		args := []string{"demo"}
+		if tc.name != "" {
+			args = append(args, tc.name)
+		}
+		switch {
+		case strings.HasSuffix(tc.file, ".json"):
+			args = append(args, "-o", "json")
+		case strings.Contains(tc.file, "only-drift"):
+			args = append(args, "--only-drift")
+		}
+		out, errOut, code := runCLI(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		golden.Check(t, golden.Path(t, "golden", "diff", tc.file), []byte(out))
+	}
+	out, _, code := runCLI(t, "", "demo", "--list")
+	if code != 0 || !strings.Contains(out, "real-node") || !strings.Contains(out, "v2-systemd") {
+		t.Errorf("demo --list: %d %q", code, out)
+	}
+	if _, errOut, code := runCLI(t, "", "demo", "nope"); code != 2 || !strings.Contains(errOut, `no scenario "nope"`) {
+		t.Errorf("demo nope: %d %q", code, errOut)
+	}
+}
+
+// The demo's v2 scenario shows every kind of result the issue asks the
+// demo to show: matches, explanations of several kinds, drift, a
+// leftover; and its exit status is still 0.
+func TestDemoShowsEveryKind(t *testing.T) {
+	out, _, code := runCLI(t, "", "demo", "v2-systemd", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var r qos.DiffReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]bool{}
+	for _, x := range r.Results {
+		if x.Status == qos.StatusExplained {
+			reasons[x.Reason] = true
+		}
+	}
+	for _, want := range []string{qos.ReasonWeightFormula, qos.ReasonSystemdQuotaRounding, qos.ReasonResizeInProgress, qos.ReasonQOSTierLag} {
+		if !reasons[want] {
+			t.Errorf("the demo shows no %s", want)
+		}
+	}
+	if r.Summary.Drift != 1 || r.Summary.Unexpected != 1 || r.Summary.Match == 0 {
+		t.Errorf("summary %+v", r.Summary)
+	}
+}
+
+func TestDiffExitCodes(t *testing.T) {
+	dir := golden.Path(t, "nodes", "rig-a")
+	base := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "--node-config", filepath.Join(dir, "configz.json")}
+	// Only one pod given: the others are "unlisted" (not differences), the
+	// burstable tier is explained by them.
+	pods, err := os.ReadFile(filepath.Join(dir, "pods.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(pods, &list); err != nil {
+		t.Fatal(err)
+	}
+	var pod map[string]any
+	if err := json.Unmarshal(list.Items[1], &pod); err != nil {
+		t.Fatal(err)
+	}
+	pod["kind"], pod["apiVersion"] = "Pod", "v1" // items of a list carry no kind
+	b, _ := json.Marshal(pod)
+	one := filepath.Join(t.TempDir(), "one.json")
+	if err := os.WriteFile(one, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, "", append(base, "-f", one)...)
+	if code != 0 || !strings.Contains(out, "pods not in the input") {
+		t.Errorf("one pod: exit %d %s\n%s", code, errOut, out)
+	}
+	// The same with --complete-pod-list: the others are leftovers.
+	if _, _, code := runCLI(t, "", append(base, "-f", one, "--complete-pod-list")...); code != 1 {
+		t.Errorf("complete list: exit %d, want 1", code)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{base, "no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR"},
+		{append(base, "-f", "/nonexistent.json"), "/nonexistent.json"},
+		{[]string{"diff", "--snapshot", "/nonexistent.tar.gz", "-f", one}, "/nonexistent.tar.gz"},
+		{append(base, "-f", one, "--kubelet-pods", "http://127.0.0.1:1/pods"), "if any flags in the group"},
+		{append(base, "-o", "xml", "-f", one), `unsupported output format "xml"`},
+	} {
+		_, errOut, code := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestDiffKubeletEndpoints(t *testing.T) {
+	dir := golden.Path(t, "nodes", "rig-a")
+	pods, err := os.ReadFile(filepath.Join(dir, "pods.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	configz, err := os.ReadFile(filepath.Join(dir, "configz.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hang := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/pods" && r.Header.Get("Authorization") == "Bearer s3cret":
+			w.Write(pods)
+		case r.URL.Path == "/configz" && r.Header.Get("Authorization") == "Bearer s3cret":
+			w.Write(configz)
+		case r.URL.Path == "/hang":
+			<-hang
+		case r.URL.Path == "/notjson":
+			w.Write([]byte("<html>not json</html>"))
+		default:
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	defer close(hang) // runs first: releases the hanging handler so Close returns
+	token := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(token, []byte("s3cret\n"), 0o600)
+	snap := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "--oci-runtime", "runc-1.1.5"}
+
+	_, errOut, code := runCLI(t, "", append(snap, "--kubelet-pods", srv.URL+"/pods", "--node-config", srv.URL+"/configz", "--token-file", token, "--insecure-skip-tls-verify")...)
+	if code != 0 {
+		t.Errorf("authenticated kubelet: exit %d: %s", code, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--kubelet-pods", srv.URL + "/pods", "--insecure-skip-tls-verify"}, "401 Unauthorized (give --token"},
+		{[]string{"--kubelet-pods", srv.URL + "/pods", "--token", "s3cret"}, "certificate"},
+		{[]string{"--kubelet-pods", srv.URL + "/hang", "--insecure-skip-tls-verify", "--request-timeout", "300ms"}, "/hang"},
+		{[]string{"--kubelet-pods", srv.URL + "/notjson", "--insecure-skip-tls-verify"}, "/notjson"},
+		{[]string{"--kubelet-pods", srv.URL + "/pods", "--token", "a", "--token-file", token, "--insecure-skip-tls-verify"}, "not both"},
+		{[]string{"-f", filepath.Join(dir, "pods.json"), "--node-config", srv.URL + "/notjson", "--insecure-skip-tls-verify"}, "--node-config"},
+	} {
+		start := time.Now()
+		_, errOut, code := runCLI(t, "", append(snap, tc.args...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Errorf("%v took %s", tc.args, time.Since(start))
+		}
+	}
+}
