@@ -47,22 +47,11 @@ func (in *podInput) load(stdin io.Reader, p qos.Profile) ([]*corev1.Pod, error) 
 			pods = append(pods, got...)
 			continue
 		}
-		paths, err := expandInput(name)
+		got, err := readPodPath(name)
 		if err != nil {
 			return nil, err
 		}
-		for _, path := range paths {
-			f, err := os.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			got, err := qos.ReadPods(f, path)
-			f.Close()
-			if err != nil {
-				return nil, err
-			}
-			pods = append(pods, got...)
-		}
+		pods = append(pods, got...)
 	}
 	if len(pods) == 0 {
 		return nil, fmt.Errorf("no pods found in %s", strings.Join(in.files, ", "))
@@ -71,6 +60,29 @@ func (in *podInput) load(stdin io.Reader, p qos.Profile) ([]*corev1.Pod, error) 
 		if err := p.DefaultPod(pod); err != nil {
 			return nil, err
 		}
+	}
+	return pods, nil
+}
+
+// readPodPath reads the pods of a manifest file, or of every manifest
+// file of a directory (see expandInput).
+func readPodPath(name string) ([]*corev1.Pod, error) {
+	paths, err := expandInput(name)
+	if err != nil {
+		return nil, err
+	}
+	var pods []*corev1.Pod
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		got, err := qos.ReadPods(f, path)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		pods = append(pods, got...)
 	}
 	return pods, nil
 }

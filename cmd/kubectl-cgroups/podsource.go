@@ -169,22 +169,9 @@ func (s *staticPodFlags) addFlags(c *cobra.Command) {
 // load reads the static pod manifests and fills in each pod's UID and
 // container IDs from the kubelet's log directories.
 func (s *staticPodFlags) load() ([]*corev1.Pod, error) {
-	paths, err := expandInput(s.dir)
+	pods, err := readPodPath(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("--static-pods: %w", err)
-	}
-	var pods []*corev1.Pod
-	for _, path := range paths {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		got, err := qos.ReadPods(f, path)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		pods = append(pods, got...)
 	}
 	podDirs, err := os.ReadDir(s.podLogsDir)
 	if err != nil {
