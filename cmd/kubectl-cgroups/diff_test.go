@@ -220,3 +220,59 @@ func TestDiffKubeletEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// --static-pods: the manifests carry no UID and no status; the kubelet's
+// pod log directories give the UIDs and its container log links the
+// container IDs. Rebuilt here from the real node rig-a.
+func TestDiffStaticPods(t *testing.T) {
+	dir := golden.Path(t, "nodes", "rig-a")
+	data, err := os.ReadFile(filepath.Join(dir, "pods.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name, Namespace, UID string }
+			Spec     map[string]any
+			Status   struct {
+				ContainerStatuses, InitContainerStatuses []struct{ Name, ContainerID string }
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	manifests, podLogs, ctrLogs := filepath.Join(tmp, "manifests"), filepath.Join(tmp, "pods"), filepath.Join(tmp, "containers")
+	for _, d := range []string{manifests, podLogs, ctrLogs} {
+		os.MkdirAll(d, 0o755)
+	}
+	for _, p := range list.Items {
+		base := strings.TrimSuffix(p.Metadata.Name, "-kcg-node")
+		m, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]string{"name": base}, "spec": p.Spec})
+		os.WriteFile(filepath.Join(manifests, base+".json"), m, 0o644)
+		os.Mkdir(filepath.Join(podLogs, p.Metadata.Namespace+"_"+p.Metadata.Name+"_"+p.Metadata.UID), 0o755)
+		for _, cs := range append(p.Status.ContainerStatuses, p.Status.InitContainerStatuses...) {
+			_, id, _ := strings.Cut(cs.ContainerID, "://")
+			link := filepath.Join(ctrLogs, p.Metadata.Name+"_"+p.Metadata.Namespace+"_"+cs.Name+"-"+id+".log")
+			if err := os.Symlink("/nonexistent", link); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	args := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "--node-config", filepath.Join(dir, "configz.json"),
+		"--static-pods", manifests, "--pod-logs-dir", podLogs, "--container-logs-dir", ctrLogs, "--complete-pod-list"}
+	out, errOut, code := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, "default/sidecar-kcg-node") || !strings.Contains(out, "Every file matches or is explained.") {
+		t.Errorf("report:\n%s", out)
+	}
+	// A manifest the kubelet does not run.
+	os.WriteFile(filepath.Join(manifests, "ghost.json"), []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ghost"},"spec":{"containers":[{"name":"c","image":"x"}]}}`), 0o644)
+	_, errOut, code = runCLI(t, "", args...)
+	if code != 2 || !strings.Contains(errOut, "static pod default/ghost: no directory default_ghost-*") {
+		t.Errorf("ghost: exit %d %q", code, errOut)
+	}
+}

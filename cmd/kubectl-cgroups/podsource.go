@@ -185,11 +185,56 @@ func (s *staticPodFlags) load() ([]*corev1.Pod, error) {
 		if pod.Namespace == "" {
 			pod.Namespace = "default"
 		}
+	}
+	if s.nodeName == "" {
+		s.nodeName = guessNodeName(pods, podDirs)
+	}
+	for _, pod := range pods {
 		if err := s.resolve(pod, podDirs, links); err != nil {
 			return nil, err
 		}
 	}
 	return pods, nil
+}
+
+// guessNodeName finds the node name the kubelet appended to every static
+// pod's name: the one suffix that all manifests have a pod log directory
+// for ("" when there is no single one). Matching each manifest alone is
+// ambiguous when one pod's name prefixes another's (web, web-canary).
+func guessNodeName(pods []*corev1.Pod, podDirs []os.DirEntry) string {
+	var common map[string]bool
+	for _, pod := range pods {
+		prefix := pod.Namespace + "_" + pod.Name + "-"
+		nodes := map[string]bool{}
+		for _, d := range podDirs {
+			rest, ok := strings.CutPrefix(d.Name(), prefix)
+			if !ok || !d.IsDir() {
+				continue
+			}
+			if i := strings.LastIndex(rest, "_"); i > 0 {
+				nodes[rest[:i]] = true
+			}
+		}
+		if len(nodes) == 0 {
+			continue // not running: resolve reports it
+		}
+		if common == nil {
+			common = nodes
+			continue
+		}
+		for n := range common {
+			if !nodes[n] {
+				delete(common, n)
+			}
+		}
+	}
+	if len(common) != 1 {
+		return ""
+	}
+	for n := range common {
+		return n
+	}
+	return ""
 }
 
 // resolve finds the running instance of a static pod manifest: its
