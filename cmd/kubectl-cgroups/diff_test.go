@@ -272,7 +272,7 @@ func TestDiffStaticPods(t *testing.T) {
 	// A manifest the kubelet does not run.
 	os.WriteFile(filepath.Join(manifests, "ghost.json"), []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ghost"},"spec":{"containers":[{"name":"c","image":"x"}]}}`), 0o644)
 	_, errOut, code = runCLI(t, "", args...)
-	if code != 2 || !strings.Contains(errOut, "static pod default/ghost: no directory default_ghost-*") {
+	if code != 2 || !strings.Contains(errOut, "static pod default/ghost: no directory default_ghost-kcg-node_*") {
 		t.Errorf("ghost: exit %d %q", code, errOut)
 	}
 }
