@@ -91,8 +91,11 @@ func (o *demoOptions) run(c *cobra.Command, s streams, names []string) error {
 			if !first {
 				fmt.Fprintln(s.Out)
 			}
-			fmt.Fprintf(s.Out, "=== %s: %s\n", sc.Name, sc.Title)
-			fmt.Fprintf(s.Out, "$ kubectl-cgroups diff %s\n\n", strings.ReplaceAll(strings.Join(args, " "), dir+string(filepath.Separator), ""))
+			var b strings.Builder
+			writeWrapped(&b, "", fmt.Sprintf("=== %s: %s", sc.Name, sc.Title))
+			shown := strings.Fields(strings.ReplaceAll(strings.Join(args, " "), dir+string(filepath.Separator), ""))
+			b.WriteString(shellLine(append([]string{"$", "kubectl-cgroups", "diff"}, shown...), tableWidth))
+			fmt.Fprintf(s.Out, "%s\n", b.String())
 		}
 		first = false
 		cmd := newDiffCmdWith(s, &diffOptions{label: func(name string) string {
@@ -109,6 +112,37 @@ func (o *demoOptions) run(c *cobra.Command, s streams, names []string) error {
 		}
 	}
 	return nil
+}
+
+// shellLine renders a command in lines of at most width columns, with
+// shell continuations.
+func shellLine(words []string, width int) string {
+	// Keep each flag with its value.
+	var units []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if strings.HasPrefix(w, "-") && i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") {
+			w += " " + words[i+1]
+			i++
+		}
+		units = append(units, w)
+	}
+	var b strings.Builder
+	line := ""
+	for _, w := range units {
+		if line != "" && len(line)+1+len(w)+2 > width {
+			b.WriteString(line + " \\\n")
+			line = "     " + w
+			continue
+		}
+		if line == "" {
+			line = w
+		} else {
+			line += " " + w
+		}
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
 
 // writeScenario writes a scenario's files into dir and returns the diff

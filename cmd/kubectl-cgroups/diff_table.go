@@ -161,8 +161,8 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
 
 func writeDiffHeader(b *strings.Builder, r *qos.DiffReport) {
 	p := r.Profile
-	fmt.Fprintf(b, "NODE  %s (cgroup %s), %s driver, cgroupRoot %s, kubelet %s, %s + %s\n",
-		r.Node.Mode, p.CgroupVersion, p.Kubelet.CgroupDriver, orSlash(p.Kubelet.CgroupRoot), p.KubernetesVersion, p.Runtime.CRI, p.Runtime.OCI)
+	fmt.Fprintf(b, "NODE  %s (cgroup %s), %s driver, cgroupRoot %s\n", r.Node.Mode, p.CgroupVersion, p.Kubelet.CgroupDriver, orSlash(p.Kubelet.CgroupRoot))
+	fmt.Fprintf(b, "      kubelet %s, %s + %s\n", p.KubernetesVersion, p.Runtime.CRI, p.Runtime.OCI)
 	// Where the profile came from, grouped by source.
 	bySource := map[string][]string{}
 	var order []string
