@@ -12,6 +12,7 @@ const maxCPUIndex = 1 << 20
 
 // CPURange is an inclusive range of CPU (or NUMA node) numbers.
 type CPURange struct {
+	// First and Last are the first and last numbers of the range.
 	First, Last int
 }
 

@@ -137,6 +137,7 @@ func Weights(f WeightFormula, shares uint64) []uint64 {
 // SharesRange is an inclusive range of cpu.shares values. The zero value
 // (Min 0, Max 0) is the empty range.
 type SharesRange struct {
+	// Min and Max are the smallest and largest shares of the range.
 	Min, Max uint64
 }
 
@@ -235,7 +236,9 @@ func ParseWeight(s string) (uint64, error) {
 // SharesWeight is one observation of a container cgroup: the cpu.shares a
 // runtime was asked for and the cpu.weight it produced.
 type SharesWeight struct {
+	// Shares is the cpu.shares the runtime was given.
 	Shares uint64
+	// Weight is the cpu.weight the cgroup holds.
 	Weight uint64
 }
 

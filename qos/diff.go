@@ -112,8 +112,10 @@ type DiffOptions struct {
 // Its JSON form is a stable contract (README, "Output contract: diff -o
 // json").
 type DiffReport struct {
+	// APIVersion is "kubecgroups.io/v1alpha1".
 	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
+	// Kind is "DiffReport".
+	Kind string `json:"kind"`
 	// Summary counts the results.
 	Summary DiffSummary `json:"summary"`
 	// Profile is the node profile the expectation used.
@@ -138,14 +140,16 @@ type DiffSummary struct {
 	// Cgroups is the number of cgroups present on both sides and compared.
 	Cgroups int `json:"cgroups"`
 	// Files is the number of files compared.
-	Files      int `json:"files"`
+	Files int `json:"files"`
+	// Match, Drift, Explained, Missing, Unexpected, Unlisted and Errors
+	// count the results of each status (files and whole cgroups).
 	Match      int `json:"match"`
-	Drift      int `json:"drift"`
-	Explained  int `json:"explained"`
-	Missing    int `json:"missing"`
-	Unexpected int `json:"unexpected"`
-	Unlisted   int `json:"unlisted"`
-	Errors     int `json:"errors"`
+	Drift      int `json:"drift"`      // see StatusDrift
+	Explained  int `json:"explained"`  // see StatusExplained
+	Missing    int `json:"missing"`    // see StatusMissing
+	Unexpected int `json:"unexpected"` // see StatusUnexpected
+	Unlisted   int `json:"unlisted"`   // see StatusUnlisted
+	Errors     int `json:"errors"`     // see StatusError
 }
 
 // Unexplained is the number of differences nothing explains: drift,
@@ -155,10 +159,14 @@ func (s DiffSummary) Unexplained() int { return s.Drift + s.Missing + s.Unexpect
 
 // DiffNode describes the node as the tree showed it.
 type DiffNode struct {
-	Mode          string `json:"mode"`
-	Driver        string `json:"driver"`
-	CgroupRoot    string `json:"cgroupRoot"`
-	PageSizeBytes int64  `json:"pageSizeBytes"`
+	// Mode is the tree's cgroup mode: unified, hybrid or legacy.
+	Mode string `json:"mode"`
+	// Driver is the cgroup driver the tree's naming shows.
+	Driver string `json:"driver"`
+	// CgroupRoot is the kubelet cgroupRoot the tree's naming implies.
+	CgroupRoot string `json:"cgroupRoot"`
+	// PageSizeBytes is the page size the tree was read with.
+	PageSizeBytes int64 `json:"pageSizeBytes"`
 	// WeightFormula is the container shares-to-weight formula inferred
 	// from every container's cpu.shares and cpu.weight (cgroup v2 only).
 	WeightFormula *FormulaInference `json:"weightFormula,omitempty"`
@@ -173,10 +181,11 @@ type FormulaInference struct {
 	// Inferred is the verdict: "linear", "quadratic", "both" (no container
 	// tells them apart) or "neither" (containers disagree).
 	Inferred string `json:"inferred"`
-	// Containers is the number of container cgroups that took part;
-	// Decisive the number whose weight differs between the formulas.
+	// Containers is the number of container cgroups that took part.
 	Containers int `json:"containers"`
-	Decisive   int `json:"decisive"`
+	// Decisive is the number of them whose weight differs between the
+	// formulas (the others are at 2 or 262144 shares).
+	Decisive int `json:"decisive"`
 	// Message explains the verdict.
 	Message string `json:"message"`
 }
@@ -187,19 +196,30 @@ type FormulaInference struct {
 type DiffResult struct {
 	// Pod is "namespace/name"; empty for node levels and cgroups no pod
 	// explains.
-	Pod           string        `json:"pod,omitempty"`
-	UID           string        `json:"uid,omitempty"`
-	Level         Level         `json:"level"`
-	Container     string        `json:"container,omitempty"`
+	Pod string `json:"pod,omitempty"`
+	// UID is the pod's UID (also for pod cgroups no listed pod explains).
+	UID string `json:"uid,omitempty"`
+	// Level is where the cgroup sits: kubepods, burstable, besteffort,
+	// pod or container.
+	Level Level `json:"level"`
+	// Container is the container's name; empty for the pod, the sandbox
+	// and container cgroups no container of the pod claims.
+	Container string `json:"container,omitempty"`
+	// ContainerType is app, init, sidecar or sandbox.
 	ContainerType ContainerType `json:"containerType,omitempty"`
-	ContainerID   string        `json:"containerID,omitempty"`
-	Path          string        `json:"path"`
-	File          string        `json:"file,omitempty"`
-	// Expected lists the accepted values; Actual is what the file holds
-	// (empty when it could not be read).
+	// ContainerID is the bare container ID of a container cgroup.
+	ContainerID string `json:"containerID,omitempty"`
+	// Path is the cgroup's path in the node's hierarchy.
+	Path string `json:"path"`
+	// File is the cgroup file's name; empty for a result about the
+	// whole cgroup.
+	File string `json:"file,omitempty"`
+	// Expected lists the accepted values.
 	Expected []string `json:"expected,omitempty"`
-	Actual   string   `json:"actual,omitempty"`
-	Status   Status   `json:"status"`
+	// Actual is what the file holds (empty when it could not be read).
+	Actual string `json:"actual,omitempty"`
+	// Status is the verdict.
+	Status Status `json:"status"`
 	// Reason is a reason code for explained results and for some
 	// differences (for example "weight-formula").
 	Reason string `json:"reason,omitempty"`

@@ -8,10 +8,13 @@ import (
 // ProfileError reports an invalid node profile. Field names the profile or
 // kubelet configuration field ("kubelet.cpuCFSQuotaPeriod").
 type ProfileError struct {
+	// Field is the profile field at fault.
 	Field string
-	Err   error
+	// Err is the cause.
+	Err error
 }
 
+// Error implements the error interface.
 func (e *ProfileError) Error() string { return fmt.Sprintf("profile: %s: %v", e.Field, e.Err) }
 
 // Unwrap returns the cause.
@@ -20,11 +23,15 @@ func (e *ProfileError) Unwrap() error { return e.Err }
 // PodError reports a pod the model cannot compute: it names the pod and
 // the field.
 type PodError struct {
+	// Namespace and Name identify the pod.
 	Namespace, Name string
-	Field           string
-	Err             error
+	// Field is the path of the field at fault ("spec.overhead.cpu").
+	Field string
+	// Err is the cause.
+	Err error
 }
 
+// Error implements the error interface.
 func (e *PodError) Error() string {
 	return fmt.Sprintf("pod %s: %s: %v", podRef(e.Namespace, e.Name), e.Field, e.Err)
 }
@@ -38,13 +45,19 @@ func (e *PodError) Unwrap() error { return e.Err }
 // when known, and Field the path of the bad field ("spec.containers[0].
 // resources.limits.cpu") when known.
 type ManifestError struct {
+	// Source is the file name, "-" for standard input.
 	Source string
-	Index  int
+	// Index is the 1-based position of the document in Source.
+	Index int
+	// Object is what the document was, when known.
 	Object string
-	Field  string
-	Err    error
+	// Field is the path of the bad field, when known.
+	Field string
+	// Err is the cause.
+	Err error
 }
 
+// Error implements the error interface.
 func (e *ManifestError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Source)

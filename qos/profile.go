@@ -85,7 +85,8 @@ type KubeletConfig struct {
 	// KubeReserved and SystemReserved are subtracted from capacity for the
 	// kubepods limits when EnforceNodeAllocatable lists "pods". Keys: cpu,
 	// memory, pid, hugepages-<size>.
-	KubeReserved   corev1.ResourceList `json:"kubeReserved,omitempty"`
+	KubeReserved corev1.ResourceList `json:"kubeReserved,omitempty"`
+	// SystemReserved: see KubeReserved.
 	SystemReserved corev1.ResourceList `json:"systemReserved,omitempty"`
 	// EnforceNodeAllocatable lists the enforcement keys; default ["pods"].
 	EnforceNodeAllocatable []string `json:"enforceNodeAllocatable"`

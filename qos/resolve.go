@@ -61,7 +61,9 @@ type env struct {
 // Note is a remark about the profile or a pod that is not tied to one
 // file: a reason code (the same codes as [ExplainedValue]) and a message.
 type Note struct {
-	Reason  string `json:"reason"`
+	// Reason is a reason code.
+	Reason string `json:"reason"`
+	// Message is the remark, for people.
 	Message string `json:"message"`
 }
 

@@ -20,8 +20,10 @@ const (
 // (README, "Output contract: expect -o json"): keys and lists are sorted
 // deterministically.
 type Expectation struct {
+	// APIVersion is "kubecgroups.io/v1alpha1".
 	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
+	// Kind is "Expectation".
+	Kind string `json:"kind"`
 	// Profile is the node profile the values were computed for, with the
 	// feature gates resolved for its version.
 	Profile Profile `json:"profile"`
@@ -61,10 +63,12 @@ const (
 // ExpectedCgroup is one cgroup and the value of every file the kubelet or
 // the runtime decides, including files left at the kernel default.
 type ExpectedCgroup struct {
+	// Level is where the cgroup sits in the hierarchy.
 	Level Level `json:"level"`
 	// Container is the container name; empty for node levels, the pod and
 	// the sandbox.
-	Container     string        `json:"container,omitempty"`
+	Container string `json:"container,omitempty"`
+	// ContainerType is the kind of container of a container-level cgroup.
 	ContainerType ContainerType `json:"containerType,omitempty"`
 	// ContainerID is the bare container ID when the pod status has it.
 	ContainerID string `json:"containerID,omitempty"`
@@ -101,6 +105,7 @@ type ExpectedFile struct {
 
 // ExplainedValue is a value a file may read for a known reason.
 type ExplainedValue struct {
+	// Values are the values this explanation covers.
 	Values []string `json:"values"`
 	// Reason is one of the Reason* codes.
 	Reason string `json:"reason"`
@@ -114,11 +119,18 @@ type ExplainedValue struct {
 
 // PodExpectation holds one pod's cgroups and process attributes.
 type PodExpectation struct {
-	Namespace string             `json:"namespace"`
-	Name      string             `json:"name"`
-	UID       string             `json:"uid"`
-	QOSClass  corev1.PodQOSClass `json:"qosClass"`
-	Cgroups   []ExpectedCgroup   `json:"cgroups"`
+	// Namespace and Name identify the pod.
+	Namespace string `json:"namespace"`
+	// Name: see Namespace.
+	Name string `json:"name"`
+	// UID is metadata.uid, which names the pod cgroup.
+	UID string `json:"uid"`
+	// QOSClass is the pod's QoS class as the kubelet decides it.
+	QOSClass corev1.PodQOSClass `json:"qosClass"`
+	// Cgroups are the pod cgroup, the sandbox and every container's
+	// cgroup, in that order (init and sidecar containers before app
+	// containers).
+	Cgroups []ExpectedCgroup `json:"cgroups"`
 	// OOMScoreAdj maps container names to the oom_score_adj the runtime
 	// writes for their processes (a process attribute, not a cgroup file;
 	// the pause process gets -998).
@@ -131,8 +143,10 @@ type PodExpectation struct {
 	// CreationTimestamp and StartTime come from the pod object; a tier
 	// value that lags a recently started pod is "qos-tier-lag".
 	CreationTimestamp *metav1.Time `json:"creationTimestamp,omitempty"`
-	StartTime         *metav1.Time `json:"startTime,omitempty"`
-	Notes             []Note       `json:"notes,omitempty"`
+	// StartTime: see CreationTimestamp.
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// Notes are remarks about the pod that are not one file's value.
+	Notes []Note `json:"notes,omitempty"`
 }
 
 // ResizeState is the in-place resize state of a pod.
@@ -141,7 +155,8 @@ type ResizeState struct {
 	State string `json:"state"`
 	// Reason and Message come from the PodResizePending or
 	// PodResizeInProgress condition ("Deferred", "Infeasible", "Error").
-	Reason  string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Message: see Reason.
 	Message string `json:"message,omitempty"`
 }
 
