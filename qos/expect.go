@@ -3,13 +3,15 @@ package qos
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kubecgroups/kubecgroups/convert"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	corev1 "k8s.io/api/core/v1"
-	resourcehelper "k8s.io/component-helpers/resource"
 )
 
 // Expect computes what the cgroups of a node running pods should hold
@@ -33,22 +35,17 @@ func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 			return nil, err
 		}
 	}
-	x, err := e.expect(pods)
+	// MemoryQoS on v2: the alternative is what the files read with the
+	// gate off, computed in the same pass over the pods.
+	var alt *env
+	if e.v2 && e.memoryQoS {
+		a := *e
+		a.memoryQoS, a.enforceMemoryQoS, a.tiered = false, false, false
+		alt = &a
+	}
+	x, err := e.expect(pods, alt)
 	if err != nil {
 		return nil, err
-	}
-	// MemoryQoS on v2: what the files read with the gate off.
-	if e.v2 && e.memoryQoS {
-		alt := *e
-		alt.memoryQoS, alt.enforceMemoryQoS, alt.tiered = false, false, false
-		ax, err := alt.expect(pods)
-		if err == nil {
-			prefix := "with the MemoryQoS feature gate off (the default before 1.37) the file reads this instead: "
-			mergeExplained(x.Node, ax.Node, ReasonMemoryQoSDisabled, prefix)
-			for i := range x.Pods {
-				mergeExplained(x.Pods[i].Cgroups, ax.Pods[i].Cgroups, ReasonMemoryQoSDisabled, prefix)
-			}
-		}
 	}
 	gates, err := p.EffectiveFeatureGates()
 	if err != nil {
@@ -60,26 +57,87 @@ func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 	return x, nil
 }
 
-// expect computes the expectation without profile-level alternatives.
-func (e *env) expect(pods []*corev1.Pod) (*Expectation, error) {
-	x := &Expectation{APIVersion: APIVersion, Kind: KindExpectation, Node: []ExpectedCgroup{}, Pods: []PodExpectation{}}
+// memoryQoSOffPrefix introduces the MemoryQoS-off alternative of a file.
+const memoryQoSOffPrefix = "with the MemoryQoS feature gate off (the default before 1.37) the file reads this instead: "
+
+// expect computes the expectation of the pods, sorted, and the node
+// levels. With alt (the profile with MemoryQoS off), every cgroup's files
+// also get alt's values as memoryqos-disabled explanations, unless alt
+// cannot compute some pod.
+//
+// Pods are computed independently, by up to GOMAXPROCS goroutines; the
+// result does not depend on how many.
+func (e *env) expect(pods []*corev1.Pod, alt *env) (*Expectation, error) {
+	x := &Expectation{APIVersion: APIVersion, Kind: KindExpectation, Node: []ExpectedCgroup{}}
 	sorted := slices.Clone(pods)
 	slices.SortStableFunc(sorted, func(a, b *corev1.Pod) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(string(a.UID), string(b.UID)))
 	})
-	var infos []*podInfo
-	for _, pod := range sorted {
-		pe, pi, err := e.expectPod(pod)
+	x.Pods = make([]PodExpectation, len(sorted))
+	infos := make([]*podInfo, len(sorted))
+	errs := make([]error, len(sorted))
+	var altCgs [][]ExpectedCgroup
+	var altErr atomic.Bool
+	if alt != nil {
+		altCgs = make([][]ExpectedCgroup, len(sorted))
+	}
+	forEach(len(sorted), func(i int) {
+		pe, pi, err := e.expectPod(sorted[i])
 		if err != nil {
-			return nil, err
+			errs[i] = err
+			return
 		}
-		infos = append(infos, pi)
-		x.Pods = append(x.Pods, *pe)
+		x.Pods[i], infos[i] = *pe, pi
+		if alt != nil && pi.active {
+			// The pod as allocated is the same with MemoryQoS off.
+			if altCgs[i], err = alt.podCgroups(pi); err != nil {
+				altErr.Store(true)
+			}
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first pod's error, in order
+		}
 	}
 	if n := e.nodeCgroups(infos); n != nil {
 		x.Node = n
 	}
+	if alt != nil && !altErr.Load() {
+		if n := alt.nodeCgroups(infos); n != nil {
+			mergeExplained(x.Node, n, ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
+		}
+		for i := range x.Pods {
+			mergeExplained(x.Pods[i].Cgroups, altCgs[i], ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
+		}
+	}
 	return x, nil
+}
+
+// forEach calls fn(0) ... fn(n-1), spread over up to GOMAXPROCS
+// goroutines when n is large enough to pay for them.
+func forEach(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/16)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // expectPod computes one pod, with resize and exclusive-CPU alternatives.
@@ -247,11 +305,10 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 
 // sandboxCRI is calculateSandboxResources (spec §6.4).
 func (e *env) sandboxCRI(pi *podInfo) *criResources {
-	pod := pi.pod
 	opts := e.podResourceOptions()
 	opts.ExcludeOverhead = true
-	reqs := resourcehelper.PodRequests(pod, opts)
-	lims := resourcehelper.PodLimits(pod, opts)
+	reqs := pi.aggregate(false, opts)
+	lims := pi.aggregate(true, opts)
 	r := &criResources{why: map[string]string{}}
 	cpuLim := lims[corev1.ResourceCPU]
 	if q, ok := reqs[corev1.ResourceCPU]; ok {

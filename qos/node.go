@@ -19,18 +19,25 @@ type tierSums struct {
 // tierContribution is what one pod adds: the burstable CPU sum
 // (setCPUCgroupConfig) and the MemoryQoS/QOSReserved memory sums
 // (getQoSMemoryRequests, pod-level values always applied).
+//
+// It depends only on the pod as allocated and on options every variant of
+// a profile shares, so it is computed once per podInfo.
 func (e *env) tierContribution(pi *podInfo) TierContribution {
+	if pi.tier != nil {
+		return *pi.tier
+	}
 	t := TierContribution{Active: pi.active}
+	pi.tier = &t
 	if !pi.active || pi.class == corev1.PodQOSBestEffort {
 		return t
 	}
 	if pi.class == corev1.PodQOSBurstable {
-		reqs := resourcehelper.PodRequests(pi.pod, e.podResourceOptions())
+		reqs := pi.aggregate(false, e.podResourceOptions())
 		if q, ok := reqs[corev1.ResourceCPU]; ok {
 			t.CPUMilli = q.MilliValue()
 		}
 	}
-	reqs := resourcehelper.PodRequests(pi.pod, resourcehelper.PodResourcesOptions{UseDRANodeAllocatableResourceClaimStatus: e.dra})
+	reqs := pi.aggregate(false, resourcehelper.PodResourcesOptions{UseDRANodeAllocatableResourceClaimStatus: e.dra})
 	if q, ok := reqs[corev1.ResourceMemory]; ok {
 		t.MemoryBytes = q.Value()
 	}

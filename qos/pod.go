@@ -18,6 +18,44 @@ type podInfo struct {
 	class     corev1.PodQOSClass
 	exclusive map[string]bool // container name → holds exclusive CPUs
 	active    bool
+	// aggs memoizes the pod's aggregates (see aggregate); tier its tier
+	// contribution.
+	aggs map[aggKey]corev1.ResourceList
+	tier *TierContribution
+}
+
+// aggKey is a pod aggregate: requests or limits, and the options of
+// resourcehelper.PodResourcesOptions that change the result.
+type aggKey struct {
+	limits                                                                bool
+	status, podLevelStatus, noOverhead, noPodLevel, noContainerLevel, dra bool
+}
+
+// aggregate returns resourcehelper.PodLimits (limits) or PodRequests of
+// the pod, computed once per options: the cgroups of a pod need the same
+// aggregates several times. The result must not be modified.
+func (pi *podInfo) aggregate(limits bool, opts resourcehelper.PodResourcesOptions) corev1.ResourceList {
+	if opts.Reuse != nil || opts.NonMissingContainerRequests != nil {
+		return podAggregate(pi.pod, limits, opts)
+	}
+	k := aggKey{limits, opts.UseStatusResources, opts.InPlacePodLevelResourcesVerticalScalingEnabled,
+		opts.ExcludeOverhead, opts.SkipPodLevelResources, opts.SkipContainerLevelResources, opts.UseDRANodeAllocatableResourceClaimStatus}
+	if r, ok := pi.aggs[k]; ok {
+		return r
+	}
+	if pi.aggs == nil {
+		pi.aggs = make(map[aggKey]corev1.ResourceList, 8)
+	}
+	r := podAggregate(pi.pod, limits, opts)
+	pi.aggs[k] = r
+	return r
+}
+
+func podAggregate(pod *corev1.Pod, limits bool, opts resourcehelper.PodResourcesOptions) corev1.ResourceList {
+	if limits {
+		return resourcehelper.PodLimits(pod, opts)
+	}
+	return resourcehelper.PodRequests(pod, opts)
 }
 
 func (e *env) newPodInfo(pod *corev1.Pod) *podInfo {
@@ -130,7 +168,8 @@ func (e *env) declaredLimits(pod *corev1.Pod) (cpu, mem bool, cpuBy, memBy strin
 
 // sumTerms describes how a pod aggregate was composed, for derivations:
 // "containers 200m + overhead 50m" or "pod-level 1".
-func (e *env) sumTerms(pod *corev1.Pod, name corev1.ResourceName, limits bool) string {
+func (e *env) sumTerms(pi *podInfo, name corev1.ResourceName, limits bool) string {
+	pod := pi.pod
 	opts := e.podResourceOptions()
 	opts.ExcludeOverhead = true
 	var plrSet bool
@@ -148,13 +187,7 @@ func (e *env) sumTerms(pod *corev1.Pod, name corev1.ResourceName, limits bool) s
 		base = "pod-level"
 	} else {
 		opts.SkipPodLevelResources = true
-		var agg corev1.ResourceList
-		if limits {
-			agg = resourcehelper.PodLimits(pod, opts)
-		} else {
-			agg = resourcehelper.PodRequests(pod, opts)
-		}
-		q := agg[name]
+		q := pi.aggregate(limits, opts)[name]
 		base = "containers " + q.String()
 	}
 	if oh, ok := pod.Spec.Overhead[name]; ok && !oh.IsZero() {
@@ -168,8 +201,8 @@ func (e *env) sumTerms(pod *corev1.Pod, name corev1.ResourceName, limits bool) s
 func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	pod := pi.pod
 	opts := e.podResourceOptions()
-	reqs := resourcehelper.PodRequests(pod, opts)
-	limits := resourcehelper.PodLimits(pod, opts)
+	reqs := pi.aggregate(false, opts)
+	limits := pi.aggregate(true, opts)
 	cpuDeclared, memDeclared, cpuBy, memBy := e.declaredLimits(pod)
 
 	var cpuReq, cpuLim, memLim int64
@@ -186,7 +219,7 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	quota := convert.MilliCPUToQuota(cpuLim, e.quotaPeriodMicros)
 	period := e.periodMicros
 	enforce := e.p.Kubelet.CPUCFSQuota
-	quotaWhy := fmt.Sprintf("pod CPU limit %dm (%s) x %d / 1000 = %d us per %d us", cpuLim, e.sumTerms(pod, corev1.ResourceCPU, true), e.quotaPeriodMicros, quota, period)
+	quotaWhy := fmt.Sprintf("pod CPU limit %dm (%s) x %d / 1000 = %d us per %d us", cpuLim, e.sumTerms(pi, corev1.ResourceCPU, true), e.quotaPeriodMicros, quota, period)
 	if cpuLim > 0 && quota == convert.MinQuotaMicros && cpuLim*int64(e.quotaPeriodMicros)/1000 < convert.MinQuotaMicros {
 		quotaWhy += " (raised to the 1000 us minimum)"
 	}
@@ -203,7 +236,7 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	switch pi.class {
 	case corev1.PodQOSGuaranteed, corev1.PodQOSBurstable:
 		rc.shares = &shares
-		rc.sharesBy = fmt.Sprintf("cpu.shares = pod CPU request %dm (%s) x 1024 / 1000 = %d", cpuReq, e.sumTerms(pod, corev1.ResourceCPU, false), shares)
+		rc.sharesBy = fmt.Sprintf("cpu.shares = pod CPU request %dm (%s) x 1024 / 1000 = %d", cpuReq, e.sumTerms(pi, corev1.ResourceCPU, false), shares)
 		if cpuReq == 0 {
 			rc.sharesBy = "cpu.shares = 2: the pod has no CPU request"
 		}
@@ -212,7 +245,7 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 		} else {
 			rc.quotaBy = fmt.Sprintf("no pod quota: container %q has no CPU limit (Burstable pods get a quota only when every container has one)", cpuBy)
 		}
-		memWhy := fmt.Sprintf("pod memory limit %s = %d bytes", e.sumTerms(pod, corev1.ResourceMemory, true), memLim)
+		memWhy := fmt.Sprintf("pod memory limit %s = %d bytes", e.sumTerms(pi, corev1.ResourceMemory, true), memLim)
 		if pi.class == corev1.PodQOSGuaranteed || memDeclared {
 			if memLim != 0 {
 				rc.memory, rc.memoryBy = &memLim, memWhy
@@ -264,19 +297,20 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 
 	// Pod-level memory.high (1.37, spec §7.3).
 	if e.enforceMemoryQoS && e.regime == memoryQoS137 && e.factor != nil {
-		e.podMemoryHigh(pod, rc)
+		e.podMemoryHigh(pi, rc)
 	}
 	return rc
 }
 
 // podMemoryHigh is ApplyPodLevelMemoryHigh: only with pod-level resources
 // and declared memory limits; aggregates include overhead, no DRA.
-func (e *env) podMemoryHigh(pod *corev1.Pod, rc *resourceConfig) {
+func (e *env) podMemoryHigh(pi *podInfo, rc *resourceConfig) {
+	pod := pi.pod
 	if !e.plr || !resourcehelper.IsPodLevelResourcesSet(pod) {
 		return
 	}
-	reqs := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
-	limits := resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{})
+	reqs := pi.aggregate(false, resourcehelper.PodResourcesOptions{})
+	limits := pi.aggregate(true, resourcehelper.PodResourcesOptions{})
 	declared := true
 	for _, c := range allContainers(pod) {
 		if c.Resources.Limits.Memory().IsZero() {
