@@ -76,8 +76,9 @@ type MachineInfo struct {
 	MemoryBytes int64 `json:"memoryBytes,omitempty"`
 	// SwapBytes is the machine's swap (SwapTotal of /proc/meminfo).
 	SwapBytes int64 `json:"swapBytes,omitempty"`
-	// PIDMax and ThreadsMax are /proc/sys/kernel/pid_max and threads-max.
-	PIDMax     int64 `json:"pidMax,omitempty"`
+	// PIDMax is /proc/sys/kernel/pid_max.
+	PIDMax int64 `json:"pidMax,omitempty"`
+	// ThreadsMax is /proc/sys/kernel/threads-max.
 	ThreadsMax int64 `json:"threadsMax,omitempty"`
 	// HugePageSizes are the machine's huge page sizes in bytes, ascending.
 	HugePageSizes []uint64 `json:"hugePageSizes,omitempty"`
