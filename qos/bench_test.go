@@ -9,6 +9,7 @@ package qos_test
 //
 //	BenchmarkExpect/<layout>/<pods>      qos.Expect for every pod
 //	BenchmarkDiff/<layout>/<pods>        qos.Diff alone (node already read)
+//	BenchmarkReadPods/<pods>             qos.ReadPods of `kubectl get pods -o json`
 //	BenchmarkFullDiff/<source>/<layout>/<pods>/<Floor|FullDiff>
 //	    FullDiff: discovery + read + expectation + compare, as a fleet
 //	    check runs it with the profile known: qos.Expect concurrently with
@@ -23,6 +24,7 @@ package qos_test
 // measured in the same run, with benchstat's confidence intervals.
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"runtime"
@@ -106,6 +108,24 @@ func BenchmarkDiff(b *testing.B) {
 				})
 			})
 		}
+	}
+}
+
+// BenchmarkReadPods decodes the pods of a node as `kubectl get pods -o
+// json` prints them (a List), as the CLI reads -f.
+func BenchmarkReadPods(b *testing.B) {
+	for _, pods := range benchSizes {
+		b.Run(fmt.Sprint(pods), func(b *testing.B) {
+			data, err := benchNode(b, nodegen.Layouts()[0], pods).PodsJSON()
+			if err != nil {
+				b.Fatal(err)
+			}
+			perPod(b, pods, func() {
+				if got, err := qos.ReadPods(bytes.NewReader(data), "pods.json"); err != nil || len(got) != pods {
+					b.Fatalf("%v, %d pods", err, len(got))
+				}
+			})
+		})
 	}
 }
 

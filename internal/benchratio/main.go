@@ -2,19 +2,23 @@
 // as a ratio to the raw-read floor measured in the same run, with
 // benchstat's medians and confidence intervals.
 //
-//	go run ./internal/benchratio                       # everything (tens of minutes)
+//	go run ./internal/benchratio                       # everything (about an hour)
 //	go run ./internal/benchratio -bench 'FullDiff/(tmpfs|real)/v1-cgroupfs/250/' ./qos
 //	go run ./internal/benchratio -in results.txt       # report an earlier run
 //
-// It runs `go test -run '^$' -bench BENCH -benchmem -count COUNT -cpu CPUS`
-// on each package (default ./cgroupfs ./qos), keeps the raw output in
-// -o DIR, and writes there, next to it, ratios.txt: for every benchmark
-// ".../<Op>" that has a sibling ".../Floor" (same tree, same GOMAXPROCS),
-// the i-th run of Op divided by the i-th run of Floor, in the benchmark
-// format with the unit "x-floor". It then installs benchstat into a
-// temporary GOBIN (golang.org/x/perf/cmd/benchstat@latest, through the Go
-// module proxy) and prints `benchstat ratios.txt` (the ratios, with 95%
-// confidence intervals) and `benchstat raw.txt` (time, allocations and
+// It builds each package's test binary (default ./cgroupfs ./qos) and runs
+// it -rounds times (default 6) with -test.bench BENCH -test.benchmem
+// -test.count 1 -test.cpu CPUS, so that each round measures every
+// benchmark once and a benchmark and the Floor of its tree are measured
+// back to back; with -rounds 0 it runs `go test -count COUNT` instead. It
+// keeps the raw output in -o DIR and writes there, next to it, ratios.txt:
+// for every benchmark ".../<Op>" that has a sibling ".../Floor" (same
+// tree, same GOMAXPROCS), the Op of each round divided by the Floor of the
+// same round, in the benchmark format with the unit "x-floor". It then
+// installs benchstat into a temporary GOBIN
+// (golang.org/x/perf/cmd/benchstat@latest, through the Go module proxy)
+// and prints `benchstat ratios.txt` (the ratios, with 95% confidence
+// intervals) and `benchstat raw.txt` (time, CPU time, allocations and
 // bytes per operation and per pod, files, heap). -benchstat PATH uses an
 // installed benchstat instead.
 package main
@@ -35,12 +39,16 @@ import (
 
 func main() {
 	bench := flag.String("bench", "Node|FullDiff|Expect|Diff|PeakHeap", "benchmarks to run (go test -bench)")
-	count := flag.Int("count", 6, "runs of each benchmark (go test -count)")
+	rounds := flag.Int("rounds", 6, "runs of each test binary, each measuring every benchmark once (0: use -count)")
+	count := flag.Int("count", 6, "runs of each benchmark with go test -count, when -rounds is 0")
 	cpus := flag.String("cpu", "1,2", "GOMAXPROCS values (go test -cpu)")
 	benchtime := flag.String("benchtime", "", "go test -benchtime (default: go test's)")
 	out := flag.String("o", "", "directory for raw.txt and ratios.txt (default: a new temporary directory)")
 	in := flag.String("in", "", "report this earlier raw output instead of running")
 	benchstat := flag.String("benchstat", "", "benchstat binary (default: install the latest into a temporary GOBIN)")
+	cli := flag.Int("cli", 0, "instead of the benchmarks, time the kubectl-cgroups diff process on a snapshot of a generated node of this many pods")
+	runs := flag.Int("runs", 20, "with -cli: timed runs")
+	bin := flag.String("bin", "", "with -cli: the kubectl-cgroups binary to time (default: build ./cmd/kubectl-cgroups)")
 	flag.Parse()
 	pkgs := flag.Args()
 	if len(pkgs) == 0 {
@@ -53,23 +61,31 @@ func main() {
 		dir = d
 	}
 	check(os.MkdirAll(dir, 0o755))
+	if *cli > 0 {
+		timeCLI(dir, *bin, *cli, *runs)
+		return
+	}
 	rawPath := filepath.Join(dir, "raw.txt")
 	if *in != "" {
 		rawPath = *in
 	} else {
 		f, err := os.Create(rawPath)
 		check(err)
-		for _, pkg := range pkgs {
-			args := []string{"test", "-run", "^$", "-bench", *bench, "-benchmem", "-count", strconv.Itoa(*count), "-cpu", *cpus, "-timeout", "0"}
-			if *benchtime != "" {
-				args = append(args, "-benchtime", *benchtime)
+		if *rounds > 0 {
+			runRounds(f, dir, pkgs, *rounds, *bench, *cpus, *benchtime)
+		} else {
+			for _, pkg := range pkgs {
+				args := []string{"test", "-run", "^$", "-bench", *bench, "-benchmem", "-count", strconv.Itoa(*count), "-cpu", *cpus, "-timeout", "0"}
+				if *benchtime != "" {
+					args = append(args, "-benchtime", *benchtime)
+				}
+				args = append(args, pkg)
+				fmt.Fprintf(os.Stderr, "benchratio: go %s\n", strings.Join(args, " "))
+				cmd := exec.Command("go", args...)
+				cmd.Stdout = io.MultiWriter(f, os.Stderr)
+				cmd.Stderr = os.Stderr
+				check(cmd.Run())
 			}
-			args = append(args, pkg)
-			fmt.Fprintf(os.Stderr, "benchratio: go %s\n", strings.Join(args, " "))
-			cmd := exec.Command("go", args...)
-			cmd.Stdout = io.MultiWriter(f, os.Stderr)
-			cmd.Stderr = os.Stderr
-			check(cmd.Run())
 		}
 		check(f.Close())
 	}
@@ -88,6 +104,37 @@ func main() {
 	run(bs, ratioPath)
 	fmt.Println("\n## Measurements")
 	run(bs, rawPath)
+}
+
+// runRounds builds the test binary of each package and runs each one
+// rounds times, appending the output to w.
+func runRounds(w io.Writer, dir string, pkgs []string, rounds int, bench, cpus, benchtime string) {
+	bins := make([]string, len(pkgs))
+	dirs := make([]string, len(pkgs))
+	for i, pkg := range pkgs {
+		bins[i] = filepath.Join(dir, fmt.Sprintf("pkg%d.test", i))
+		fmt.Fprintf(os.Stderr, "benchratio: go test -c -o %s %s\n", bins[i], pkg)
+		cmd := exec.Command("go", "test", "-c", "-o", bins[i], pkg)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		check(cmd.Run())
+		out, err := exec.Command("go", "list", "-f", "{{.Dir}}", pkg).Output()
+		check(err)
+		dirs[i] = strings.TrimSpace(string(out))
+	}
+	for r := 1; r <= rounds; r++ {
+		for i, bin := range bins {
+			args := []string{"-test.run", "^$", "-test.bench", bench, "-test.benchmem", "-test.count", "1", "-test.cpu", cpus, "-test.timeout", "0"}
+			if benchtime != "" {
+				args = append(args, "-test.benchtime", benchtime)
+			}
+			fmt.Fprintf(os.Stderr, "benchratio: round %d/%d: %s %s\n", r, rounds, pkgs[i], strings.Join(args, " "))
+			cmd := exec.Command(bin, args...)
+			cmd.Dir = dirs[i] // as go test runs it
+			cmd.Stdout = io.MultiWriter(w, os.Stderr)
+			cmd.Stderr = os.Stderr
+			check(cmd.Run())
+		}
+	}
 }
 
 // result is one benchmark result line.

@@ -1,6 +1,7 @@
 package nodegen
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -188,4 +189,18 @@ func (n *Node) hugePageSizes() []uint64 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// PodsJSON returns the pods as `kubectl get pods -o json` prints them: a
+// List of Pods.
+func (n *Node) PodsJSON() ([]byte, error) {
+	items := make([]corev1.Pod, len(n.Pods))
+	for i, p := range n.Pods {
+		items[i] = *p
+	}
+	return json.MarshalIndent(struct {
+		APIVersion string       `json:"apiVersion"`
+		Kind       string       `json:"kind"`
+		Items      []corev1.Pod `json:"items"`
+	}{"v1", "List", items}, "", "  ")
 }
