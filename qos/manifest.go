@@ -95,18 +95,27 @@ type typeMeta struct {
 
 // decodeDocument decodes one YAML or JSON document into pods.
 func decodeDocument(doc []byte) ([]*corev1.Pod, error) {
-	js, err := yaml.YAMLToJSON(doc)
-	if err != nil {
-		return nil, &ManifestError{Err: fmt.Errorf("not YAML or JSON: %w", err)}
+	js := doc
+	if t := bytes.TrimSpace(doc); len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+		// YAML (a JSON object, such as `kubectl get -o json` prints, is
+		// decoded as it is: converting it through YAML costs more than
+		// decoding it).
+		var err error
+		if js, err = yaml.YAMLToJSON(doc); err != nil {
+			return nil, &ManifestError{Err: fmt.Errorf("not YAML or JSON: %w", err)}
+		}
 	}
 	var tm typeMeta
 	if err := json.Unmarshal(js, &tm); err != nil {
 		return nil, &ManifestError{Err: fmt.Errorf("not a Kubernetes object: %w", err)}
 	}
-	return decodeObject(js, tm, "")
+	return decodeObject(js, tm, "", false)
 }
 
-func decodeObject(js []byte, tm typeMeta, fieldPrefix string) ([]*corev1.Pod, error) {
+// decodeObject decodes a document of kind tm.Kind; checked reports that
+// its quantities were checked already (an item of a List, whose
+// quantities the List's check covered).
+func decodeObject(js []byte, tm typeMeta, fieldPrefix string, checked bool) ([]*corev1.Pod, error) {
 	obj := tm.Kind
 	if tm.Metadata.Name != "" {
 		obj += " " + podRef(tm.Metadata.Namespace, tm.Metadata.Name)
@@ -117,12 +126,14 @@ func decodeObject(js []byte, tm typeMeta, fieldPrefix string) ([]*corev1.Pod, er
 	if tm.Kind == "" {
 		return nil, fail("kind", errors.New("missing: want Pod, List or a workload"))
 	}
-	var generic any
-	if err := json.Unmarshal(js, &generic); err != nil {
-		return nil, fail("", err)
-	}
-	if field, err := checkQuantities(generic, ""); err != nil {
-		return nil, fail(field, err)
+	if !checked {
+		var generic any
+		if err := json.Unmarshal(js, &generic); err != nil {
+			return nil, fail("", err)
+		}
+		if field, err := checkQuantities(generic, ""); err != nil {
+			return nil, fail(field, err)
+		}
 	}
 	strict := func(v any) error {
 		return strictDecode(js, v, fail)
@@ -165,7 +176,7 @@ func decodeObject(js []byte, tm typeMeta, fieldPrefix string) ([]*corev1.Pod, er
 				itm.Kind = "Pod"
 				item = withKind(item, "v1", "Pod")
 			}
-			got, err := decodeObject(item, itm, fmt.Sprintf("%sitems[%d].", fieldPrefix, i))
+			got, err := decodeObject(item, itm, fmt.Sprintf("%sitems[%d].", fieldPrefix, i), true)
 			if err != nil {
 				return nil, err
 			}
