@@ -22,8 +22,12 @@ package cgroupfs_test
 //
 // go run ./internal/benchratio reports every operation as a ratio to the
 // Floor of the same tree, measured in the same run.
+//
+// BenchmarkReadSnapshot/<layout>/<pods> loads the .tar.gz snapshot of a
+// generated node.
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -178,6 +182,30 @@ func BenchmarkNode(b *testing.B) {
 							b.Fatalf("%v, %d pods", err, len(n.Pods))
 						}
 					})
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkReadSnapshot loads a .tar.gz snapshot of a generated node, as
+// `diff --snapshot` and `inspect --snapshot` do.
+func BenchmarkReadSnapshot(b *testing.B) {
+	for _, l := range []nodegen.Layout{nodegen.Layouts()[0], nodegen.Layouts()[3]} {
+		for _, pods := range benchSizes {
+			b.Run(fmt.Sprintf("%s/%d", l, pods), func(b *testing.B) {
+				n, err := trees.Node(nodegen.Options{Pods: pods, Layout: l})
+				if err != nil {
+					b.Fatal(err)
+				}
+				tgz, err := n.TarGz()
+				if err != nil {
+					b.Fatal(err)
+				}
+				perPod(b, pods, 0, func() {
+					if _, err := cgroupfs.ReadSnapshot(bytes.NewReader(tgz), cgroupfs.SnapshotLimits{}); err != nil {
+						b.Fatal(err)
+					}
 				})
 			})
 		}
