@@ -1,6 +1,7 @@
 package qos_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,8 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
-
-var _ = golden.Updating // every test package understands -update
 
 // res builds a ResourceRequirements from "cpu=250m,memory=64Mi" strings.
 func res(requests, limits string) corev1.ResourceRequirements {
@@ -90,6 +89,10 @@ func v1Profile() qos.Profile {
 // scenario is an expectation, a tree built from it (with changes) and the
 // diff of the two.
 type scenario struct {
+	// name, when set, records the scenario for review: its tree and pods
+	// in testdata/diff/NAME and its report in
+	// testdata/golden/diff/report-NAME.json (regenerated with -update).
+	name    string
 	pods    []*corev1.Pod
 	profile qos.Profile
 	tree    treegen.Options
@@ -143,7 +146,52 @@ func (s scenario) run(t *testing.T) *qos.DiffReport {
 	if s.opts.Now.IsZero() {
 		s.opts.Now = readAt
 	}
-	return qos.Diff(x, node, s.opts)
+	r := qos.Diff(x, node, s.opts)
+	if s.name != "" {
+		s.record(t, files, mode, r)
+	}
+	return r
+}
+
+// record keeps the scenario's tree, pods and report as reviewable files.
+func (s scenario) record(t *testing.T, files map[string]string, mode cgroupfs.Mode, r *qos.DiffReport) {
+	t.Helper()
+	tree, err := treegen.Snapshot(files, cgroupfs.SnapshotInfo{
+		Mode: mode, CapturedAt: s.opts.Now, PageSizeBytes: s.profile.Node.PageSize,
+		Driver: cgroupfs.Driver(s.profile.Kubelet.CgroupDriver), CgroupRoot: "/",
+		Description: "qos/diff_test.go scenario " + s.name + ": generated from the expectation, then changed",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := corev1.PodList{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
+	for _, p := range s.pods {
+		list.Items = append(list.Items, *p)
+	}
+	pods, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reviewable part of the report: what differs and why (matches
+	// are only counted, the profile is in the test).
+	trimmed := struct {
+		Summary qos.DiffSummary  `json:"summary"`
+		Node    qos.DiffNode     `json:"node"`
+		Results []qos.DiffResult `json:"results"`
+		Notes   []qos.Note       `json:"notes,omitempty"`
+	}{Summary: r.Summary, Node: r.Node, Notes: r.Notes}
+	for _, x := range r.Results {
+		if x.Status != qos.StatusMatch {
+			trimmed.Results = append(trimmed.Results, x)
+		}
+	}
+	report, err := json.MarshalIndent(trimmed, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, golden.Path(t, "diff", s.name, "node.txtar"), tree)
+	golden.Check(t, golden.Path(t, "diff", s.name, "pods.json"), append(pods, '\n'))
+	golden.Check(t, golden.Path(t, "golden", "diff", "report-"+s.name+".json"), append(report, '\n'))
 }
 
 // find returns the results about one file of a pod's cgroup: container
@@ -220,7 +268,7 @@ func TestDiffCleanNodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.profile()
 			p.Kubelet.CgroupDriver = tc.driver
-			r := scenario{pods: nodePods(), profile: p}.run(t)
+			r := scenario{name: "clean-" + tc.name, pods: nodePods(), profile: p}.run(t)
 			if u := unexplained(r); len(u) != 0 {
 				t.Fatalf("a node built from its own expectation has %d unexplained results:\n%s", len(u), dump(r))
 			}
@@ -238,7 +286,7 @@ func TestDiffCleanNodes(t *testing.T) {
 
 func TestDiffDrift(t *testing.T) {
 	p := v1Profile()
-	s := scenario{pods: nodePods(), profile: p, tree: treegen.Options{
+	s := scenario{name: "drift-memory", pods: nodePods(), profile: p, tree: treegen.Options{
 		Value: func(cg *qos.ExpectedCgroup, pod *qos.PodExpectation, file string, ef qos.ExpectedFile) (string, bool) {
 			if pod != nil && pod.Name == "guaranteed" && cg.Container == "app" && file == "memory.limit_in_bytes" {
 				return "268435456", true // someone raised the limit by hand
@@ -289,7 +337,7 @@ func TestDiffWeightFormula(t *testing.T) {
 	// The profile says runc 1.1.5 (linear), the node's runtime is newer.
 	p := v2Profile()
 	p.Runtime.OCI, _ = qos.ParseOCIRuntime("runc-1.1.5")
-	r := scenario{pods: nodePods(), profile: p, tree: quadraticValues()}.run(t)
+	r := scenario{name: "weight-formula", pods: nodePods(), profile: p, tree: quadraticValues()}.run(t)
 	got := one(t, r, "burstable", "limited", "cpu.weight")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonWeightFormula || got.Actual != "35" {
 		t.Fatalf("weight under the other formula: %+v", got)
@@ -322,7 +370,7 @@ func TestDiffWeightFormula(t *testing.T) {
 func TestDiffExplanationsDoNotHideDrift(t *testing.T) {
 	p := v2Profile()
 	p.Runtime.OCI, _ = qos.ParseOCIRuntime("unknown")
-	r := scenario{pods: nodePods(), profile: p, tree: withValues(map[string]string{
+	r := scenario{name: "drift-not-hidden", pods: nodePods(), profile: p, tree: withValues(map[string]string{
 		"burstable/limited/memory.max": "536870912",
 		"burstable/limited/cpu.weight": "77",
 		"guaranteed//memory.max":       "max",
@@ -341,7 +389,7 @@ func TestDiffSystemdQuotaRounding(t *testing.T) {
 	p := v2Profile()
 	p.Kubelet.CgroupDriver = qos.DriverSystemd
 	pods := []*corev1.Pod{testPod("tiny", ctr("app", "cpu=15m,memory=32Mi", "cpu=15m,memory=32Mi"))}
-	r := scenario{pods: pods, profile: p, tree: withValues(map[string]string{"tiny/app/cpu.max": "2000 100000", "tiny//cpu.max": "2000 100000"})}.run(t)
+	r := scenario{name: "systemd-quota-rounding", pods: pods, profile: p, tree: withValues(map[string]string{"tiny/app/cpu.max": "2000 100000", "tiny//cpu.max": "2000 100000"})}.run(t)
 	for _, c := range []string{"app", ""} {
 		got := one(t, r, "tiny", c, "cpu.max")
 		if got.Status != qos.StatusExplained || got.Reason != qos.ReasonSystemdQuotaRounding || !slices.Contains(got.Expected, "1500 100000") {
@@ -356,7 +404,7 @@ func TestDiffSystemdQuotaRounding(t *testing.T) {
 }
 
 func TestDiffPageRounding(t *testing.T) {
-	r := scenario{pods: []*corev1.Pod{testPod("odd", ctr("app", "cpu=100m,memory=100M", "cpu=100m,memory=100M"))}, profile: v2Profile(),
+	r := scenario{name: "page-rounding", pods: []*corev1.Pod{testPod("odd", ctr("app", "cpu=100m,memory=100M", "cpu=100m,memory=100M"))}, profile: v2Profile(),
 		tree: withValues(map[string]string{"odd/app/memory.max": "99942400"})}.run(t)
 	if got := one(t, r, "odd", "app", "memory.max"); got.Status != qos.StatusExplained || got.Reason != qos.ReasonPageRounding || got.Expected[0] != "99999744" {
 		t.Errorf("%+v", got)
@@ -371,7 +419,7 @@ func TestDiffQoSTierLag(t *testing.T) {
 	pods = append(pods, fresh)
 	// The node's tier does not count the fresh pod yet: 250m, not 550m.
 	lagging := withValues(map[string]string{"burstable/cpu.shares": "256"})
-	r := scenario{pods: pods, profile: v1Profile(), tree: lagging}.run(t)
+	r := scenario{name: "qos-tier-lag", pods: pods, profile: v1Profile(), tree: lagging}.run(t)
 	got := level(t, r, qos.LevelBurstable, "cpu.shares")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonQOSTierLag || !strings.Contains(got.Message, "default/fresh") || got.Expected[0] != "563" {
 		t.Fatalf("tier lag: %+v\n%s", got, dump(r))
@@ -390,7 +438,7 @@ func TestDiffLeftoversAndUnlisted(t *testing.T) {
 	gone := testPod("deleted", ctr("app", "cpu=100m", "cpu=200m"))
 	actual := append(nodePods(), gone)
 	// The tier counts the deleted pod too (its cgroup remains).
-	s := scenario{pods: pods, profile: v1Profile(), actualPods: actual}
+	s := scenario{name: "pods-not-listed", pods: pods, profile: v1Profile(), actualPods: actual}
 	r := s.run(t)
 	var pod []qos.DiffResult
 	for _, x := range r.Results {
@@ -409,6 +457,7 @@ func TestDiffLeftoversAndUnlisted(t *testing.T) {
 	}
 	// With the node's complete pod list it is a leftover.
 	s.opts.CompletePodList = true
+	s.name = "leftover-pod"
 	r = s.run(t)
 	if r.Summary.Unexpected != 1 {
 		t.Errorf("leftover: %+v\n%s", r.Summary, dump(r))
@@ -420,7 +469,7 @@ func TestDiffLeftoversAndUnlisted(t *testing.T) {
 
 func TestDiffMissingAndUnexpectedContainers(t *testing.T) {
 	pods := nodePods()
-	s := scenario{pods: pods, profile: v1Profile(), tree: treegen.Options{
+	s := scenario{name: "missing-container", pods: pods, profile: v1Profile(), tree: treegen.Options{
 		Skip: func(cg *qos.ExpectedCgroup, pod *qos.PodExpectation) bool {
 			return pod != nil && pod.Name == "burstable" && cg.Container == "unlimited"
 		}}}
@@ -434,7 +483,7 @@ func TestDiffMissingAndUnexpectedContainers(t *testing.T) {
 	for _, p := range []string{"cpu", "memory", "pids"} {
 		extra[p+"/kubepods/besteffort/pod"+string(pods[2].UID)+"/"+strings.Repeat("ab", 32)+"/"+map[string]string{"cpu": "cpu.shares", "memory": "memory.limit_in_bytes", "pids": "pids.max"}[p]] = "2\n"
 	}
-	s = scenario{pods: nodePods(), profile: v1Profile(), extra: extra}
+	s = scenario{name: "unexpected-container", pods: nodePods(), profile: v1Profile(), extra: extra}
 	r = s.run(t)
 	if r.Summary.Unexpected != 1 {
 		t.Fatalf("unexpected container: %+v\n%s", r.Summary, dump(r))
@@ -460,7 +509,7 @@ func TestDiffResize(t *testing.T) {
 	pod.Status.ContainerStatuses[0].Resources = &old
 	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodResizeInProgress, Status: corev1.ConditionTrue}}
 	oldPod := testPod("resized", ctr("app", "cpu=100m,memory=128Mi", "cpu=200m,memory=256Mi"))
-	r := scenario{pods: []*corev1.Pod{pod}, profile: v1Profile(), actualPods: []*corev1.Pod{oldPod}}.run(t)
+	r := scenario{name: "resize-in-progress", pods: []*corev1.Pod{pod}, profile: v1Profile(), actualPods: []*corev1.Pod{oldPod}}.run(t)
 	got := one(t, r, "resized", "app", "cpu.cfs_quota_us")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonResizeInProgress || got.Actual != "20000" || got.Expected[0] != "40000" {
 		t.Errorf("resize in progress: %+v\n%s", got, dump(r))
@@ -474,7 +523,7 @@ func TestDiffResize(t *testing.T) {
 	pending.Status.ContainerStatuses[0].Resources = &alloc
 	pending.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodResizePending, Status: corev1.ConditionTrue, Reason: "Deferred"}}
 	resized := testPod("pending", ctr("app", "cpu=800m,memory=128Mi", "cpu=800m,memory=256Mi"))
-	r = scenario{pods: []*corev1.Pod{pending}, profile: v1Profile(), actualPods: []*corev1.Pod{resized}}.run(t)
+	r = scenario{name: "resize-pending", pods: []*corev1.Pod{pending}, profile: v1Profile(), actualPods: []*corev1.Pod{resized}}.run(t)
 	got = one(t, r, "pending", "app", "cpu.cfs_quota_us")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonResizePending || got.Actual != "80000" {
 		t.Errorf("resize pending: %+v\n%s", got, dump(r))
@@ -485,7 +534,7 @@ func TestDiffExclusiveCPUs(t *testing.T) {
 	// The profile says CPU manager policy none; the node runs static and
 	// gave the Guaranteed 1-CPU container exclusive CPUs (no quota).
 	pods := []*corev1.Pod{testPod("pinned", ctr("app", "cpu=1,memory=128Mi", "cpu=1,memory=128Mi"))}
-	r := scenario{pods: pods, profile: v2Profile(), tree: withValues(map[string]string{"pinned/app/cpu.max": "max 100000", "pinned//cpu.max": "max 100000"})}.run(t)
+	r := scenario{name: "exclusive-cpus", pods: pods, profile: v2Profile(), tree: withValues(map[string]string{"pinned/app/cpu.max": "max 100000", "pinned//cpu.max": "max 100000"})}.run(t)
 	for _, c := range []string{"app", ""} {
 		if got := one(t, r, "pinned", c, "cpu.max"); got.Status != qos.StatusExplained || got.Reason != qos.ReasonExclusiveCPUs {
 			t.Errorf("%q: %+v\n%s", c, got, dump(r))
@@ -525,7 +574,7 @@ func TestDiffMemoryQoSDisabled(t *testing.T) {
 			}
 		}
 	}
-	r := scenario{pods: nodePods(), profile: p, tree: withValues(values)}.run(t)
+	r := scenario{name: "memoryqos-disabled", pods: nodePods(), profile: p, tree: withValues(values)}.run(t)
 	reasons := map[string]bool{}
 	for _, x := range r.Results {
 		reasons[x.Reason] = true
@@ -562,7 +611,7 @@ func TestDiffSandboxDefaultsAndV1Notes(t *testing.T) {
 	if len(values) == 0 {
 		t.Fatal("the sandbox has no runtime-sandbox-default alternatives")
 	}
-	r := scenario{pods: pods, profile: v1Profile(), tree: withValues(values)}.run(t)
+	r := scenario{name: "runtime-sandbox-default", pods: pods, profile: v1Profile(), tree: withValues(values)}.run(t)
 	n := 0
 	for _, x := range r.Results {
 		if x.Reason == qos.ReasonRuntimeSandboxDefault && x.Status == qos.StatusExplained {
@@ -577,7 +626,7 @@ func TestDiffSandboxDefaultsAndV1Notes(t *testing.T) {
 func TestDiffControllerUnavailable(t *testing.T) {
 	// The profile expects hugetlb files; the node has no hugetlb
 	// controller at all.
-	r := scenario{pods: nodePods(), profile: v1Profile(), tree: treegen.Options{
+	r := scenario{name: "controller-unavailable", pods: nodePods(), profile: v1Profile(), tree: treegen.Options{
 		Value: func(cg *qos.ExpectedCgroup, pod *qos.PodExpectation, file string, ef qos.ExpectedFile) (string, bool) {
 			if strings.HasPrefix(file, "hugetlb.") {
 				return treegen.Absent, true
@@ -627,7 +676,7 @@ func TestDiffCgroupV1Unsupported(t *testing.T) {
 	p := v1Profile()
 	factor := 0.9
 	p.Kubelet.MemoryThrottlingFactor = &factor
-	r := scenario{pods: []*corev1.Pod{pod}, profile: p}.run(t)
+	r := scenario{name: "cgroup-v1-unsupported", pods: []*corev1.Pod{pod}, profile: p}.run(t)
 	got := find(r, "plr", "", "")
 	if len(got) != 1 || got[0].Status != qos.StatusExplained || got[0].Reason != qos.ReasonCgroupV1Unsupported {
 		t.Errorf("%+v\n%s", got, dump(r))
@@ -639,7 +688,7 @@ func TestDiffInitContainerExited(t *testing.T) {
 	pod.Spec.InitContainers = []corev1.Container{ctr("setup", "cpu=200m", "")}
 	pod.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "setup", ContainerID: "containerd://" + treegen.SandboxID("init/setup"),
 		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}}}
-	r := scenario{pods: []*corev1.Pod{pod}, profile: v1Profile(), tree: treegen.Options{
+	r := scenario{name: "container-exited", pods: []*corev1.Pod{pod}, profile: v1Profile(), tree: treegen.Options{
 		Skip: func(cg *qos.ExpectedCgroup, pod *qos.PodExpectation) bool { return cg.Container == "setup" }}}.run(t)
 	got := find(r, "init", "setup", "")
 	if len(got) != 1 || got[0].Status != qos.StatusExplained || got[0].Reason != qos.ReasonContainerExited {

@@ -6,6 +6,7 @@
 package treegen
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"golang.org/x/tools/txtar"
@@ -121,4 +123,19 @@ func Txtar(files map[string]string, comment string) []byte {
 		a.Files = append(a.Files, txtar.File{Name: name, Data: []byte(files[name])})
 	}
 	return txtar.Format(a)
+}
+
+// Snapshot renders files as a txtar snapshot with the given metadata,
+// written by cgroupfs itself so that the format is the one it reads.
+func Snapshot(files map[string]string, info cgroupfs.SnapshotInfo) ([]byte, error) {
+	plain, err := cgroupfs.ReadSnapshot(bytes.NewReader(Txtar(files, "")), cgroupfs.SnapshotLimits{})
+	if err != nil {
+		return nil, err
+	}
+	plain.Info = info
+	var b bytes.Buffer
+	if err := plain.WriteTxtar(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
