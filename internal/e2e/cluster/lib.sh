@@ -31,6 +31,8 @@ ETCD_PEER_URL=http://127.0.0.1:2380
 SERVICE_CIDR=10.96.0.0/24
 # Namespace the plugin creates its snapshot pods in (rbac.yaml creates it).
 SNAPSHOT_NS=kubecgroups
+# The RBAC the plugin ships (and embeds: kubectl cgroups rbac).
+RBAC_FILE=$(cd "$CLUSTER_RIG_DIR/../../../cmd/kubectl-cgroups" && pwd)/rbac.yaml
 
 # Cluster layout: per-"up" files, all wiped by down.sh.
 CLUSTER_DIR=$W/cluster

@@ -519,7 +519,7 @@ metadata: {name: kubecgroups-snapshot-noexec, namespace: $SNAPSHOT_NS}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: kubecgroups-snapshot-noexec}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "kubecgroups:noexec"}]
 EOF
-out=$(kc apply -f "$CLUSTER_RIG_DIR/rbac.yaml" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
+out=$(kc apply -f "$RBAC_FILE" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
 	fail "kubectl apply of rbac.yaml and the rig's objects failed: $out"
 roles=$(kc get clusterrole/kubecgroups-reader role/kubecgroups-snapshot -n "$SNAPSHOT_NS" -o json) ||
 	fail "cannot read the roles of rbac.yaml"
@@ -572,7 +572,7 @@ ETCD_RUNNING_VERSION=$("${NS[@]}" curl -sf --max-time 2 "$ETCD_CLIENT_URL/versio
 	echo "KUBECTL_WRAPPER=$CLUSTER_DIR/kubectl"
 	echo "KUBECACHEDIR=$KUBE_CACHE"
 	echo "SNAPSHOT_NAMESPACE=$SNAPSHOT_NS"
-	echo "RBAC_FILE=$CLUSTER_RIG_DIR/rbac.yaml"
+	echo "RBAC_FILE=$RBAC_FILE"
 	echo "BUSYBOX_IMAGE=$BUSYBOX_IMAGE"
 	echo "PAUSE_IMAGE=$PAUSE_IMAGE"
 	echo "K8S_VERSION=$K8S_VERSION"
