@@ -26,24 +26,23 @@ type diffOptions struct {
 	complete    bool
 	onlyDrift   bool
 	out         outputFlag
+	// Cluster mode (cluster_diff.go).
+	cluster     clusterFlags
+	clusterDiff clusterDiffFlags
 	// label shows a file name in the report (the demo hides its temporary
 	// directory); nil shows names as given.
 	label func(string) string
 }
 
-func newDiffCmd(s streams) *cobra.Command {
-	return newDiffCmdWith(s, &diffOptions{})
-}
-
 // newDiffCmdWith builds the diff command around o (the demo presets
-// o.label).
+// o.label, the root command o.cluster.connect).
 func newDiffCmdWith(s streams, o *diffOptions) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "diff [--root DIR | --snapshot FILE] (-f FILE | --kubelet-pods URL | --static-pods DIR)",
+		Use:   "diff (pod/NAME... | -l SELECTOR | --node NODE | --all-nodes) | diff [--root DIR | --snapshot FILE] (-f FILE | --kubelet-pods URL | --static-pods DIR)",
 		Short: "Compare a node's cgroups with what its pods' specs ask for, and explain every difference",
 		Long: `Compute what the kubelet and the container runtime should have written
 into every cgroup of a node for the given pods, read what the node's cgroups
-hold (live, or from a snapshot), and compare them file by file.
+hold, and compare them file by file.
 
 Each file is a match, an explained difference (a known, harmless cause such
 as the runtime's shares-to-weight formula, systemd's quota rounding, a QoS
@@ -53,7 +52,25 @@ what was found and how the expected value was derived. Expected cgroups that
 do not exist are missing; pod and container cgroups no listed pod explains
 are unexpected (leftovers).
 
-Pods come from one of:
+Cluster mode, from a workstation: name pods (pod/NAME or NAME, in -n or the
+context's namespace), select them (-l, -A), or name nodes (--node,
+node/NAME, --all-nodes). Each node involved is read by a short-lived
+snapshot pod (pinned to the node, read-only hostPath of /sys/fs/cgroup,
+image --image, namespace --snapshot-namespace) that streams an archive of
+the Kubernetes cgroups over exec and is deleted afterwards, also on error
+and Ctrl-C ("cleanup" removes leftovers of a killed run). The node's pods
+come from the API server (its complete pod list), the kubelet's version and
+the CRI runtime and the machine's capacity from the Node object, the kubelet
+configuration from /api/v1/nodes/NODE/proxy/configz (without nodes/proxy
+permission: the defaults, with a note). The kubectl flags (--kubeconfig,
+--context, --as, ...) apply; --token, --client-certificate, --client-key,
+--certificate-authority, --insecure-skip-tls-verify and --request-timeout
+then authenticate to the API server. For pods, the whole node is compared
+but only those pods are reported. The output is one report per node
+(-o json: kind DiffReportList); nodes that cannot be read are reported and
+the others still checked.
+
+Node mode, on a node or with files from one; pods come from one of:
   -f FILE            manifests or pods, for example the output of
                      kubectl get pods -A --field-selector spec.nodeName=NODE -o json
   --kubelet-pods URL the kubelet's /pods endpoint: the node's complete pod
@@ -63,29 +80,37 @@ Pods come from one of:
 
 The node profile starts from a stock v1.37.2 kubelet; what the node shows
 (cgroup version, driver and cgroupRoot from the tree; CPUs, memory, PIDs and
-huge page sizes from the machine or the snapshot) replaces the defaults;
---node-config (a KubeletConfiguration file, or the kubelet's /configz URL)
-supplies the kubelet settings; flags override everything. The OCI runtime
-is unknown unless given: both shares-to-weight formulas are accepted and the
-report says which one the node's containers show. The report lists where
-every profile fact came from.
+huge page sizes from the machine, the snapshot or the Node object)
+replaces the defaults; --node-config (a KubeletConfiguration file, or the
+kubelet's /configz URL) or, in cluster mode, the kubelet's /configz supplies
+the kubelet settings; flags override everything. The OCI runtime is unknown
+unless given: both shares-to-weight formulas are accepted and the report
+says which one the node's containers show. The report lists where every
+profile fact came from.
 
 Exit status: 0 when everything matches or is explained, 1 when unexplained
-differences exist, 2 on error.`,
-		Example: `  # On a node: the kubelet's own pod list and configuration
+differences exist, 2 on error (in cluster mode: when no node could be
+checked; nodes that could not be are listed and warned about).`,
+		Example: `  # From a workstation: one pod, the pods of a deployment, a node, every node
+  kubectl cgroups diff pod/web-7d4b9c -n shop
+  kubectl cgroups diff -l app=web -n shop
+  kubectl cgroups diff --node node-7 --only-drift
+  kubectl cgroups diff --all-nodes --max-concurrency 10 -o json
+
+  # On a node: the kubelet's own pod list and configuration
   kubectl-cgroups diff --kubelet-pods http://127.0.0.1:10255/pods \
       --node-config https://127.0.0.1:10250/configz --token-file /var/run/secrets/kubernetes.io/serviceaccount/token \
       --insecure-skip-tls-verify
 
   # Pods from the API server, checked against a snapshot taken on the node
+  # (kubectl cgroups snapshot node/node1 -o node1.tar.gz)
   kubectl get pods -A --field-selector spec.nodeName=node1 -o json > pods.json
-  kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --oci-runtime runc-1.1.5
+  kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list
 
   # Only what differs, as JSON
   kubectl-cgroups diff -f pods.json --only-drift -o json`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.run(c, s)
+		RunE: func(c *cobra.Command, args []string) error {
+			return o.run(c, s, args)
 		},
 	}
 	o.tree.addSourceFlags(c)
@@ -98,11 +123,17 @@ differences exist, 2 on error.`,
 	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences (the summary still counts everything).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	c.MarkFlagsMutuallyExclusive("filename", "kubelet-pods", "static-pods")
+	o.clusterDiff.addFlags(c)
+	o.cluster.addFlags(c, &o.http)
 	return c
 }
 
-func (o *diffOptions) run(c *cobra.Command, s streams) error {
+func (o *diffOptions) run(c *cobra.Command, s streams, args []string) error {
 	if err := o.out.validate(); err != nil {
+		return err
+	}
+	cluster, err := o.clusterMode(c, args)
+	if err != nil {
 		return err
 	}
 	ctx := c.Context()
@@ -112,6 +143,9 @@ func (o *diffOptions) run(c *cobra.Command, s streams) error {
 	o.profile.fetch = func(url string) ([]byte, error) { return o.http.get(ctx, url) }
 	if c.Flags().Changed("cgroup-driver") {
 		o.tree.driver = o.profile.cgroupDriver
+	}
+	if cluster {
+		return o.runCluster(c, s, args)
 	}
 	run, err := o.prepare(ctx, c, s)
 	if err != nil {
@@ -150,13 +184,16 @@ type diffRun struct {
 	sources  map[string]string
 	opts     qos.DiffOptions
 	notes    []qos.Note
+	// expectation is what diff computed (cluster mode reads the pods'
+	// resize states from it).
+	expectation *qos.Expectation
 }
 
 // prepare opens the tree, reads the node, loads the pods and resolves the
 // profile.
 func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) (*diffRun, error) {
 	if o.in.files == nil && o.kubeletPods == "" && o.static.dir == "" {
-		return nil, errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR")
+		return nil, errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR (node mode), or pod/NAME, -l SELECTOR, --node NODE or --all-nodes (cluster mode)")
 	}
 	nodeOpts, err := o.tree.nodeOptions()
 	if err != nil {
@@ -255,6 +292,7 @@ func (r *diffRun) diff() (*qos.DiffReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.expectation = x
 	if missingFiles(x, r.node) {
 		opts := r.nodeOpts
 		opts.Files = x.Files()

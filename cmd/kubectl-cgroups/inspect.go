@@ -44,9 +44,10 @@ func (f *treeFlags) addSourceFlags(c *cobra.Command) {
 // treeSource says where a tree came from; it is part of the -o json
 // documents.
 type treeSource struct {
-	// Kind is "live" or "snapshot".
+	// Kind is "live", "snapshot" or "cluster" (read through the
+	// Kubernetes API by a snapshot pod).
 	Kind string `json:"kind"`
-	// Path is the mount point or the snapshot file.
+	// Path is the mount point, the snapshot file, or node/NAME.
 	Path string `json:"path"`
 	// The snapshot's metadata.
 	CapturedAt  *time.Time `json:"capturedAt,omitempty"`
@@ -92,15 +93,16 @@ func (f *treeFlags) nodeOptions() (cgroupfs.NodeOptions, error) {
 }
 
 type inspectOptions struct {
-	tree treeFlags
-	pod  string
-	out  outputFlag
+	tree    treeFlags
+	pod     string
+	out     outputFlag
+	cluster clusterFlags
 }
 
-func newInspectCmd(s streams) *cobra.Command {
-	o := &inspectOptions{}
+func newInspectCmd(s streams, connect clusterConnector) *cobra.Command {
+	o := &inspectOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
-		Use:   "inspect [--root DIR | --snapshot FILE] [--pod UID]",
+		Use:   "inspect [node/NAME | pod/NAME] | inspect [--root DIR | --snapshot FILE] [--pod UID]",
 		Short: "Show what a node's Kubernetes cgroups hold",
 		Long: `Read a node's Kubernetes cgroup tree, live from /sys/fs/cgroup or from a
 snapshot, and show the values of every cgroup: kubepods, the burstable and
@@ -111,11 +113,23 @@ cgroupRoot are inferred from the tree unless given. Directories the
 kubelet's and the runtimes' naming does not explain are listed as unknown;
 pods and containers that vanish while they are read are listed as gone.
 
+With node/NAME (or a bare NAME) the node is read from a workstation
+through the Kubernetes API (cluster mode): a short-lived snapshot pod on the
+node streams an archive of its Kubernetes cgroups over exec and is deleted
+afterwards (see "diff --help" and the snapshot pod flags). pod/NAME reads
+the node of that pod and shows only the pod.
+
 The table shows the main files (memory in binary units, the v1
 "unlimited" value as unlimited); -o wide shows more files with their raw
 values; -o json and -o yaml show every file with its raw text, parsed value
 and status, and are a stable contract (kind NodeCgroups, see the README).`,
-		Example: `  # The node this runs on
+		Example: `  # A node of the cluster, from a workstation
+  kubectl cgroups inspect node/node-7
+
+  # One pod's cgroups, wherever it runs
+  kubectl cgroups inspect pod/web-7d4b9c -n shop -o wide
+
+  # The node this runs on
   kubectl-cgroups inspect
 
   # One pod, as JSON
@@ -123,14 +137,18 @@ and status, and are a stable contract (kind NodeCgroups, see the README).`,
 
   # A snapshot taken on another node with "kubectl-cgroups snapshot"
   kubectl-cgroups inspect --snapshot node.tar.gz -o wide`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 || clusterChanged(c) {
+				return o.runCluster(c, s, args)
+			}
 			return o.run(s)
 		},
 	}
 	o.tree.addFlags(c)
 	c.Flags().StringVar(&o.pod, "pod", "", "Show only the pod with this UID (metadata.uid).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
+	o.cluster.addFlags(c, nil)
 	return c
 }
 
@@ -160,17 +178,30 @@ func (o *inspectOptions) run(s streams) error {
 	if err != nil {
 		return err
 	}
-	if o.pod != "" && node.Pod(o.pod) == nil {
-		if len(node.Gone) > 0 {
-			return fmt.Errorf("pod %s vanished while it was read", o.pod)
-		}
-		return fmt.Errorf("pod %s: no pod cgroup under %s in any QoS tier", o.pod, node.Kubepods.Path)
+	if err := checkPodFound(node, o.pod); err != nil {
+		return err
 	}
+	return o.print(s, node, src)
+}
+
+// print writes what inspect read.
+func (o *inspectOptions) print(s streams, node *cgroupfs.Node, src treeSource) error {
 	switch o.out.format {
 	case "json", "yaml":
 		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: apiVersion, Kind: "NodeCgroups", Source: src, Node: node})
 	}
 	return printNodeTable(s.Out, node, src, o.out.format == "wide")
+}
+
+// checkPodFound fails when a pod asked for (by UID) is not in the node.
+func checkPodFound(node *cgroupfs.Node, uid string) error {
+	if uid == "" || node.Pod(uid) != nil {
+		return nil
+	}
+	if len(node.Gone) > 0 {
+		return fmt.Errorf("pod %s vanished while it was read", uid)
+	}
+	return fmt.Errorf("pod %s: no pod cgroup under %s in any QoS tier", uid, node.Kubepods.Path)
 }
 
 // column is one value column of the inspect table.

@@ -18,6 +18,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// The first Ctrl-C cancels ctx: commands stop and clean up (cluster
+	// mode deletes its snapshot pods and waits until they are gone). A
+	// second one interrupts that cleanup the usual way.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	stop()
 	os.Exit(code)
@@ -41,7 +48,13 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code
 
 // run executes the command line and returns the process exit status.
 func run(ctx context.Context, args []string, s streams) int {
-	cmd := newRootCmd(s)
+	return runWith(ctx, args, s, nil)
+}
+
+// runWith is run with the cluster connection of cluster mode given (nil:
+// the kubeconfig's); tests pass fakes.
+func runWith(ctx context.Context, args []string, s streams, connect clusterConnector) int {
+	cmd := newRootCmdWith(s, connect)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {

@@ -78,6 +78,18 @@ type nodeFacts struct {
 
 	machine       *cgroupfs.MachineInfo
 	machineSource string
+
+	// Facts the Kubernetes API gives (cluster mode), each with its
+	// source: the kubelet's minor version ("1.37", from the Node
+	// object), the CRI runtime (from the Node object, replacing what the
+	// container cgroup names suggest) and the kubelet's configuration (the
+	// /configz JSON); a flag, or --node-config for the configuration,
+	// still wins.
+	kubernetesVersion string
+	versionSource     string
+	criSource         string
+	kubeletConfig     []byte
+	kubeletSource     string
 }
 
 // profile builds the profile from the flags alone (expect).
@@ -111,6 +123,9 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 	p.KubernetesVersion = f.version
 	if changed("kubernetes-version") {
 		set("kubernetesVersion", "flag")
+	} else if facts.kubernetesVersion != "" {
+		p.KubernetesVersion = facts.kubernetesVersion
+		set("kubernetesVersion", facts.versionSource)
 	}
 
 	// cgroup version: the tree knows best.
@@ -128,8 +143,11 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 		set("cgroupVersion", facts.treeSource)
 	}
 
-	// Kubelet settings from --node-config.
-	if f.nodeConfig != "" {
+	// Kubelet settings from --node-config, or else from the node (the
+	// kubelet's /configz through the API server).
+	kubeletFrom := ""
+	switch {
+	case f.nodeConfig != "":
 		data, err := f.readNodeConfig()
 		if err != nil {
 			return p, nil, err
@@ -141,9 +159,21 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 		if err := p.ApplyKubeletConfiguration(kc); err != nil {
 			return p, nil, fmt.Errorf("--node-config %s: %w", f.nodeConfig, err)
 		}
-		set("kubelet", "node-config")
-		set("cgroupDriver", "node-config")
-		set("cgroupRoot", "node-config")
+		kubeletFrom = "node-config"
+	case facts.kubeletConfig != nil:
+		kc, err := qos.ParseKubeletConfiguration(facts.kubeletConfig)
+		if err != nil {
+			return p, nil, fmt.Errorf("the kubelet configuration from %s: %w", facts.kubeletSource, err)
+		}
+		if err := p.ApplyKubeletConfiguration(kc); err != nil {
+			return p, nil, fmt.Errorf("the kubelet configuration from %s: %w", facts.kubeletSource, err)
+		}
+		kubeletFrom = facts.kubeletSource
+	}
+	if kubeletFrom != "" {
+		set("kubelet", kubeletFrom)
+		set("cgroupDriver", kubeletFrom)
+		set("cgroupRoot", kubeletFrom)
 	}
 	// Driver and cgroupRoot: the tree's naming shows what the kubelet
 	// really uses (it may take the driver from the CRI runtime).
@@ -156,7 +186,7 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 	case facts.driver != "":
 		p.Kubelet.CgroupDriver = qos.CgroupDriver(facts.driver)
 		set("cgroupDriver", facts.treeSource)
-	case f.nodeConfig == "":
+	case kubeletFrom == "":
 		if err := setDriver(&p, f.cgroupDriver); err != nil {
 			return p, nil, err
 		}
@@ -166,8 +196,8 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 		set("cgroupRoot", facts.treeSource)
 	}
 	kubeletFlag := func() {
-		if f.nodeConfig != "" {
-			set("kubelet", "node-config and flags")
+		if kubeletFrom != "" {
+			set("kubelet", kubeletFrom+" and flags")
 		} else {
 			set("kubelet", "flags")
 		}
@@ -185,7 +215,11 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 	cri := f.runtime
 	if !changed("runtime") && facts.cri != "" {
 		cri = string(facts.cri)
-		set("runtime", facts.treeSource+" (container cgroup names)")
+		if facts.criSource != "" {
+			set("runtime", facts.criSource)
+		} else {
+			set("runtime", facts.treeSource+" (container cgroup names)")
+		}
 	} else if changed("runtime") {
 		set("runtime", "flag")
 	}

@@ -18,7 +18,9 @@ func commandName() string {
 	return "kubectl-cgroups"
 }
 
-func newRootCmd(s streams) *cobra.Command {
+// newRootCmdWith builds the command tree; connect reaches the cluster in
+// cluster mode (nil: through the kubeconfig).
+func newRootCmdWith(s streams, connect clusterConnector) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kubectl-cgroups",
 		Short: "Check that a node's cgroups hold what its pod specs ask for",
@@ -27,8 +29,19 @@ container runtime write for each pod, reads what a node's cgroups really
 hold, and explains every difference: throttling quotas, OOM limits, CPU
 weights after a runtime upgrade, in-place resizes that did not land.
 
+It works from a workstation through the Kubernetes API (cluster mode:
+"diff pod/NAME", "diff --node NODE", "diff --all-nodes", "inspect
+node/NAME", "snapshot node/NAME"; the RBAC it needs: "rbac"), or on a node
+and with files taken there (node mode).
+
 Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
-		Example: `  # Every cgroup file a container with these requests and limits gets
+		Example: `  # Does this pod's cgroups match its spec? (from a workstation)
+  kubectl cgroups diff pod/web-7d4b9c -n shop
+
+  # Every node of the cluster, only what differs
+  kubectl cgroups diff --all-nodes --only-drift
+
+  # Every cgroup file a container with these requests and limits gets
   kubectl-cgroups convert cpu=250m,memory=100M --limits cpu=1,memory=256Mi`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -43,10 +56,12 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 		newVersionCmd(s),
 		newConvertCmd(s),
 		newExpectCmd(s),
-		newDiffCmd(s),
+		newDiffCmdWith(s, &diffOptions{cluster: clusterFlags{connect: connect}}),
 		newDemoCmd(s),
-		newInspectCmd(s),
-		newSnapshotCmd(s),
+		newInspectCmd(s, connect),
+		newSnapshotCmd(s, connect),
+		newCleanupCmd(s, connect),
+		newRBACCmd(s),
 	)
 	// Usage errors (unknown flags, wrong arguments) exit with status 2
 	// like every other error, after naming the command's help.

@@ -19,12 +19,13 @@ type snapshotOptions struct {
 	format      string
 	pod         string
 	description string
+	cluster     clusterFlags
 }
 
-func newSnapshotCmd(s streams) *cobra.Command {
-	o := &snapshotOptions{}
+func newSnapshotCmd(s streams, connect clusterConnector) *cobra.Command {
+	o := &snapshotOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
-		Use:   "snapshot -o FILE [--root DIR | --snapshot FILE]",
+		Use:   "snapshot [node/NAME | pod/NAME] -o FILE | snapshot -o FILE [--root DIR | --snapshot FILE]",
 		Short: "Capture a node's Kubernetes cgroups into a portable archive",
 		Long: `Copy the Kubernetes part of a node's cgroup tree into an archive that
 "inspect --snapshot" (and the library) reads exactly like the live tree:
@@ -37,17 +38,33 @@ page size, the host name, this tool's version, the driver and cgroupRoot.
 The format follows the file name: .txtar gives a small, reviewable text
 archive (the form of the fake trees in testdata/trees), anything else a
 .tar.gz. With --snapshot an existing archive (or a plain tar.gz of a
-copied /sys/fs/cgroup) is converted.`,
-		Example: `  # On a node
+copied /sys/fs/cgroup) is converted.
+
+With node/NAME (or a bare NAME) the node is captured from a workstation
+through the Kubernetes API (cluster mode): a short-lived snapshot pod on the
+node streams the archive over exec and is deleted afterwards; the archive
+also records the machine's capacity from the Node object. pod/NAME captures
+only that pod (with kubepods and the tiers). "diff --snapshot FILE -f
+pods.json" and "inspect --snapshot FILE" read it offline.`,
+		Example: `  # A node of the cluster, from a workstation, for later offline use
+  kubectl cgroups snapshot node/node-7 -o node-7.tar.gz
+  kubectl get pods -A --field-selector spec.nodeName=node-7 -o json > node-7-pods.json
+  kubectl cgroups diff --snapshot node-7.tar.gz -f node-7-pods.json --complete-pod-list
+
+  # On a node
   kubectl-cgroups snapshot -o node.tar.gz
 
   # Turn a capture into a test tree
   kubectl-cgroups snapshot --snapshot node.tar.gz -o testdata/trees/mynode.txtar`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 || clusterChanged(c) {
+				return o.runCluster(c, s, args)
+			}
 			return o.run(s)
 		},
 	}
+	o.cluster.addFlags(c, nil)
 	o.tree.addFlags(c)
 	c.Flags().StringVarP(&o.output, "output", "o", "", `Archive to write ("-" for standard output).`)
 	c.Flags().StringVar(&o.format, "format", "", "Archive format: tar.gz or txtar (default: from the file name; tar.gz for standard output).")
@@ -57,7 +74,8 @@ copied /sys/fs/cgroup) is converted.`,
 	return c
 }
 
-func (o *snapshotOptions) run(s streams) error {
+// archiveFormat is the format to write: --format, or the file name's.
+func (o *snapshotOptions) archiveFormat() (string, error) {
 	format := o.format
 	switch {
 	case format == "" && strings.HasSuffix(o.output, ".txtar"):
@@ -65,7 +83,15 @@ func (o *snapshotOptions) run(s streams) error {
 	case format == "":
 		format = "tar.gz"
 	case format != "tar.gz" && format != "txtar":
-		return fmt.Errorf("--format %q: want tar.gz or txtar", format)
+		return "", fmt.Errorf("--format %q: want tar.gz or txtar", format)
+	}
+	return format, nil
+}
+
+func (o *snapshotOptions) run(s streams) error {
+	format, err := o.archiveFormat()
+	if err != nil {
+		return err
 	}
 	opts, err := o.tree.nodeOptions()
 	if err != nil {
@@ -103,7 +129,14 @@ func (o *snapshotOptions) run(s streams) error {
 	if in != nil && in.Info.CapturedAt.IsZero() {
 		snap.Info.CapturedAt = time.Time{} // a plain archive: the capture time is unknown
 	}
+	return o.write(s, snap, opts, format, src.Kind+" "+src.Path)
+}
+
+// write writes a captured snapshot in the format asked for, after reading
+// it back, and says what it wrote on standard error.
+func (o *snapshotOptions) write(s streams, snap *cgroupfs.Snapshot, opts cgroupfs.NodeOptions, format, from string) error {
 	var buf bytes.Buffer
+	var err error
 	if format == "txtar" {
 		err = snap.WriteTxtar(&buf)
 	} else {
@@ -120,7 +153,7 @@ func (o *snapshotOptions) run(s streams) error {
 	if err := writeOutput(s, o.output, buf.Bytes()); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(s.Err, "wrote %s (%s, %d bytes) from %s %s: %s\n", o.output, format, buf.Len(), src.Kind, src.Path, summary)
+	_, err = fmt.Fprintf(s.Err, "wrote %s (%s, %d bytes) from %s: %s\n", o.output, format, buf.Len(), from, summary)
 	return err
 }
 

@@ -1,0 +1,306 @@
+package main
+
+// inspect, snapshot and cleanup in cluster mode, and the rbac command.
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/duration"
+)
+
+// nodeTarget is what inspect and snapshot read in cluster mode.
+type nodeTarget struct {
+	node string
+	// pod ("namespace/name") and podUID narrow the read to one pod.
+	pod    string
+	podUID string
+}
+
+// parseNodeTarget reads the single node/NAME or pod/NAME argument of
+// inspect and snapshot; a bare word is refused, as node mode always did.
+func parseNodeTarget(c *cobra.Command, args []string) (target, error) {
+	if len(args) != 1 {
+		return target{}, errors.New("name the node (node/NAME) or the pod (pod/NAME) to read")
+	}
+	if !strings.Contains(args[0], "/") {
+		return target{}, fmt.Errorf("unknown command %q for %q: name a node of the cluster as node/%s, or a pod as pod/%s", args[0], c.CommandPath(), args[0], args[0])
+	}
+	ts, err := parseTargets(args, "")
+	if err != nil {
+		return target{}, err
+	}
+	return ts[0], nil
+}
+
+// resolveNodeTarget finds the node to read for a target, and for a pod
+// its UID.
+func (f *clusterFlags) resolveNodeTarget(ctx context.Context, api *clusterAPI, t target) (nodeTarget, error) {
+	if t.kind == "node" {
+		return nodeTarget{node: t.name}, nil
+	}
+	ns := api.namespace
+	if ns == "" {
+		ns = metav1.NamespaceDefault
+	}
+	rctx, cancel := f.withTimeout(ctx)
+	p, err := api.client.CoreV1().Pods(ns).Get(rctx, t.name, metav1.GetOptions{})
+	cancel()
+	if apierrors.IsNotFound(err) {
+		return nodeTarget{}, fmt.Errorf("pod %s not found in namespace %s", t.name, ns)
+	}
+	if err != nil {
+		return nodeTarget{}, apiError(err, fmt.Sprintf("reading pod %s/%s", ns, t.name))
+	}
+	if p.Spec.NodeName == "" {
+		return nodeTarget{}, fmt.Errorf("pod %s/%s is not scheduled to a node yet (phase %s)", ns, t.name, p.Status.Phase)
+	}
+	uid := string(p.UID)
+	if m := p.Annotations[mirrorPodAnnotation]; m != "" {
+		uid = m
+	}
+	return nodeTarget{node: p.Spec.NodeName, pod: ns + "/" + t.name, podUID: uid}, nil
+}
+
+// prepare checks the flags of a cluster-mode inspect or snapshot and
+// connects.
+func (f *clusterFlags) prepare(c *cobra.Command, nodeOnly ...string) (*clusterAPI, error) {
+	for _, name := range nodeOnly {
+		if c.Flags().Changed(name) {
+			return nil, fmt.Errorf("--%s reads a tree on this machine (node mode); node/NAME and pod/NAME read the cluster: give one or the other", name)
+		}
+	}
+	if err := f.resolveRequestTimeout(); err != nil {
+		return nil, err
+	}
+	return f.api()
+}
+
+// runCluster is inspect node/NAME or pod/NAME.
+func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	ctx := contextOf(c)
+	opts, err := o.tree.nodeOptions()
+	if err != nil {
+		return err
+	}
+	arg, err := parseNodeTarget(c, args)
+	if err != nil {
+		return err
+	}
+	api, err := o.cluster.prepare(c, "root", "snapshot")
+	if err != nil {
+		return err
+	}
+	t, err := o.cluster.resolveNodeTarget(ctx, api, arg)
+	if err != nil {
+		return err
+	}
+	if t.podUID != "" && o.pod != "" {
+		return errors.New("give pod/NAME or --pod UID, not both")
+	}
+	g, err := o.cluster.gatherNode(ctx, api, t.node, s.Err, gatherOptions{capture: opts})
+	if err != nil {
+		return err
+	}
+	fsys, err := g.snap.FS()
+	if err != nil {
+		return err
+	}
+	defer fsys.Close()
+	opts.PodUID = o.pod
+	if t.podUID != "" {
+		opts.PodUID = t.podUID
+	}
+	node, err := fsys.Node(opts)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", t.node, kubepodsHint(err))
+	}
+	if err := checkPodFound(node, opts.PodUID); err != nil {
+		if t.pod != "" {
+			return fmt.Errorf("pod %s on node %s: %w", t.pod, t.node, err)
+		}
+		return err
+	}
+	return o.print(s, node, clusterSource(g))
+}
+
+// clusterSource describes a node read through the API.
+func clusterSource(g *clusterNode) treeSource {
+	src := treeSource{Kind: "cluster", Path: "node/" + g.name, Hostname: g.snap.Info.Hostname,
+		ToolVersion: g.snap.Info.ToolVersion, Description: g.snap.Info.Description}
+	if at := g.snap.Info.CapturedAt; !at.IsZero() {
+		src.CapturedAt = &at
+	}
+	return src
+}
+
+// runCluster is snapshot node/NAME or pod/NAME.
+func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string) error {
+	format, err := o.archiveFormat()
+	if err != nil {
+		return err
+	}
+	ctx := contextOf(c)
+	opts, err := o.tree.nodeOptions()
+	if err != nil {
+		return err
+	}
+	arg, err := parseNodeTarget(c, args)
+	if err != nil {
+		return err
+	}
+	api, err := o.cluster.prepare(c, "root", "snapshot")
+	if err != nil {
+		return err
+	}
+	t, err := o.cluster.resolveNodeTarget(ctx, api, arg)
+	if err != nil {
+		return err
+	}
+	if t.podUID != "" && o.pod != "" {
+		return errors.New("give pod/NAME or --pod UID, not both")
+	}
+	opts.PodUID = o.pod
+	if t.podUID != "" {
+		opts.PodUID = t.podUID
+	}
+	g, err := o.cluster.gatherNode(ctx, api, t.node, s.Err, gatherOptions{capture: opts, description: o.description})
+	if err != nil {
+		return err
+	}
+	from := fmt.Sprintf("node/%s (snapshot pod %s/%s)", t.node, g.snapshotPod.Namespace, g.snapshotPod.Name)
+	return o.write(s, g.snap, opts, format, from)
+}
+
+// contextOf returns the command's context (cancelled on Ctrl-C).
+func contextOf(c *cobra.Command) context.Context {
+	if ctx := c.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+type cleanupOptions struct {
+	cluster clusterFlags
+}
+
+func newCleanupCmd(s streams, connect clusterConnector) *cobra.Command {
+	o := &cleanupOptions{cluster: clusterFlags{connect: connect}}
+	c := &cobra.Command{
+		Use:   "cleanup [--snapshot-namespace NS]",
+		Short: "Delete snapshot pods left over by interrupted cluster-mode runs",
+		Long: `Delete the snapshot pods that cluster mode (diff, inspect and snapshot of
+pods and nodes) leaves behind when it is killed before it can delete them
+itself: every pod labelled ` + snapshotPodLabel + `=` + snapshotPodLabelValue + ` in the
+snapshot namespace. Each is deleted gracefully and the command waits until
+it is gone. A snapshot pod left alone ends by itself after ` + snapshotPodLifetime.String() + ` and then
+holds nothing but its API object.
+
+Snapshot pods of runs still in progress (other users, other terminals)
+are deleted too: their runs then fail for that node.`,
+		Example: `  kubectl cgroups cleanup
+  kubectl cgroups cleanup --snapshot-namespace kube-diag`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.run(c, s)
+		},
+	}
+	o.cluster.addFlags(c, nil)
+	for _, name := range []string{"image", "snapshot-timeout"} {
+		c.Flags().MarkHidden(name)
+	}
+	return c
+}
+
+func (o *cleanupOptions) run(c *cobra.Command, s streams) error {
+	ctx := contextOf(c)
+	api, err := o.cluster.prepare(c)
+	if err != nil {
+		return err
+	}
+	ns := o.cluster.namespace
+	sel := labels.SelectorFromSet(labels.Set{snapshotPodLabel: snapshotPodLabelValue}).String()
+	rctx, cancel := o.cluster.withTimeout(ctx)
+	list, err := api.client.CoreV1().Pods(ns).List(rctx, metav1.ListOptions{LabelSelector: sel})
+	cancel()
+	if err != nil {
+		return apiError(err, fmt.Sprintf("listing the snapshot pods (-l %s) in namespace %s", sel, ns))
+	}
+	if len(list.Items) == 0 {
+		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
+		return nil
+	}
+	failed := 0
+	for i := range list.Items {
+		p := &list.Items[i]
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+		var warn strings.Builder
+		o.cluster.deleteSnapshotPod(ctx, api, p, &warn)
+		if warn.Len() > 0 {
+			failed++
+			fmt.Fprint(s.Err, warn.String())
+			continue
+		}
+		fmt.Fprintf(s.Out, "deleted pod %s/%s (node %s, %s, age %s)\n", p.Namespace, p.Name, nodeOfSnapshotPod(p), p.Status.Phase, podAge(p))
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d snapshot pods could not be deleted", failed, len(list.Items))
+	}
+	return nil
+}
+
+func nodeOfSnapshotPod(p *corev1.Pod) string {
+	if n := p.Annotations[snapshotNodeLabel]; n != "" {
+		return n
+	}
+	return p.Spec.NodeName
+}
+
+func podAge(p *corev1.Pod) string {
+	if p.CreationTimestamp.IsZero() {
+		return "unknown"
+	}
+	return duration.HumanDuration(time.Since(p.CreationTimestamp.Time))
+}
+
+// rbacYAML is the minimal RBAC of cluster mode (also in the README).
+//
+//go:embed rbac.yaml
+var rbacYAML string
+
+func newRBACCmd(s streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rbac",
+		Short: "Print the minimal RBAC that cluster mode needs, to apply with kubectl",
+		Long: `Print the RBAC objects cluster mode needs: the snapshot namespace
+(` + defaultSnapshotNamespace + `, whose Pod Security level allows the snapshot pod's hostPath), a
+ClusterRole to read pods, nodes and the kubelet's configuration through the
+node proxy, and a Role to run snapshot pods in the snapshot namespace, both
+bound to the group kubecgroups:users.`,
+		Example: `  # Review, then apply as a cluster admin
+  kubectl cgroups rbac > kubecgroups-rbac.yaml
+  kubectl apply -f kubecgroups-rbac.yaml
+
+  # Grant it to a user by adding them to the group, or edit the subjects
+  kubectl cgroups rbac | sed 's/name: kubecgroups:users/name: alice@example.com/; s/kind: Group/kind: User/' | kubectl apply -f -`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprint(s.Out, rbacYAML)
+			return err
+		},
+	}
+}

@@ -1,0 +1,433 @@
+package main
+
+// The snapshot pod: how cluster mode reads a node's cgroups. A short-lived
+// pod pinned to the node with spec.nodeName mounts the host's
+// /sys/fs/cgroup read-only, copies the files kubecgroups reads from the
+// kubepods subtrees into an in-memory emptyDir (cgroup files report size
+// 0, so tar on them would store empty files), and writes a tar.gz of the
+// copy to standard output over exec. The pod is deleted gracefully on
+// success, on error and on interrupt, and the command waits until it is
+// gone. Leftovers (the process was killed) carry snapshotPodLabel and are
+// removed by "kubectl cgroups cleanup".
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/convert"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation"
+	utilexec "k8s.io/client-go/util/exec"
+	"k8s.io/utils/ptr"
+)
+
+const (
+	// snapshotPodLabel (app.kubernetes.io/name) marks every snapshot
+	// pod; cleanup deletes the pods that carry it.
+	snapshotPodLabel      = "app.kubernetes.io/name"
+	snapshotPodLabelValue = "kubecgroups-snapshot"
+	// snapshotNodeLabel names the node a snapshot pod reads (when the
+	// node name fits a label value; the annotation always holds it).
+	snapshotNodeLabel = "kubecgroups.io/node"
+	// snapshotPodPrefix starts every snapshot pod's name:
+	// kcg-snapshot-<node>-<5 random characters>.
+	snapshotPodPrefix = "kcg-snapshot-"
+	// snapshotContainer is the container's name.
+	snapshotContainer = "snapshot"
+	// hostCgroupMount is where the pod sees the host's /sys/fs/cgroup.
+	hostCgroupMount = "/host/sys/fs/cgroup"
+	// scratchDir is the in-memory emptyDir the files are copied into.
+	scratchDir = "/tmp"
+	// snapshotPodLifetime bounds the life of a snapshot pod whose
+	// command was killed before it could delete it: its shell exits, and
+	// the pod stays Succeeded until cleanup.
+	snapshotPodLifetime = 10 * time.Minute
+	// maxArchiveBytes bounds the compressed archive read from a pod; a
+	// node with 110 pods streams well under 1 MiB.
+	maxArchiveBytes = 256 << 20
+	// podPollInterval is how often the snapshot pod's state is read.
+	podPollInterval = 250 * time.Millisecond
+	// deleteWait bounds the wait for a deleted snapshot pod to be gone.
+	deleteWait = time.Minute
+)
+
+// snapshotScript runs in the snapshot pod as sh -c SCRIPT sh SRC WORK. It
+// copies, from the controller hierarchies that hold cgroup values (v1) or
+// the unified root (v2; a tree with neither is read whole as one
+// hierarchy), the directories of the kubepods subtrees and the
+// files kubecgroups reads (cgroupfs.DefaultFiles and the hugetlb limits)
+// into WORK/tree, with the layout of /sys/fs/cgroup (the v1 controller
+// directories, never their symbolic links such as cpu -> cpu,cpuacct; the
+// v2 root's cgroup.controllers), then writes kubecgroups-snapshot.json
+// (capture time, page size, pid_max and threads-max, which are not
+// namespaced) and streams tar czf of WORK/tree to standard output.
+//
+// Every value file holds one line, so one grep -H ” per batch of files
+// reads them (a shell loop with cat takes a fork per file: minutes on a
+// large node) and one awk writes them back, splitting at the last colon
+// (values never hold one). Unreadable files are skipped.
+var snapshotScript = `set -u
+src=$1 work=$2
+tree=$work/tree
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+rm -rf "$work" && mkdir -p "$tree" || exit 3
+cd "$src" || { echo "cannot enter $src" >&2; exit 3; }
+if [ -f cgroup.controllers ]; then
+	roots=.
+	set -- cgroup.controllers
+else
+	roots=
+	for e in *; do
+		if [ -d "$e" ] && [ ! -L "$e" ]; then
+			mkdir "$tree/$e" || exit 3
+			case ",$e," in *,cpu,* | *,cpuacct,* | *,cpuset,* | *,memory,* | *,pids,* | *,hugetlb,*) roots="$roots $e" ;; esac
+		fi
+	done
+	set --
+fi
+# Neither: one hierarchy without its root files (a copy); read it whole.
+[ -n "$roots" ] || roots=.
+find $roots -path '*kubepods*' -type d -print0 | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
+{
+	[ $# -eq 0 ] || grep -H '' "$@"
+	find $roots -path '*kubepods*' -type f \( ` + findNames() + ` \) -print0 | xargs -0 -r grep -H '' 2>/dev/null
+} | awk -v T="$tree" '{ i = match($0, /:[^:]*$/); if (i > 1) { f = T "/" substr($0, 1, i - 1); print substr($0, i + 1) > f; close(f) } }' || exit 3
+num() { case $1 in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
+pm=$(num "$(cat /proc/sys/kernel/pid_max 2>/dev/null)")
+tm=$(num "$(cat /proc/sys/kernel/threads-max 2>/dev/null)")
+ps=$(num "$(awk '$1 == "KernelPageSize:" { print $2 * 1024; exit }' /proc/self/smaps 2>/dev/null)")
+printf '{"apiVersion":"` + apiVersion + `","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":%s,"machine":{"pidMax":%s,"threadsMax":%s}}\n' "$now" "$ps" "$pm" "$tm" >"$tree/` + cgroupfs.MetadataFile + `" || exit 3
+exec tar czf - -C "$tree" .
+`
+
+// findNames is the find expression matching the files cgroupfs reads.
+func findNames() string {
+	var names []string
+	for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
+		for _, n := range cgroupfs.DefaultFiles(v) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	names = append(names, "hugetlb.*.limit_in_bytes", "hugetlb.*.max")
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = "-name '" + n + "'"
+	}
+	return strings.Join(parts, " -o ")
+}
+
+// snapshotCommand is the exec command line of the snapshot.
+func snapshotCommand() []string {
+	return []string{"sh", "-c", snapshotScript, "kcg-snapshot", hostCgroupMount, scratchDir + "/kcg"}
+}
+
+// snapshotPodName returns a fresh name for node's snapshot pod.
+func snapshotPodName(node string) string {
+	n := strings.Trim(strings.ToLower(node), ".-")
+	n = strings.NewReplacer(".", "-", "_", "-").Replace(n)
+	if len(n) > 40 {
+		n = strings.TrimRight(n[:40], "-")
+	}
+	return snapshotPodPrefix + n + "-" + rand.String(5)
+}
+
+// snapshotPod is the pod that reads node's cgroups: pinned with nodeName
+// (no scheduler involved, every taint tolerated), host network (no pod IP
+// needed, so it runs on nodes whose network plugin is not ready),
+// BestEffort (it changes no QoS tier value it reads), non-root, no
+// privilege escalation, no capabilities, RuntimeDefault seccomp, a
+// read-only root filesystem and a read-only hostPath of /sys/fs/cgroup.
+// Its shell exits on SIGTERM, so a graceful delete is quick, and on its
+// own after snapshotPodLifetime.
+func snapshotPod(node, name, namespace, image string) *corev1.Pod {
+	labels := map[string]string{
+		snapshotPodLabel:               snapshotPodLabelValue,
+		"app.kubernetes.io/managed-by": "kubectl-cgroups",
+	}
+	if len(validation.IsValidLabelValue(node)) == 0 {
+		labels[snapshotNodeLabel] = node
+	}
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      name,
+			Namespace: namespace,
+			Labels:    labels,
+			Annotations: map[string]string{
+				snapshotNodeLabel:            node,
+				"kubecgroups.io/description": "reads the node's cgroups for kubectl cgroups; deleted when done (leftovers: kubectl cgroups cleanup)",
+			},
+		},
+		Spec: corev1.PodSpec{
+			NodeName:                      node,
+			HostNetwork:                   true,
+			RestartPolicy:                 corev1.RestartPolicyNever,
+			TerminationGracePeriodSeconds: ptr.To[int64](5),
+			EnableServiceLinks:            ptr.To(false),
+			AutomountServiceAccountToken:  ptr.To(false),
+			Tolerations:                   []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot:   ptr.To(true),
+				RunAsUser:      ptr.To[int64](65534),
+				RunAsGroup:     ptr.To[int64](65534),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{{
+				Name:            snapshotContainer,
+				Image:           image,
+				ImagePullPolicy: corev1.PullIfNotPresent,
+				Command:         []string{"sh", "-c", fmt.Sprintf("trap 'exit 0' TERM; sleep %d & wait", int(snapshotPodLifetime.Seconds()))},
+				SecurityContext: &corev1.SecurityContext{
+					Privileged:               ptr.To(false),
+					AllowPrivilegeEscalation: ptr.To(false),
+					ReadOnlyRootFilesystem:   ptr.To(true),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+				VolumeMounts: []corev1.VolumeMount{
+					{Name: "cgroup", MountPath: hostCgroupMount, ReadOnly: true},
+					{Name: "scratch", MountPath: scratchDir},
+				},
+			}},
+			Volumes: []corev1.Volume{
+				{Name: "cgroup", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+					Path: "/sys/fs/cgroup", Type: ptr.To(corev1.HostPathDirectory),
+				}}},
+				{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+					Medium: corev1.StorageMediumMemory, SizeLimit: ptr.To(resource.MustParse("256Mi")),
+				}}},
+			},
+		},
+	}
+}
+
+// captureNode runs a snapshot pod on node and returns the archive it
+// streams. during, when set, runs while the pod still exists, right after
+// the stream (cluster mode lists the node's pods then, so that the pod
+// list matches the snapshot). Whatever happens — success, error, ctx
+// cancelled (Ctrl-C) — the pod is deleted gracefully and waited for;
+// problems deleting it are warnings on warn, not errors.
+func (f *clusterFlags) captureNode(ctx context.Context, api *clusterAPI, node string, warn io.Writer, during func(ctx context.Context, pod *corev1.Pod) error) (archive []byte, pod *corev1.Pod, err error) {
+	ns := f.namespace
+	want := snapshotPod(node, snapshotPodName(node), ns, f.image)
+	rctx, cancel := f.withTimeout(ctx)
+	created, err := api.client.CoreV1().Pods(ns).Create(rctx, want, metav1.CreateOptions{})
+	cancel()
+	if err != nil {
+		return nil, nil, createError(err, ns)
+	}
+	defer func() {
+		if ctx.Err() != nil {
+			fmt.Fprintf(warn, "interrupted: deleting the snapshot pod %s/%s\n", ns, created.Name)
+		}
+		f.deleteSnapshotPod(context.WithoutCancel(ctx), api, created, warn)
+	}()
+
+	deadline := time.Now().Add(f.timeout)
+	if err := f.waitRunning(ctx, api, created, deadline); err != nil {
+		return nil, created, err
+	}
+	ectx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	stdout := &limitedBuffer{max: maxArchiveBytes}
+	stderr := &limitedBuffer{max: 16 << 10}
+	err = api.exec.Exec(ectx, ns, created.Name, snapshotContainer, snapshotCommand(), stdout, stderr)
+	if err != nil {
+		return nil, created, execError(err, ctx, ectx, ns, created.Name, stderr.String(), f.timeout)
+	}
+	if stdout.overflow {
+		return nil, created, fmt.Errorf("the snapshot pod %s/%s streamed more than %d MiB", ns, created.Name, maxArchiveBytes>>20)
+	}
+	if during != nil {
+		if err := during(ctx, created); err != nil {
+			return nil, created, err
+		}
+	}
+	return stdout.Bytes(), created, nil
+}
+
+// createError explains why the snapshot pod could not be created.
+func createError(err error, ns string) error {
+	msg := err.Error()
+	switch {
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("namespace %s does not exist: create it with the RBAC of cluster mode (%s rbac | kubectl apply -f -) or give --snapshot-namespace", ns, commandName())
+	case apierrors.IsForbidden(err) && strings.Contains(msg, "PodSecurity"):
+		return fmt.Errorf("namespace %s does not allow the snapshot pod: %w (it needs a hostPath volume and the host network: label the namespace pod-security.kubernetes.io/enforce=privileged, as the shipped RBAC does, or give --snapshot-namespace)", ns, err)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("cannot create the snapshot pod in namespace %s: %w (cluster mode needs create and delete on pods there: %s rbac)", ns, err, commandName())
+	}
+	return fmt.Errorf("creating the snapshot pod in namespace %s: %w", ns, err)
+}
+
+// execError explains a failed exec into the snapshot pod.
+func execError(err error, ctx, ectx context.Context, ns, pod, stderr string, timeout time.Duration) error {
+	where := fmt.Sprintf("the snapshot pod %s/%s", ns, pod)
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", where, ctx.Err())
+	}
+	if ectx.Err() != nil {
+		return fmt.Errorf("%s: the archive did not arrive within --snapshot-timeout %s", where, timeout)
+	}
+	msg := err.Error()
+	var status apierrors.APIStatus
+	if (errors.As(err, &status) && status.Status().Code == 403) || (strings.Contains(msg, "forbidden") && strings.Contains(msg, "pods/exec")) {
+		return fmt.Errorf("cannot exec into %s: %w (cluster mode streams the snapshot with exec: the user needs create on pods/exec in namespace %s, see %s rbac)", where, err, ns, commandName())
+	}
+	var exit utilexec.ExitError
+	if errors.As(err, &exit) {
+		detail := strings.TrimSpace(stderr)
+		if detail == "" {
+			detail = "no error output"
+		}
+		return fmt.Errorf("the snapshot script in %s failed (exit status %d): %s", where, exit.ExitStatus(), detail)
+	}
+	return fmt.Errorf("exec into %s: %w", where, err)
+}
+
+// waitRunning waits until the snapshot pod's container runs, failing
+// early on states it will not leave by itself (an image that cannot be
+// pulled, a container that cannot be created, a pod that ended).
+func (f *clusterFlags) waitRunning(ctx context.Context, api *clusterAPI, pod *corev1.Pod, deadline time.Time) error {
+	where := fmt.Sprintf("the snapshot pod %s/%s on node %s", pod.Namespace, pod.Name, pod.Spec.NodeName)
+	last := "not read yet"
+	for {
+		rctx, cancel := f.withTimeout(ctx)
+		p, err := api.client.CoreV1().Pods(pod.Namespace).Get(rctx, pod.Name, metav1.GetOptions{})
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("%s: %w", where, ctx.Err())
+		case apierrors.IsNotFound(err):
+			return fmt.Errorf("%s was deleted before it ran (by someone else, or evicted)", where)
+		case err != nil:
+			last = err.Error()
+		default:
+			state, done, ferr := podRunState(p)
+			if ferr != nil {
+				return fmt.Errorf("%s: %w", where, ferr)
+			}
+			if done {
+				return nil
+			}
+			last = state
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not start within --snapshot-timeout %s: %s (is the node Ready? is the image %s available there?)", where, f.timeout, last, pod.Spec.Containers[0].Image)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", where, ctx.Err())
+		case <-time.After(podPollInterval):
+		}
+	}
+}
+
+// podRunState says whether the snapshot container runs, describes where
+// the pod is otherwise, and returns an error for states that will not
+// change by themselves.
+func podRunState(p *corev1.Pod) (state string, running bool, err error) {
+	if p.DeletionTimestamp != nil {
+		return "", false, errors.New("is being deleted")
+	}
+	switch p.Status.Phase {
+	case corev1.PodFailed, corev1.PodSucceeded:
+		msg := strings.TrimSpace(p.Status.Reason + " " + p.Status.Message)
+		if msg == "" {
+			msg = "no reason given"
+		}
+		return "", false, fmt.Errorf("ended (%s) before it could be read: %s", p.Status.Phase, msg)
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name != snapshotContainer {
+			continue
+		}
+		if cs.State.Running != nil {
+			return "running", true, nil
+		}
+		if w := cs.State.Waiting; w != nil {
+			switch w.Reason {
+			case "ImagePullBackOff", "ErrImagePull", "ErrImageNeverPull", "InvalidImageName":
+				return "", false, fmt.Errorf("its image %s cannot be pulled (%s: %s); give --image with an image the node can pull", p.Spec.Containers[0].Image, w.Reason, w.Message)
+			case "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "CrashLoopBackOff":
+				return "", false, fmt.Errorf("its container cannot run (%s: %s)", w.Reason, w.Message)
+			}
+			return fmt.Sprintf("%s, container waiting (%s)", p.Status.Phase, w.Reason), false, nil
+		}
+		if t := cs.State.Terminated; t != nil {
+			return "", false, fmt.Errorf("its container exited (%s, exit code %d) before it could be read", t.Reason, t.ExitCode)
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return "", false, fmt.Errorf("was not admitted to the node: %s", c.Message)
+		}
+	}
+	phase := string(p.Status.Phase)
+	if phase == "" {
+		phase = "not yet seen by the kubelet"
+	}
+	return phase, false, nil
+}
+
+// deleteSnapshotPod deletes the snapshot pod gracefully (never with a
+// zero grace period, which leaves the kubelet cleaning up after a pod the
+// API no longer has) and waits until it is gone, for at most deleteWait.
+func (f *clusterFlags) deleteSnapshotPod(ctx context.Context, api *clusterAPI, pod *corev1.Pod, warn io.Writer) {
+	leftover := fmt.Sprintf("the snapshot pod %s/%s may be left over; %s cleanup removes it", pod.Namespace, pod.Name, commandName())
+	dctx, cancel := context.WithTimeout(ctx, deleteWait)
+	defer cancel()
+	pods := api.client.CoreV1().Pods(pod.Namespace)
+	err := pods.Delete(dctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
+	switch {
+	case apierrors.IsNotFound(err), apierrors.IsConflict(err):
+		return // gone, or the name belongs to another pod now
+	case err != nil:
+		fmt.Fprintf(warn, "warning: deleting %s/%s: %v; %s\n", pod.Namespace, pod.Name, err, leftover)
+		return
+	}
+	for {
+		p, err := pods.Get(dctx, pod.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) || (err == nil && p.UID != pod.UID) {
+			return
+		}
+		select {
+		case <-dctx.Done():
+			fmt.Fprintf(warn, "warning: still terminating after %s; %s\n", deleteWait, leftover)
+			return
+		case <-time.After(podPollInterval):
+		}
+	}
+}
+
+// limitedBuffer is a bytes.Buffer that keeps at most max bytes and
+// remembers that more came; writing never fails, so a stream is drained.
+type limitedBuffer struct {
+	bytes.Buffer
+	max      int
+	overflow bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := b.max - b.Len(); room < len(p) {
+		b.overflow = true
+		if room > 0 {
+			b.Buffer.Write(p[:room])
+		}
+		return n, nil
+	}
+	b.Buffer.Write(p)
+	return n, nil
+}
