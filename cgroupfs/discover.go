@@ -68,13 +68,7 @@ func (r *reader) ctrlDir(rel string) (dir, error) {
 	if d, ok := r.ctrl.m[rel]; ok {
 		return d, nil
 	}
-	var d dir
-	var err error
-	if o, ok := r.f.root.(opener); ok {
-		d, err = o.open(rel)
-	} else {
-		d, err = r.f.root.sub(rel)
-	}
+	d, err := r.f.root.sub(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -168,16 +162,6 @@ func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool)
 		r.buf = data[:0]
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				if ok, _ := h.d.isDir("."); !ok {
-					// The directory itself is missing (a handle that
-					// was not opened to save a system call says so
-					// only now): the same error as when opening it.
-					h.err = fs.ErrNotExist
-					handles[rel] = h
-					cg.Files[name] = File{Err: cgroupError(p, rel, errNoDir)}
-					missing = true
-					continue
-				}
 				// The same message live and in a snapshot.
 				err = fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 			}

@@ -44,16 +44,17 @@ type FS struct {
 // tree) is read by its layout, as NewTreeFS does. The page size is the
 // running host's.
 func NewFS(mountPoint string) (*FS, error) {
-	root, err := openLiveRoot(mountPoint)
+	r, err := os.OpenRoot(mountPoint)
 	if err != nil {
 		return nil, fmt.Errorf("cgroupfs: %w", err)
 	}
+	root := rootDir{r}
 	l, ok, err := detectLive(mountPoint, root)
 	if err == nil && !ok {
 		l, err = inferLayout(root)
 	}
 	if err != nil {
-		root.close()
+		r.Close()
 		return nil, fmt.Errorf("cgroupfs: %s: %w", mountPoint, err)
 	}
 	return &FS{root: root, lay: l, pageSize: int64(os.Getpagesize()), notes: l.notes}, nil

@@ -28,25 +28,9 @@ type dir interface {
 	close() error
 }
 
-// opener is a dir that can open a directory below it for good (a file
-// descriptor) where sub only names it; controller directories, read many
-// times, are opened.
-type opener interface {
-	open(name string) (dir, error)
-}
-
 // rootDir is a live directory: every name is resolved by os.Root, so no
-// path, ".." or symbolic link can lead outside the tree. On Linux with
-// openat2, live trees are read as an fdDir instead.
+// path, ".." or symbolic link can lead outside the tree.
 type rootDir struct{ r *os.Root }
-
-func openRootDir(mountPoint string) (dir, error) {
-	r, err := os.OpenRoot(mountPoint)
-	if err != nil {
-		return nil, err
-	}
-	return rootDir{r}, nil
-}
 
 func (d rootDir) sub(name string) (dir, error) {
 	r, err := d.r.OpenRoot(name)
