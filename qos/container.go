@@ -379,7 +379,7 @@ func (e *env) runtimeFiles(res *specs.LinuxResources, why map[string]string, for
 	if formula == convert.WeightUnknown {
 		formulas = []convert.WeightFormula{convert.WeightLinear, convert.WeightQuadratic}
 	}
-	files := map[string]ExpectedFile{}
+	files := make(map[string]ExpectedFile, 16) // every file of a cgroup, no regrowth
 	for i, f := range formulas {
 		opts.Formula = f
 		fvs, err := convert.OCIFiles(res, opts)

@@ -336,10 +336,10 @@ func (e *env) sandboxCRI(pi *podInfo) *criResources {
 	return r
 }
 
-// mergeFiles adds alt values missing from base as explanations.
+// mergeFiles adds alt values missing from base as explanations. Each file
+// is merged on its own, so the order of the files does not matter.
 func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) {
-	for _, name := range sortedKeys(base) {
-		bf := base[name]
+	for name, bf := range base {
 		af, ok := alt[name]
 		if !ok {
 			continue
@@ -356,20 +356,6 @@ func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) {
 		bf.Explained = append(bf.Explained, ExplainedValue{Values: vals, Reason: reason, Message: prefix + af.Derivation, Shares: af.Shares})
 		base[name] = bf
 	}
-}
-
-func mapsKeys(m map[string]ExpectedFile) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func sortedKeys(m map[string]ExpectedFile) []string {
-	k := mapsKeys(m)
-	slices.Sort(k)
-	return k
 }
 
 func explains(f ExpectedFile, reason, v string) bool {
