@@ -73,10 +73,13 @@ const (
 // (capture time, page size, pid_max and threads-max, which are not
 // namespaced) and streams tar czf of WORK/tree to standard output.
 //
-// Every value file holds one line, so one grep -H ” per batch of files
-// reads them (a shell loop with cat takes a fork per file: minutes on a
-// large node) and one awk writes them back, splitting at the last colon
-// (values never hold one). Unreadable files are skipped.
+// Every value file holds one line, so one grep -H with an empty pattern
+// per batch of files reads them (a shell loop with cat takes a fork per
+// file: minutes on a large node) and one awk writes them back, splitting
+// at the last colon (values never hold one). Cgroups come and go while
+// this runs (pods start and stop): files that vanish are skipped, and the
+// directory of every file read is made before the files are written, so a
+// cgroup born after the directory walk is kept too.
 var snapshotScript = `set -u
 src=$1 work=$2
 tree=$work/tree
@@ -98,11 +101,14 @@ else
 fi
 # Neither: one hierarchy without its root files (a copy); read it whole.
 [ -n "$roots" ] || roots=.
-find $roots -path '*kubepods*' -type d -print0 | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
+find $roots -path '*kubepods*' -type d -print0 2>/dev/null | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
 {
 	[ $# -eq 0 ] || grep -H '' "$@"
-	find $roots -path '*kubepods*' -type f \( ` + findNames() + ` \) -print0 | xargs -0 -r grep -H '' 2>/dev/null
-} | awk -v T="$tree" '{ i = match($0, /:[^:]*$/); if (i > 1) { f = T "/" substr($0, 1, i - 1); print substr($0, i + 1) > f; close(f) } }' || exit 3
+	find $roots -path '*kubepods*' -type f \( ` + findNames() + ` \) -print0 2>/dev/null | xargs -0 -r grep -H '' 2>/dev/null
+} >"$work/values"
+awk '{ i = match($0, /:[^:]*$/); if (i > 1) { d = substr($0, 1, i - 1); if (sub(/\/[^\/]*$/, "", d) && d != "" && !(d in seen)) { seen[d] = 1; print d } } }' "$work/values" |
+	tr '\n' '\000' | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
+awk -v T="$tree" '{ i = match($0, /:[^:]*$/); if (i > 1) { f = T "/" substr($0, 1, i - 1); print substr($0, i + 1) > f; close(f) } }' "$work/values" || exit 3
 num() { case $1 in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
 pm=$(num "$(cat /proc/sys/kernel/pid_max 2>/dev/null)")
 tm=$(num "$(cat /proc/sys/kernel/threads-max 2>/dev/null)")
