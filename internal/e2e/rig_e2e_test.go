@@ -146,6 +146,27 @@ func install(t *testing.T, script string, env ...string) {
 	installed.Store(script, true)
 }
 
+// clearStaleRigs tears down a rig (node or cluster) that an interrupted
+// earlier run left behind: its state file makes up.sh refuse to start, and
+// only one rig can run at a time. Both down scripts stop exactly what the
+// state files name.
+func clearStaleRigs(t *testing.T) {
+	t.Helper()
+	for _, rig := range []struct{ state, dir string }{
+		{"cluster.state", "cluster"},
+		{"rig.state", "rig"},
+	} {
+		if _, err := os.Stat(filepath.Join(workDir(), rig.state)); err != nil {
+			continue
+		}
+		t.Logf("e2e: %s exists (a rig left by an earlier run): tearing it down first", rig.state)
+		script := filepath.Join(repoRoot(t), "internal", "e2e", rig.dir, "down.sh")
+		if err := runScript(t, context.Background(), nil, script); err != nil {
+			t.Fatalf("e2e: tearing down the stale %s rig: %v", rig.dir, err)
+		}
+	}
+}
+
 // nodeRig is a running standalone kubelet started by internal/e2e/rig.
 type nodeRig struct {
 	env map[string]string
@@ -159,6 +180,7 @@ func startNodeRig(t *testing.T, runtime, config string) *nodeRig {
 	requireHost(t)
 	dir := filepath.Join(repoRoot(t), "internal", "e2e", "rig")
 	install(t, filepath.Join(dir, "install.sh"))
+	clearStaleRigs(t)
 	down := filepath.Join(dir, "down.sh")
 	downMu.Lock()
 	downScripts[down] = true
