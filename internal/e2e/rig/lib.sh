@@ -62,3 +62,56 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root"; }
 cgroup_mounts() {
 	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts
 }
+
+# Process helpers of the down scripts (node and cluster rig). stop_pid
+# needs STOP_SECONDS and a problem function; pids_of needs W.
+
+# is_ours PID EXE: PID is alive and runs EXE (guards against PID reuse).
+is_ours() {
+	[[ -n $1 && -d /proc/$1 ]] || return 1
+	[[ $(readlink "/proc/$1/exe" 2>/dev/null || true) == "$2" ]]
+}
+
+# stop_pid NAME PID EXE: SIGTERM, wait up to STOP_SECONDS, then SIGKILL.
+stop_pid() {
+	local name=$1 pid=$2 exe=$3 i
+	if ! is_ours "$pid" "$exe"; then
+		log "$name (PID $pid) is not running"
+		return 0
+	fi
+	log "stopping $name (PID $pid)"
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < STOP_SECONDS * 10; i++)); do
+		is_ours "$pid" "$exe" || break
+		sleep 0.1
+	done
+	if is_ours "$pid" "$exe"; then
+		log "$name (PID $pid) ignored SIGTERM for ${STOP_SECONDS}s: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			is_ours "$pid" "$exe" || break
+			sleep 0.1
+		done
+	fi
+	if is_ours "$pid" "$exe"; then problem "$name (PID $pid) is still running"; fi
+	return 0
+}
+
+# PIDs (other than ours) whose exe is one of the given files and whose
+# command line mentions the work directory. One find for all of /proc: a
+# fork per process is slow on a busy machine.
+pids_of() {
+	local pid exe want cmdline
+	while read -r pid exe; do
+		pid=${pid#/proc/}
+		[[ $pid != "$$" ]] || continue
+		for want in "$@"; do
+			[[ $exe == "$want" ]] || continue
+			cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+			if [[ $cmdline == *"$W"* ]]; then
+				echo "$pid"
+			fi
+			break
+		done
+	done < <(find /proc -mindepth 2 -maxdepth 2 -path '/proc/[0-9]*/exe' -printf '%h %l\n' 2>/dev/null || true)
+}
