@@ -276,3 +276,30 @@ func TestDiffStaticPods(t *testing.T) {
 		t.Errorf("ghost: exit %d %q", code, errOut)
 	}
 }
+
+// TestREADMEDemoExcerpt keeps the walkthrough in README.md true: its
+// report excerpt is what `demo v2-systemd --only-drift` prints.
+func TestREADMEDemoExcerpt(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const opening = "```\nNODE  unified (cgroup v2), systemd driver"
+	start := strings.Index(string(readme), opening)
+	if start < 0 {
+		t.Fatal("README.md: no demo excerpt starting with the v2-systemd NODE header")
+	}
+	excerpt := string(readme[start+len("```\n"):])
+	excerpt = excerpt[:strings.Index(excerpt, "```")]
+	out, errOut, code := runCLI(t, "", "demo", "v2-systemd", "--only-drift")
+	if code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	i := strings.Index(out, "NODE  ")
+	if i < 0 {
+		t.Fatalf("demo output has no NODE header:\n%s", out)
+	}
+	if got := out[i:]; got != excerpt {
+		t.Errorf("README.md's demo excerpt is stale; replace it with:\n%s", got)
+	}
+}
