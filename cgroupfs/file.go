@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -102,6 +103,11 @@ func (f File) MarshalJSON() ([]byte, error) {
 func newFile(cgroupPath, name string, data []byte, v convert.CgroupVersion) File {
 	raw := strings.TrimSuffix(string(data), "\n")
 	val, err := parseValue(name, raw, v)
+	if err == nil && val != nil && strings.HasSuffix(raw, "\n") {
+		// The parsers accept one trailing newline, which was already
+		// removed: a second one is text after the value.
+		err = &convert.ValueError{What: name, Value: raw, Err: fmt.Errorf("%w: text after the value", convert.ErrSyntax)}
+	}
 	if err != nil {
 		return File{Raw: raw, Err: &ParseError{Path: cgroupPath, File: name, Err: err}}
 	}
