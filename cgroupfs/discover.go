@@ -318,6 +318,8 @@ func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 		if !e.IsDir() {
 			if e.Type()&fs.ModeSymlink != 0 {
 				r.unknown(cp, "symbolic link (not followed)")
+			} else if _, ok := podUIDFromName(name); ok {
+				r.unknown(cp, "named like a pod cgroup but not a directory")
 			}
 			continue
 		}
@@ -406,6 +408,8 @@ func (r *reader) readPod(p, uid string, t Tier) {
 		if !e.IsDir() {
 			if e.Type()&fs.ModeSymlink != 0 {
 				r.unknown(cp, "symbolic link (not followed)")
+			} else if id, _, _ := containerFromName(name); id != "" {
+				r.unknown(cp, "named like a container cgroup but not a directory")
 			}
 			continue
 		}

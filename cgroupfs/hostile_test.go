@@ -2,7 +2,11 @@ package cgroupfs
 
 import (
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,5 +171,175 @@ func TestHostileValues(t *testing.T) {
 	}
 	if msg := fsys.ReadFile("/kubepods", "cpu.shares").Err.Error(); strings.ContainsAny(msg, "\x00\r\x1b") || !strings.Contains(msg, `\x00\r\x1b[2J`) {
 		t.Errorf("message %q carries raw control characters", msg)
+	}
+}
+
+// replaceInControllers replaces rel (a cgroup directory or file) by a
+// regular file, or by a directory when dir is set, in every controller
+// directory of the tree at root that has it.
+func replaceInControllers(tb testing.TB, root, rel string, dir bool) {
+	tb.Helper()
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	replaced := 0
+	for _, e := range entries {
+		p := filepath.Join(root, e.Name(), filepath.FromSlash(rel))
+		if _, err := os.Lstat(p); err != nil {
+			continue
+		}
+		replaceWith(tb, p, dir)
+		replaced++
+	}
+	if replaced == 0 {
+		tb.Fatalf("%s is in no controller directory", rel)
+	}
+}
+
+func replaceWith(tb testing.TB, p string, dir bool) {
+	tb.Helper()
+	if err := os.RemoveAll(p); err != nil {
+		tb.Fatal(err)
+	}
+	if dir {
+		err := os.Mkdir(p, 0o755)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return
+	}
+	if err := os.WriteFile(p, []byte("1\n"), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// hasUnknown reports whether n.Unknown lists path with a reason holding
+// reason.
+func hasUnknown(n *Node, path, reason string) bool {
+	return slices.ContainsFunc(n.Unknown, func(e Entry) bool { return e.Path == path && strings.Contains(e.Reason, reason) })
+}
+
+// TestHostileNonDirectories replaces cgroup directories by files (and a
+// value file by a directory), in every controller or in one, on disk, and
+// reads the tree through os.Root and through os.DirFS: a pod or container
+// that is a file is reported in Node.Unknown, a tier that is a file in a
+// note, a cgroup directory that is a file in one controller makes that
+// controller's files errors naming it, and kubepods as a file is an
+// fs.ErrNotExist error. Nothing is read as a value.
+func TestHostileNonDirectories(t *testing.T) {
+	bPod := "kubepods/burstable/pod" + uidB
+	gPod := "kubepods/pod" + uidG
+	eCtr := "kubepods/besteffort/pod" + uidE + "/" + idE
+	tests := []struct {
+		name   string
+		mutate func(t *testing.T, root string)
+		check  func(t *testing.T, n *Node, err error)
+	}{
+		{"pod directory is a file", func(t *testing.T, root string) {
+			replaceInControllers(t, root, bPod, false)
+		}, func(t *testing.T, n *Node, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasUnknown(n, "/"+bPod, "named like a pod cgroup but not a directory") {
+				t.Errorf("unknown %+v, want %s reported", n.Unknown, bPod)
+			}
+			if n.Pod(uidB) != nil || len(n.Pods) != 2 {
+				t.Errorf("pods %+v, want the other two only", shapeOf(n).Pods)
+			}
+		}},
+		{"container directory is a file", func(t *testing.T, root string) {
+			replaceInControllers(t, root, eCtr, false)
+		}, func(t *testing.T, n *Node, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasUnknown(n, "/"+eCtr, "named like a container cgroup but not a directory") {
+				t.Errorf("unknown %+v, want %s reported", n.Unknown, eCtr)
+			}
+			if p := n.Pod(uidE); p == nil || len(p.Containers) != 1 || p.Container(idE) != nil {
+				t.Errorf("BestEffort pod %+v, want its sandbox only", p)
+			}
+		}},
+		{"pod directory is a file in memory only", func(t *testing.T, root string) {
+			replaceWith(t, filepath.Join(root, "memory", filepath.FromSlash(gPod)), false)
+		}, func(t *testing.T, n *Node, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := n.Pod(uidG)
+			if p == nil {
+				t.Fatalf("pod %s not read", uidG)
+			}
+			for _, name := range []string{"memory.limit_in_bytes", "memory.memsw.limit_in_bytes"} {
+				f := p.Files[name]
+				var pe *fs.PathError
+				if !errors.As(f.Err, &pe) || !strings.Contains(f.Err.Error(), "/"+gPod+" in memory") ||
+					!strings.Contains(f.Err.Error(), "not a directory") || f.Value != nil || f.Raw != "" || f.Status() != "unreadable" {
+					t.Errorf("%s: %+v (%s), want an unreadable *fs.PathError naming the memory directory", name, f, f.Status())
+				}
+			}
+			if f := p.Files["cpu.shares"]; f.Err != nil || f.Value != uint64(512) {
+				t.Errorf("cpu.shares: %+v, want 512 from the cpu controller", f)
+			}
+			if len(p.Containers) != 2 || len(n.Unknown) != 0 {
+				t.Errorf("containers %d, unknown %+v", len(p.Containers), n.Unknown)
+			}
+		}},
+		{"tier directory is a file", func(t *testing.T, root string) {
+			replaceInControllers(t, root, "kubepods/burstable", false)
+		}, func(t *testing.T, n *Node, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Burstable != nil || n.Pod(uidB) != nil || !slices.Contains(n.Notes, "no burstable tier cgroup at /kubepods/burstable") {
+				t.Errorf("burstable %v, notes %q; want the missing tier noted", n.Burstable, n.Notes)
+			}
+		}},
+		{"kubepods is a file", func(t *testing.T, root string) {
+			replaceInControllers(t, root, "kubepods", false)
+		}, func(t *testing.T, n *Node, err error) {
+			if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no kubepods or kubepods.slice cgroup") {
+				t.Errorf("Node: %v, want fs.ErrNotExist for kubepods", err)
+			}
+		}},
+		{"value file is a directory", func(t *testing.T, root string) {
+			replaceWith(t, filepath.Join(root, "cpu", "kubepods", "cpu.shares"), true)
+		}, func(t *testing.T, n *Node, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := n.Kubepods.Files["cpu.shares"]
+			if !errors.Is(f.Err, ErrNotRegularFile) || !strings.Contains(f.Err.Error(), "cpu.shares") ||
+				!strings.Contains(f.Err.Error(), "directory") || f.Status() != "refused" || f.Value != nil {
+				t.Errorf("cpu.shares: %+v, want ErrNotRegularFile (directory)", f)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, loadTree(t, "v1-cgroupfs"), root)
+			tt.mutate(t, root)
+			live, err := NewFS(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer live.Close()
+			dirfs, err := NewTreeFS(os.DirFS(root), TreeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, src := range []struct {
+				what string
+				fsys *FS
+			}{{"os.Root", live}, {"os.DirFS", dirfs}} {
+				t.Run(src.what, func(t *testing.T) {
+					n, err := src.fsys.Node(NodeOptions{})
+					tt.check(t, n, err)
+				})
+			}
+		})
 	}
 }

@@ -28,7 +28,8 @@ type Node struct {
 	// Pods are the pod cgroups, Guaranteed first, then Burstable, then
 	// BestEffort, each by UID.
 	Pods []Pod `json:"pods"`
-	// Unknown are directories the naming does not explain, by path.
+	// Unknown are directories the naming does not explain, and symbolic
+	// links or files where a pod or container cgroup should be, by path.
 	Unknown []Entry `json:"unknown,omitempty"`
 	// Gone are pods and containers that vanished while they were read.
 	Gone []Entry `json:"gone,omitempty"`
