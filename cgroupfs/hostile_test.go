@@ -2,12 +2,14 @@ package cgroupfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/convert"
@@ -341,5 +343,182 @@ func TestHostileNonDirectories(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// openCounter counts every Open of a tree in memory. It hides the
+// snapshot's ReadDir and Stat, so that listings and lookups open too.
+type openCounter struct {
+	fsys  fs.FS
+	opens *atomic.Int64
+}
+
+func (c openCounter) Open(name string) (fs.File, error) {
+	c.opens.Add(1)
+	return c.fsys.Open(name)
+}
+
+// chain returns n directory names d/d/.../d joined under prefix.
+func chain(prefix string, n int) string {
+	return prefix + strings.Repeat("/d", n)
+}
+
+// TestHostileDeepChain puts a 500-deep directory chain under kubepods,
+// under a pod and under a container, and hides kubepods at the bottom of
+// one: each chain is one unknown entry, never walked (the number of opens
+// stays that of the tree without it), and the search for kubepods stops
+// a few levels down with fs.ErrNotExist, while a cgroupRoot naming the
+// chain finds it. In memory (counting opens) and on disk through os.Root.
+func TestHostileDeepChain(t *testing.T) {
+	const depth = 500
+	gPod := "kubepods/pod" + uidG
+	tests := []struct {
+		name, chain, unknown, reason string
+	}{
+		{"under kubepods", chain("cpu/kubepods", depth), "/kubepods/d", "neither a QoS tier nor a pod cgroup"},
+		{"under a pod", chain("cpu/"+gPod, depth), "/" + gPod + "/d", "not a container cgroup name"},
+		{"under a container", chain("cpu/"+gPod+"/"+idG, depth), "/" + gPod + "/" + idG + "/d", "sub-cgroup of a container"},
+	}
+	read := func(t *testing.T, s *Snapshot) (*Node, int64) {
+		t.Helper()
+		var opens atomic.Int64
+		fsys, err := NewTreeFS(openCounter{s, &opens}, TreeOptions{Mode: ModeLegacy, PageSizeBytes: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readNode(t, fsys, NodeOptions{}), opens.Load()
+	}
+	_, baseline := read(t, loadTree(t, "v1-cgroupfs"))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := loadTree(t, "v1-cgroupfs")
+			if _, err := s.files.addDir(tt.chain, true); err != nil {
+				t.Fatal(err)
+			}
+			s.files.freeze()
+			n, opens := read(t, s)
+			if len(n.Unknown) != 1 || !hasUnknown(n, tt.unknown, tt.reason) || len(n.Pods) != 3 {
+				t.Errorf("in memory: unknown %+v, %d pods; want %s (%s) only", n.Unknown, len(n.Pods), tt.unknown, tt.reason)
+			}
+			t.Logf("in memory: %d opens, %d without the chain", opens, baseline)
+			if opens > baseline+2 {
+				t.Errorf("in memory: %d opens, %d without the chain: the chain was walked", opens, baseline)
+			}
+
+			dir := t.TempDir()
+			writeTree(t, s, dir)
+			live, err := NewFS(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer live.Close()
+			n = readNode(t, live, NodeOptions{})
+			if len(n.Unknown) != 1 || !hasUnknown(n, tt.unknown, tt.reason) || len(n.Pods) != 3 {
+				t.Errorf("on disk: unknown %+v, %d pods; want %s (%s) only", n.Unknown, len(n.Pods), tt.unknown, tt.reason)
+			}
+		})
+	}
+
+	t.Run("kubepods at the bottom", func(t *testing.T) {
+		s := &Snapshot{files: newMemFS()}
+		root := chain("", depth)
+		for _, c := range []string{"cpu", "memory", "pids"} {
+			if _, err := s.files.addDir(c+root+"/kubepods", true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.files.addFile("cpu"+root+"/kubepods/cpu.shares", []byte("1843\n")); err != nil {
+			t.Fatal(err)
+		}
+		s.files.freeze()
+		var opens atomic.Int64
+		fsys, err := NewTreeFS(openCounter{s, &opens}, TreeOptions{PageSizeBytes: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fsys.Node(NodeOptions{})
+		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "3 levels below") {
+			t.Errorf("search: %v, want fs.ErrNotExist after 3 levels", err)
+		}
+		t.Logf("search: %d opens", opens.Load())
+		if o := opens.Load(); o > 4*(searchDepth+1) {
+			t.Errorf("search: %d opens for a single chain, want at most a few per level searched", o)
+		}
+		n := readNode(t, fsys, NodeOptions{CgroupRoot: root})
+		if n.Kubepods.Path != root+"/kubepods" || n.Kubepods.Files["cpu.shares"].Value != uint64(1843) {
+			t.Errorf("cgroupRoot at depth %d: kubepods %s, cpu.shares %+v", depth, n.Kubepods.Path, n.Kubepods.Files["cpu.shares"])
+		}
+		dir := t.TempDir()
+		writeTree(t, s, dir)
+		live, err := NewFS(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer live.Close()
+		if _, err := live.Node(NodeOptions{}); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("on disk, search: %v, want fs.ErrNotExist", err)
+		}
+		n = readNode(t, live, NodeOptions{CgroupRoot: root})
+		if n.Kubepods.Files["cpu.shares"].Value != uint64(1843) {
+			t.Errorf("on disk, cgroupRoot at depth %d: cpu.shares %+v", depth, n.Kubepods.Files["cpu.shares"])
+		}
+	})
+}
+
+// tmpfsDir returns a new directory on a tmpfs (/dev/shm) when there is
+// one, so that many files cost no disk, or else in t.TempDir(); it is
+// removed when the test ends.
+func tmpfsDir(t *testing.T) string {
+	t.Helper()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "kcg-hostile-"); err == nil {
+			t.Cleanup(func() {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Errorf("removing %s: %v", dir, err)
+				}
+			})
+			return dir
+		}
+	}
+	return t.TempDir()
+}
+
+// TestHostileStrayEntries puts 100,000 stray directories next to the pods
+// in kubepods: every one is reported in Node.Unknown, the pods are still
+// read, and the read allocates a bounded amount per entry.
+func TestHostileStrayEntries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 100,000 directories")
+	}
+	const strays = 100_000
+	dir := tmpfsDir(t)
+	writeTree(t, loadTree(t, "v1-cgroupfs"), dir)
+	kp := filepath.Join(dir, "cpu", "kubepods")
+	for i := range strays {
+		if err := os.Mkdir(filepath.Join(kp, fmt.Sprintf("stray-%06d", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, err := NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	var n *Node
+	bytes := allocated(func() { n = readNode(t, live, NodeOptions{}) })
+	if len(n.Unknown) != strays || len(n.Pods) != 3 {
+		t.Fatalf("%d unknown, %d pods; want %d and 3", len(n.Unknown), len(n.Pods), strays)
+	}
+	for i, e := range n.Unknown {
+		if want := fmt.Sprintf("/kubepods/stray-%06d", i); e.Path != want || e.Reason != "neither a QoS tier nor a pod cgroup" {
+			t.Fatalf("unknown[%d] = %+v, want %s", i, e, want)
+		}
+	}
+	// A listing entry (os.Root lstats each one), an Entry and its path,
+	// and the growth of both slices: about 900 bytes each on linux/amd64.
+	perEntry := bytes / strays
+	t.Logf("%d stray entries: %d bytes allocated, %d per entry", strays, bytes, perEntry)
+	if perEntry > 2048 {
+		t.Errorf("%d bytes allocated per stray entry, want at most 2 KiB", perEntry)
 	}
 }
