@@ -234,7 +234,8 @@ var ErrEmptyFiles = errors.New("every cgroup file in the archive is empty (made 
 // the files this package reads are kept from a tar.gz; others are skipped
 // (and counted in a note). Absolute paths, "..", links, devices, FIFOs,
 // duplicate entries and anything over the limits are refused with an
-// error naming the entry.
+// error naming the entry; a tar.gz is read to the end of its gzip stream,
+// so that a checksum mismatch or a truncated stream is an error too.
 func ReadSnapshot(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 	limits = limits.withDefaults()
 	br := bufio.NewReader(r)
@@ -285,16 +286,34 @@ func cleanArchiveName(name string) (string, error) {
 	return n, nil
 }
 
-// countingReader fails once more than max bytes were read.
+// tarEndBytes is the size of a tar archive's end-of-archive marker: two
+// blocks of zero bytes.
+const tarEndBytes = 1024
+
+// countingReader fails once more than max bytes were read. It also tracks
+// how many of the last bytes read were zeros (up to tarEndBytes), which
+// tells a tar archive that ends with its end-of-archive marker from one
+// cut at an entry boundary (archive/tar reports io.EOF for both).
 type countingReader struct {
-	r   io.Reader
-	n   int64
-	max int64
+	r     io.Reader
+	n     int64
+	max   int64
+	zeros int
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n += int64(n)
+	tail := b[max(0, n-tarEndBytes):n]
+	i := len(tail)
+	for i > 0 && tail[i-1] == 0 {
+		i--
+	}
+	if i == 0 {
+		c.zeros = min(c.zeros+len(tail), tarEndBytes)
+	} else {
+		c.zeros = len(tail) - i
+	}
 	if c.n > c.max {
 		return n, fmt.Errorf("archive is larger than %d bytes uncompressed", c.max)
 	}
@@ -307,12 +326,23 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}
 	defer gz.Close()
-	tr := tar.NewReader(&countingReader{r: gz, max: limits.MaxBytes})
+	cr := &countingReader{r: gz, max: limits.MaxBytes}
+	tr := tar.NewReader(cr)
 	var entries []archiveEntry
 	skipped, count := 0, 0
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
+			if cr.zeros < tarEndBytes {
+				return nil, fmt.Errorf("tar: %w: the archive ends without its end-of-archive marker (truncated after %d bytes?)", io.ErrUnexpectedEOF, cr.n)
+			}
+			// Read the gzip stream to its end, so that its checksum and
+			// length are verified: a corrupted byte inside a file would
+			// otherwise be loaded as a silently wrong value, and a
+			// truncated archive as a complete one.
+			if _, err := io.Copy(io.Discard, cr); err != nil {
+				return nil, fmt.Errorf("gzip: after the end of the tar archive: %w", err)
+			}
 			break
 		}
 		if err != nil {
