@@ -15,8 +15,8 @@ import (
 )
 
 // Hostile archives beyond the plain refusals of TestArchiveRefusals: names
-// hidden in PAX and GNU long-name records, decompression bombs, truncated
-// and corrupted streams. Each is refused
+// hidden in PAX and GNU long-name records, names too long or too deep,
+// decompression bombs, truncated and corrupted streams. Each is refused
 // with an error naming what is wrong, after allocating a few MiB at most.
 
 // gzipBytes compresses data as one gzip member.
@@ -163,6 +163,10 @@ func TestArchiveHostile(t *testing.T) {
 	corrupt := bytes.Clone(stored)
 	corrupt[bytes.Index(corrupt, []byte("2\n"))] = '3'
 
+	var deepNames []tar.Header
+	for i := range 20 {
+		deepNames = append(deepNames, reg(fmt.Sprintf("x%02d", i)+strings.Repeat("/d", 1990)+"/cpu.shares"))
+	}
 	var manyDirs []tar.Header
 	for i := range 20_000 {
 		manyDirs = append(manyDirs, tar.Header{Name: fmt.Sprintf("cpu/d%06d/", i), Typeflag: tar.TypeDir})
@@ -190,6 +194,10 @@ func TestArchiveHostile(t *testing.T) {
 			SnapshotLimits{}, "absolute paths are refused", nil, mib},
 		{"duplicate through ./", gzipBytes(t, rawTar(t, true, ok, reg("./cpu/kubepods/cpu.shares")), 6),
 			SnapshotLimits{}, `file "cpu/kubepods/cpu.shares" appears twice`, nil, mib},
+		{"name of 512 KiB", gzipBytes(t, rawTar(t, true, tar.Header{Name: strings.Repeat("a/", 256<<10) + "cpu.shares", Typeflag: tar.TypeReg, Format: tar.FormatPAX}), 9),
+			SnapshotLimits{}, "a name of 524298 bytes, longer than the 4096", nil, 4 * mib},
+		{"deep names imply more directories than entries", gzipBytes(t, rawTar(t, true, deepNames...), 9),
+			SnapshotLimits{MaxEntries: 10_000}, "more than 10000 entries, counting the directories their paths imply", nil, 4 * mib},
 		{"decompression bomb: a 1 GiB file", bomb,
 			SnapshotLimits{MaxBytes: 32 * mib}, "archive is larger than 33554432 bytes uncompressed", nil, mib},
 		{"decompression bomb: 1 GiB after the end of the archive", padded,

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,6 +15,9 @@ import (
 // files and directories only.
 type memFS struct {
 	nodes map[string]*memNode
+	// limit bounds the nodes, the directories that paths only imply
+	// included; 0 is no limit.
+	limit int
 }
 
 type memNode struct {
@@ -26,6 +29,25 @@ type memNode struct {
 }
 
 var errDuplicate = errors.New("duplicate entry")
+
+// split returns the parent and the base name of a valid fs path, as
+// path.Dir and path.Base do but without cleaning, which would cost the
+// whole name at every level of a deep path.
+func split(name string) (parent, base string) {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return ".", name
+	}
+	return name[:i], name[i+1:]
+}
+
+// grow checks that one more node stays within the limit.
+func (m *memFS) grow() error {
+	if m.limit > 0 && len(m.nodes) > m.limit {
+		return fmt.Errorf("more than %d entries, counting the directories their paths imply", m.limit)
+	}
+	return nil
+}
 
 func newMemFS() *memFS {
 	return &memFS{nodes: map[string]*memNode{".": {name: ".", dir: true, explicit: true}}}
@@ -43,11 +65,15 @@ func (m *memFS) addDir(name string, explicit bool) (*memNode, error) {
 		n.explicit = n.explicit || explicit
 		return n, nil
 	}
-	parent, err := m.addDir(path.Dir(name), false)
+	if err := m.grow(); err != nil {
+		return nil, err
+	}
+	parentName, base := split(name)
+	parent, err := m.addDir(parentName, false)
 	if err != nil {
 		return nil, err
 	}
-	n := &memNode{name: path.Base(name), dir: true, explicit: explicit}
+	n := &memNode{name: base, dir: true, explicit: explicit}
 	m.nodes[name] = n
 	parent.children = append(parent.children, n)
 	return n, nil
@@ -61,11 +87,15 @@ func (m *memFS) addFile(name string, data []byte) error {
 		}
 		return fmt.Errorf("file %q appears twice: %w", name, errDuplicate)
 	}
-	parent, err := m.addDir(path.Dir(name), false)
+	if err := m.grow(); err != nil {
+		return err
+	}
+	parentName, base := split(name)
+	parent, err := m.addDir(parentName, false)
 	if err != nil {
 		return err
 	}
-	n := &memNode{name: path.Base(name), data: data}
+	n := &memNode{name: base, data: data}
 	m.nodes[name] = n
 	parent.children = append(parent.children, n)
 	return nil

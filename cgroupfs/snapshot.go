@@ -200,7 +200,9 @@ type SnapshotLimits struct {
 	// MaxBytes bounds the uncompressed bytes read (the tar stream or the
 	// txtar text). Default 1 GiB.
 	MaxBytes int64
-	// MaxEntries bounds the number of archive entries. Default 1<<20.
+	// MaxEntries bounds the number of archive entries, and of the files
+	// and directories they make (directories a path implies included).
+	// Default 1<<20.
 	MaxEntries int
 	// MaxFileBytes bounds each file kept. Default MaxFileBytes.
 	MaxFileBytes int64
@@ -232,10 +234,11 @@ var ErrEmptyFiles = errors.New("every cgroup file in the archive is empty (made 
 // a leading "./" or a single top-level directory); its mode is then
 // inferred from the layout and its page size assumed, with notes. Only
 // the files this package reads are kept from a tar.gz; others are skipped
-// (and counted in a note). Absolute paths, "..", links, devices, FIFOs,
-// duplicate entries and anything over the limits are refused with an
-// error naming the entry; a tar.gz is read to the end of its gzip stream,
-// so that a checksum mismatch or a truncated stream is an error too.
+// (and counted in a note). Absolute paths, "..", names longer than 4096
+// bytes, links, devices, FIFOs, duplicate entries and anything over the
+// limits are refused with an error naming the entry; a tar.gz is read to
+// the end of its gzip stream, so that a checksum mismatch or a truncated
+// stream is an error too.
 func ReadSnapshot(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 	limits = limits.withDefaults()
 	br := bufio.NewReader(r)
@@ -260,9 +263,16 @@ type archiveEntry struct {
 	data []byte
 }
 
+// maxArchiveName is the longest entry name accepted, the PATH_MAX of
+// Linux: no file of a real cgroup tree has a longer path.
+const maxArchiveName = 4096
+
 // cleanArchiveName validates an archive entry name and returns it relative
 // and without a leading "./" or trailing "/"; "" is the archive's root.
 func cleanArchiveName(name string) (string, error) {
+	if len(name) > maxArchiveName {
+		return "", fmt.Errorf("entry %q...: a name of %d bytes, longer than the %d a path can have", name[:64], len(name), maxArchiveName)
+	}
 	switch {
 	case strings.ContainsAny(name, "\x00\\"):
 		return "", fmt.Errorf("entry %q: name has a NUL or backslash", name)
@@ -386,7 +396,7 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 			return nil, fmt.Errorf("entry %q has tar type %q; only regular files and directories are accepted", hdr.Name, hdr.Typeflag)
 		}
 	}
-	s, err := buildSnapshot(entries, true)
+	s, err := buildSnapshot(entries, true, limits.MaxEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -407,11 +417,12 @@ func topLevelCgroupName(name string) bool {
 // buildSnapshot turns loaded entries into a Snapshot: it finds the
 // metadata, strips a plain archive's single top-level directory and
 // refuses duplicates.
-func buildSnapshot(entries []archiveEntry, plainOK bool) (*Snapshot, error) {
+func buildSnapshot(entries []archiveEntry, plainOK bool, maxEntries int) (*Snapshot, error) {
 	find := func(prefix string) int {
 		return slices.IndexFunc(entries, func(e archiveEntry) bool { return !e.dir && e.name == prefix+MetadataFile })
 	}
 	s := &Snapshot{files: newMemFS()}
+	s.files.limit = maxEntries
 	prefix := ""
 	meta := find("")
 	if meta < 0 && plainOK {
@@ -520,7 +531,7 @@ func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 	if meta != nil {
 		entries = append(entries, archiveEntry{name: MetadataFile, data: meta})
 	}
-	s, err := buildSnapshot(entries, false)
+	s, err := buildSnapshot(entries, false, limits.MaxEntries)
 	if err != nil {
 		return nil, err
 	}
