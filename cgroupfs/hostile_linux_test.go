@@ -4,14 +4,19 @@ package cgroupfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/internal/cgtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -145,5 +150,279 @@ func TestHostileSpecialFilesDirFS(t *testing.T) {
 				t.Errorf("%s (%s): %+v, want refused as not a regular file", file, kind, f)
 			}
 		}
+	}
+}
+
+// churnValues are the values a churned cgroup is given.
+type churnValues struct {
+	memory, pids int64
+	shares       uint64
+}
+
+// churnCounts are what TestRealKernelChurn saw.
+type churnCounts struct {
+	reads, pods, containers, gonePods, goneContainers int
+	fileReads, fileGone, podLookups, podGone, partial int
+	created, removed                                  atomic.Int64
+}
+
+// TestRealKernelChurn creates and removes pod and container cgroups (real,
+// throwaway ones in the v1 controllers) from two goroutines while the main
+// goroutine reads the node, one pod and single files again and again. A
+// cgroup is made in the listing controller last and removed from it first,
+// as the kubelet and the runtimes do, so every pod and container a read
+// returns must be whole: each file with the status it has in a cgroup that
+// does not change, and the values written before the cgroup became
+// visible; cgroups removed while read must be in Node.Gone (or, for a
+// lookup, an fs.ErrNotExist error). Run it with -race.
+func TestRealKernelChurn(t *testing.T) {
+	mounts := realMounts(t)
+	root := "/" + cgtest.UniqueName(t, "churn")
+	const stableUID = "5ab1e000-0000-4000-8000-000000000001"
+	stablePod := "kubepods/pod" + stableUID
+	stableCtr := stablePod + "/" + hexID("churn/stable")
+	buildReal(t, mounts, root, []realCgroup{
+		{"", nil},
+		{"kubepods", nil},
+		{"kubepods/burstable", nil},
+		{"kubepods/besteffort", nil},
+		{stablePod, map[string]string{"memory.limit_in_bytes": "268435456", "pids.max": "100"}},
+		{stableCtr, map[string]string{"memory.limit_in_bytes": "268435456", "pids.max": "100"}},
+	})
+	fsys, err := NewDefaultFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	opts := NodeOptions{CgroupRoot: root}
+
+	// The statuses of a cgroup's files when nothing changes it: files of
+	// controllers that are not mounted, or not writable here (and so not
+	// made), are not "ok" in any cgroup.
+	first := readNode(t, fsys, opts)
+	status := func(cg *Cgroup) map[string]string {
+		m := map[string]string{}
+		for name, f := range cg.Files {
+			m[name] = f.Status()
+		}
+		return m
+	}
+	podStatus, ctrStatus := status(&first.Pod(stableUID).Cgroup), status(&first.Pod(stableUID).Containers[0].Cgroup)
+	baseNotes := strings.Join(first.Notes, "\n")
+
+	// The listing controller is made last and removed first.
+	var order []string
+	var listing string
+	for c := range mounts {
+		if fsys.Controllers()[c] == fsys.lay.list {
+			listing = c
+			continue
+		}
+		order = append(order, c)
+	}
+	if listing == "" {
+		t.Skipf("the listing controller %s is not among the writable ones", fsys.lay.list)
+	}
+	slices.Sort(order)
+	order = append(order, listing)
+
+	dur := 2 * time.Second
+	if testing.Short() {
+		dur = 500 * time.Millisecond
+	}
+	var (
+		expected sync.Map // cgroup path -> churnValues
+		latest   atomic.Value
+		counts   churnCounts
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		failure  = make(chan error, 2)
+	)
+	create := func(cg string, v churnValues) error {
+		for _, c := range order {
+			dir := filepath.Join(mounts[c], root, cg)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				return err
+			}
+			var err error
+			switch c {
+			case "memory":
+				err = cgtest.WriteErr(filepath.Join(dir, "memory.limit_in_bytes"), fmt.Sprint(v.memory))
+			case "pids":
+				err = cgtest.WriteErr(filepath.Join(dir, "pids.max"), fmt.Sprint(v.pids))
+			case "cpu":
+				err = cgtest.WriteErr(filepath.Join(dir, "cpu.shares"), fmt.Sprint(v.shares))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		counts.created.Add(1)
+		return nil
+	}
+	remove := func(cg string) error {
+		for _, c := range slices.Backward(order) {
+			dir := filepath.Join(mounts[c], root, cg)
+			var err error
+			for range 50 {
+				if err = unix.Rmdir(dir); !errors.Is(err, unix.EBUSY) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		counts.removed.Add(1)
+		return nil
+	}
+	for w, tier := range []string{"kubepods/burstable", "kubepods"} {
+		wg.Go(func() {
+			for i := 0; !stop.Load() && i < 5000; i++ {
+				uid := fmt.Sprintf("c%d%06d-0000-4000-8000-000000000000", w, i)
+				pod := tier + "/pod" + uid
+				cgs := []string{pod, pod + "/" + hexID(fmt.Sprint(w, i, "a")), pod + "/" + hexID(fmt.Sprint(w, i, "b"))}
+				for j, cg := range cgs {
+					v := churnValues{memory: int64(4096 * (1000 + 3*i + j)), pids: int64(100 + i%1000), shares: uint64(2 + (i+j)%1000)}
+					expected.Store(root+"/"+cg, v)
+					if err := create(cg, v); err != nil {
+						failure <- err
+						return
+					}
+				}
+				latest.Store(uid)
+				time.Sleep(time.Duration(i%5) * 100 * time.Microsecond)
+				for _, cg := range slices.Backward(cgs) {
+					if err := remove(cg); err != nil {
+						failure <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	defer func() {
+		stop.Store(true)
+		wg.Wait()
+	}()
+
+	// whole checks a pod or container cgroup a read returned.
+	// It reports whether it is a churned one.
+	whole := func(cg *Cgroup, want map[string]string) bool {
+		t.Helper()
+		if cg.Path == root+"/"+stablePod || cg.Path == root+"/"+stableCtr {
+			return false
+		}
+		ev, ok := expected.Load(cg.Path)
+		if !ok {
+			t.Errorf("%s: not a cgroup of this test", cg.Path)
+			return false
+		}
+		v := ev.(churnValues)
+		bad := false
+		for name, st := range want {
+			f, ok := cg.Files[name]
+			if !ok || f.Status() != st || (st == "ok" && f.Value == nil) {
+				t.Errorf("%s %s: %+v (%s), want %s: a cgroup read in part", cg.Path, name, f, f.Status(), st)
+				bad = true
+			}
+		}
+		for name, val := range map[string]any{"memory.limit_in_bytes": v.memory, "pids.max": v.pids} {
+			if f := cg.Files[name]; f.Err == nil && f.Value != val {
+				t.Errorf("%s %s: %v, written %v before the cgroup was listed", cg.Path, name, f.Value, val)
+				bad = true
+			}
+		}
+		// cpu.shares is written once the cgroup is listed: the kernel's
+		// default or the value written.
+		if f := cg.Files["cpu.shares"]; f.Err == nil && f.Value != uint64(1024) && f.Value != v.shares {
+			t.Errorf("%s cpu.shares: %v, want 1024 or %d", cg.Path, f.Value, v.shares)
+			bad = true
+		}
+		if bad {
+			counts.partial++
+		}
+		return true
+	}
+	deadline := time.Now().Add(dur)
+	for time.Now().Before(deadline) && !t.Failed() {
+		n := readNode(t, fsys, opts)
+		counts.reads++
+		for i := range n.Pods {
+			p := &n.Pods[i]
+			if whole(&p.Cgroup, podStatus) {
+				counts.pods++
+			}
+			for j := range p.Containers {
+				if whole(&p.Containers[j].Cgroup, ctrStatus) {
+					counts.containers++
+				}
+			}
+		}
+		for _, g := range n.Gone {
+			_, ok := expected.Load(g.Path)
+			switch {
+			case !ok:
+				t.Errorf("gone %+v: not a cgroup of this test", g)
+			case g.Level == LevelPod && g.PodUID != "" && strings.HasSuffix(g.Path, "/pod"+g.PodUID):
+				counts.gonePods++
+			case g.Level == LevelContainer && g.ContainerID != "" && strings.HasSuffix(g.Path, "/pod"+g.PodUID+"/"+g.ContainerID):
+				counts.goneContainers++
+			default:
+				t.Errorf("gone %+v: level, UID or ID do not match its path", g)
+			}
+		}
+		if len(n.Unknown) > 0 || strings.Join(n.Notes, "\n") != baseNotes {
+			t.Errorf("unknown %+v, notes %q; want none and %q", n.Unknown, n.Notes, baseNotes)
+		}
+
+		// One pod by UID and one of its files by path: whole, or gone.
+		uid, _ := latest.Load().(string)
+		if uid == "" {
+			continue
+		}
+		if p, err := fsys.Pod(uid, opts); err == nil {
+			if whole(&p.Cgroup, podStatus) {
+				counts.podLookups++
+			}
+		} else if errors.Is(err, fs.ErrNotExist) {
+			counts.podGone++
+		} else {
+			t.Errorf("Pod %s: %v", uid, err)
+		}
+		var podPath string
+		expected.Range(func(k, _ any) bool {
+			if strings.HasSuffix(k.(string), "/pod"+uid) {
+				podPath = k.(string)
+				return false
+			}
+			return true
+		})
+		f := fsys.ReadFile(podPath, "memory.limit_in_bytes")
+		ev, _ := expected.Load(podPath)
+		switch {
+		case f.Err == nil && f.Value == ev.(churnValues).memory:
+			counts.fileReads++
+		case f.Err != nil && isGone(f.Err) && f.Value == nil:
+			counts.fileGone++
+		default:
+			t.Errorf("ReadFile %s memory.limit_in_bytes: %+v, want %d or gone", podPath, f, ev.(churnValues).memory)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	select {
+	case err := <-failure:
+		t.Fatalf("churn: %v", err)
+	default:
+	}
+	t.Logf("%d node reads: %d churned pods and %d containers read whole, %d pods and %d containers reported gone; "+
+		"Pod: %d whole, %d gone; ReadFile: %d values, %d gone; %d cgroups created, %d removed, %d read in part",
+		counts.reads, counts.pods, counts.containers, counts.gonePods, counts.goneContainers,
+		counts.podLookups, counts.podGone, counts.fileReads, counts.fileGone,
+		counts.created.Load(), counts.removed.Load(), counts.partial)
+	if counts.reads == 0 || counts.created.Load() == 0 || counts.pods == 0 {
+		t.Errorf("no churn seen: %d reads, %d cgroups created, %d pods read", counts.reads, counts.created.Load(), counts.pods)
 	}
 }
