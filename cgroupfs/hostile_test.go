@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kubecgroups/kubecgroups/convert"
 )
@@ -494,18 +495,22 @@ func TestHostileStrayEntries(t *testing.T) {
 	dir := tmpfsDir(t)
 	writeTree(t, loadTree(t, "v1-cgroupfs"), dir)
 	kp := filepath.Join(dir, "cpu", "kubepods")
+	start := time.Now()
 	for i := range strays {
 		if err := os.Mkdir(filepath.Join(kp, fmt.Sprintf("stray-%06d", i)), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
+	t.Logf("made %d directories in %v", strays, time.Since(start))
 	live, err := NewFS(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer live.Close()
 	var n *Node
+	start = time.Now()
 	bytes := allocated(func() { n = readNode(t, live, NodeOptions{}) })
+	t.Logf("read the node in %v", time.Since(start))
 	if len(n.Unknown) != strays || len(n.Pods) != 3 {
 		t.Fatalf("%d unknown, %d pods; want %d and 3", len(n.Unknown), len(n.Pods), strays)
 	}
