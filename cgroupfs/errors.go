@@ -21,6 +21,35 @@ var ErrNotRegularFile = errors.New("not a regular file")
 // is enforced while reading, not from the file's size.
 var ErrFileTooLarge = errors.New("file larger than the read limit")
 
+// ErrUnsafeArchive is matched (with errors.Is) by the error of a snapshot
+// archive that holds an entry this package refuses to load: an absolute
+// name, a ".." element, a NUL or backslash, a name longer than a path can
+// be, a link, a device or other special entry, or a name that appears
+// twice.
+var ErrUnsafeArchive = errors.New("unsafe archive entry")
+
+// ErrArchiveLimit is matched (with errors.Is) by the error of a snapshot
+// archive that exceeds one of its SnapshotLimits: total uncompressed size,
+// number of entries, or the size of one file.
+var ErrArchiveLimit = errors.New("archive exceeds a snapshot limit")
+
+// markedError is an error whose message is err's and which also matches
+// mark with errors.Is.
+type markedError struct{ err, mark error }
+
+func (e *markedError) Error() string   { return e.err.Error() }
+func (e *markedError) Unwrap() []error { return []error{e.err, e.mark} }
+
+// unsafeEntry formats an ErrUnsafeArchive error.
+func unsafeEntry(format string, args ...any) error {
+	return &markedError{fmt.Errorf(format, args...), ErrUnsafeArchive}
+}
+
+// overLimit formats an ErrArchiveLimit error.
+func overLimit(format string, args ...any) error {
+	return &markedError{fmt.Errorf(format, args...), ErrArchiveLimit}
+}
+
 // MaxFileBytes is the most this package reads from one file, live or in a
 // snapshot. The files it parses hold a few dozen bytes; the largest
 // plausible cgroup file it may be asked for (a cpuset list on a very large

@@ -28,7 +28,7 @@ type memNode struct {
 	children []*memNode
 }
 
-var errDuplicate = errors.New("duplicate entry")
+var errDuplicate = &markedError{errors.New("duplicate entry"), ErrUnsafeArchive}
 
 // split returns the parent and the base name of a valid fs path, as
 // path.Dir and path.Base do but without cleaning, which would cost the
@@ -44,7 +44,7 @@ func split(name string) (parent, base string) {
 // grow checks that one more node stays within the limit.
 func (m *memFS) grow() error {
 	if m.limit > 0 && len(m.nodes) > m.limit {
-		return fmt.Errorf("more than %d entries, counting the directories their paths imply", m.limit)
+		return overLimit("more than %d entries, counting the directories their paths imply", m.limit)
 	}
 	return nil
 }

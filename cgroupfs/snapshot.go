@@ -271,13 +271,13 @@ const maxArchiveName = 4096
 // and without a leading "./" or trailing "/"; "" is the archive's root.
 func cleanArchiveName(name string) (string, error) {
 	if len(name) > maxArchiveName {
-		return "", fmt.Errorf("entry %q...: a name of %d bytes, longer than the %d a path can have", name[:64], len(name), maxArchiveName)
+		return "", unsafeEntry("entry %q...: a name of %d bytes, longer than the %d a path can have", name[:64], len(name), maxArchiveName)
 	}
 	switch {
 	case strings.ContainsAny(name, "\x00\\"):
-		return "", fmt.Errorf("entry %q: name has a NUL or backslash", name)
+		return "", unsafeEntry("entry %q: name has a NUL or backslash", name)
 	case strings.HasPrefix(name, "/"):
-		return "", fmt.Errorf("entry %q: absolute paths are refused", name)
+		return "", unsafeEntry("entry %q: absolute paths are refused", name)
 	}
 	n := name
 	for strings.HasPrefix(n, "./") {
@@ -288,10 +288,10 @@ func cleanArchiveName(name string) (string, error) {
 		return "", nil
 	}
 	if slices.Contains(strings.Split(n, "/"), "..") {
-		return "", fmt.Errorf("entry %q: \"..\" is refused", name)
+		return "", unsafeEntry("entry %q: \"..\" is refused", name)
 	}
 	if !fs.ValidPath(n) {
-		return "", fmt.Errorf("entry %q: not a clean relative path", name)
+		return "", unsafeEntry("entry %q: not a clean relative path", name)
 	}
 	return n, nil
 }
@@ -325,7 +325,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 		c.zeros = len(tail) - i
 	}
 	if c.n > c.max {
-		return n, fmt.Errorf("archive is larger than %d bytes uncompressed", c.max)
+		return n, overLimit("archive is larger than %d bytes uncompressed", c.max)
 	}
 	return n, err
 }
@@ -359,7 +359,7 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 			return nil, fmt.Errorf("tar: %w", err)
 		}
 		if count++; count > limits.MaxEntries {
-			return nil, fmt.Errorf("more than %d entries", limits.MaxEntries)
+			return nil, overLimit("more than %d entries", limits.MaxEntries)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
@@ -380,20 +380,20 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 				continue
 			}
 			if hdr.Size > limits.MaxFileBytes {
-				return nil, fmt.Errorf("entry %q: %d bytes, more than the %d-byte limit", hdr.Name, hdr.Size, limits.MaxFileBytes)
+				return nil, overLimit("entry %q: %d bytes, more than the %d-byte limit", hdr.Name, hdr.Size, limits.MaxFileBytes)
 			}
 			data, err := io.ReadAll(io.LimitReader(tr, limits.MaxFileBytes+1))
 			if err != nil {
 				return nil, fmt.Errorf("entry %q: %w", hdr.Name, err)
 			}
 			if int64(len(data)) > limits.MaxFileBytes {
-				return nil, fmt.Errorf("entry %q: more than the %d-byte limit", hdr.Name, limits.MaxFileBytes)
+				return nil, overLimit("entry %q: more than the %d-byte limit", hdr.Name, limits.MaxFileBytes)
 			}
 			entries = append(entries, archiveEntry{name: name, data: data})
 		case tar.TypeSymlink, tar.TypeLink:
-			return nil, fmt.Errorf("entry %q is a link to %q; links are refused (remove them before archiving: find DIR -type l -delete)", hdr.Name, hdr.Linkname)
+			return nil, unsafeEntry("entry %q is a link to %q; links are refused (remove them before archiving: find DIR -type l -delete)", hdr.Name, hdr.Linkname)
 		default:
-			return nil, fmt.Errorf("entry %q has tar type %q; only regular files and directories are accepted", hdr.Name, hdr.Typeflag)
+			return nil, unsafeEntry("entry %q has tar type %q; only regular files and directories are accepted", hdr.Name, hdr.Typeflag)
 		}
 	}
 	s, err := buildSnapshot(entries, true, limits.MaxEntries)
@@ -488,11 +488,11 @@ func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limits.MaxBytes {
-		return nil, fmt.Errorf("txtar is larger than %d bytes", limits.MaxBytes)
+		return nil, overLimit("txtar is larger than %d bytes", limits.MaxBytes)
 	}
 	ar := txtar.Parse(data)
 	if len(ar.Files) > limits.MaxEntries {
-		return nil, fmt.Errorf("more than %d entries", limits.MaxEntries)
+		return nil, overLimit("more than %d entries", limits.MaxEntries)
 	}
 	var meta []byte
 	var desc []string
@@ -500,7 +500,7 @@ func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 		line = strings.TrimRight(line, "\r\n")
 		if rest, ok := strings.CutPrefix(line, metadataPrefix); ok {
 			if meta != nil {
-				return nil, fmt.Errorf("two %s lines in the txtar comment", metadataPrefix)
+				return nil, unsafeEntry("two %s lines in the txtar comment", metadataPrefix)
 			}
 			meta = []byte(strings.TrimSpace(rest))
 			continue
@@ -514,17 +514,17 @@ func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 			return nil, err
 		}
 		if name == "" || path.Base(name) == MetadataFile {
-			return nil, fmt.Errorf("entry %q: not a file name", f.Name)
+			return nil, unsafeEntry("entry %q: not a file name", f.Name)
 		}
 		if strings.HasSuffix(f.Name, "/") {
 			if len(bytes.TrimSpace(f.Data)) > 0 {
-				return nil, fmt.Errorf("entry %q: a directory (ending in /) with content", f.Name)
+				return nil, unsafeEntry("entry %q: a directory (ending in /) with content", f.Name)
 			}
 			entries = append(entries, archiveEntry{name: name, dir: true})
 			continue
 		}
 		if int64(len(f.Data)) > limits.MaxFileBytes {
-			return nil, fmt.Errorf("entry %q: more than the %d-byte limit", f.Name, limits.MaxFileBytes)
+			return nil, overLimit("entry %q: more than the %d-byte limit", f.Name, limits.MaxFileBytes)
 		}
 		entries = append(entries, archiveEntry{name: name, data: f.Data})
 	}

@@ -242,8 +242,25 @@ func TestArchiveRefusals(t *testing.T) {
 			if tt.name == "empty files" && !errors.Is(err, ErrEmptyFiles) {
 				t.Errorf("error %v does not match ErrEmptyFiles", err)
 			}
+			for _, kind := range []error{ErrUnsafeArchive, ErrArchiveLimit} {
+				if want := archiveErrorKinds[tt.name] == kind; errors.Is(err, kind) != want {
+					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, kind, !want, want)
+				}
+			}
 		})
 	}
+}
+
+// archiveErrorKinds are the sentinels the refusals of TestArchiveRefusals
+// match; the others (metadata, gzip) match neither.
+var archiveErrorKinds = map[string]error{
+	"absolute": ErrUnsafeArchive, "dotdot": ErrUnsafeArchive, "symlink": ErrUnsafeArchive,
+	"hardlink": ErrUnsafeArchive, "fifo": ErrUnsafeArchive, "device": ErrUnsafeArchive,
+	"duplicate file": ErrUnsafeArchive, "duplicate dir": ErrUnsafeArchive, "file and dir": ErrUnsafeArchive,
+	"unclean": ErrUnsafeArchive, "backslash": ErrUnsafeArchive,
+	"txtar dotdot": ErrUnsafeArchive, "txtar absolute": ErrUnsafeArchive, "txtar duplicate": ErrUnsafeArchive,
+	"txtar dir with content": ErrUnsafeArchive, "txtar two metadata lines": ErrUnsafeArchive,
+	"big file": ErrArchiveLimit, "entries": ErrArchiveLimit, "total": ErrArchiveLimit, "txtar big": ErrArchiveLimit,
 }
 
 // TestArchiveRootEntries checks entries that name the archive's root.
