@@ -93,11 +93,26 @@ func TestExpectErrors(t *testing.T) {
 	if err := os.WriteFile(typo, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: c\n    resource: {}\n---\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	service := filepath.Join(t.TempDir(), "service.yaml")
+	if err := os.WriteFile(service, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.yaml")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := golden.Path(t, "nodes", "rig-a", "node.tar.gz")
 	tests := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"expect"}, "no pods: give -f FILE"},
+		{[]string{"expect", "-f", service}, `service.yaml: document 1 (Service default/s): kind: "Service" is not supported`},
+		{[]string{"expect", "-f", empty}, "no pods found in " + empty},
+		{[]string{"diff", "--snapshot", snapshot, "-f", service}, `kind: "Service" is not supported`},
+		{[]string{"diff", "--snapshot", snapshot, "-f", empty}, "no pods found in " + empty},
+		{[]string{"diff", "--snapshot", snapshot, "-f", bad}, `invalid quantity "lots"`},
+		{[]string{"diff", "--snapshot", snapshot, "-f", typo}, `unknown field "spec.containers[0].resource"`},
 		{[]string{"expect", "-f", bad}, "bad.yaml: document 1 (Pod default/x): spec.containers[0].resources.limits.cpu: invalid quantity \"lots\""},
 		{[]string{"expect", "-f", typo}, `unknown field "spec.containers[0].resource"`},
 		{[]string{"expect", "-f", bad, "--cgroup-version", "v3"}, "--cgroup-version"},
