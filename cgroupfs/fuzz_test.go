@@ -2,8 +2,12 @@ package cgroupfs
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/kubecgroups/kubecgroups/convert"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/.
@@ -104,6 +108,41 @@ func FuzzParsePath(f *testing.F) {
 		if info.ContainerID != "" {
 			if id, n, _ := containerFromName(containerDirName(info.ContainerID, info.Naming)); id != info.ContainerID || n != info.Naming {
 				t.Fatalf("container name of %q %s parses back as %q %s", info.ContainerID, info.Naming, id, n)
+			}
+		}
+	})
+}
+
+// FuzzFileValue reads any text as each file this package parses, on both
+// cgroup versions: the result is a value or a *ParseError naming the file
+// with the text kept, never both and never neither; a parsed value
+// renders as JSON, and its raw text has no second trailing newline.
+func FuzzFileValue(f *testing.F) {
+	for _, s := range []string{"1024\n", "max 100000\n", "-1\n", "max\n", "9223372036854771712\n", "0-3,5\n", "1\n", "", "\x00", "1024\r\n", "1024\n\n", "12abc", "-5", "99999999999999999999999"} {
+		f.Add(s)
+	}
+	names := append(DefaultFiles(convert.CgroupV1), DefaultFiles(convert.CgroupV2)...)
+	names = append(names, "hugetlb.2MB.limit_in_bytes", "hugetlb.1GB.max", "hugetlb.2MB.rsvd.max")
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
+			for _, name := range names {
+				file := newFile("/kubepods", name, []byte(text), v)
+				if file.Raw != strings.TrimSuffix(text, "\n") {
+					t.Fatalf("%s: raw %q from %q", name, file.Raw, text)
+				}
+				if file.Err != nil {
+					var pe *ParseError
+					if !errors.As(file.Err, &pe) || pe.File != name || pe.Path != "/kubepods" {
+						t.Fatalf("%s: %q: error %v is not a ParseError naming the file", name, text, file.Err)
+					}
+					if file.Value != nil {
+						t.Fatalf("%s: %q: both a value and an error", name, text)
+					}
+					continue
+				}
+				if _, err := json.Marshal(file); err != nil {
+					t.Fatalf("%s: %q: %v", name, text, err)
+				}
 			}
 		}
 	})
