@@ -37,7 +37,11 @@ type reader struct {
 	rec     *recorder
 	version convert.CgroupVersion
 	ctrl    *ctrlDirs
-	buf     []byte
+	// parent is the pod cgroup being read, with its directory open in
+	// each controller, so that its containers' directories are opened
+	// by one name from there rather than walked from the controller root.
+	parent *openCgroup
+	buf    []byte
 	hugetlb []string
 	out     *Node
 }
@@ -76,9 +80,26 @@ func (r *reader) ctrlDir(rel string) (dir, error) {
 	return d, nil
 }
 
+// openCgroup is a cgroup whose directory is open in some controllers.
+type openCgroup struct {
+	path string
+	dirs map[string]dir // by controller directory
+}
+
+func (o *openCgroup) close() {
+	for _, d := range o.dirs {
+		d.close()
+	}
+}
+
 // cgroupDir opens a cgroup's directory in a controller's directory; the
 // caller closes it.
 func (r *reader) cgroupDir(ctrlRel, cgroupPath string) (dir, error) {
+	if pa := r.parent; pa != nil && len(cgroupPath) > len(pa.path) && cgroupPath[len(pa.path)] == '/' && cgroupPath[:len(pa.path)] == pa.path {
+		if d, ok := pa.dirs[ctrlRel]; ok {
+			return d.sub(cgroupPath[len(pa.path)+1:])
+		}
+	}
 	cd, err := r.ctrlDir(ctrlRel)
 	if err != nil {
 		return nil, err
@@ -125,6 +146,14 @@ func (r *reader) files(level Level) []string {
 // directory. missing reports that some file or directory was not there,
 // which may mean the cgroup vanished.
 func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool) {
+	cg, missing, open := r.readCgroupOpen(p, names)
+	open.close()
+	return cg, missing
+}
+
+// readCgroupOpen is readCgroup that leaves the cgroup's directories open
+// (those it could open); the caller closes them.
+func (r *reader) readCgroupOpen(p string, names []string) (cg *Cgroup, missing bool, open *openCgroup) {
 	cg = &Cgroup{Path: p, Files: make(map[string]File, len(names))}
 	type handle struct {
 		d   dir
@@ -132,9 +161,10 @@ func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool)
 	}
 	handles := map[string]handle{}
 	defer func() {
-		for _, h := range handles {
+		open = &openCgroup{path: p, dirs: make(map[string]dir, len(handles))}
+		for rel, h := range handles {
 			if h.d != nil {
-				h.d.close()
+				open.dirs[rel] = h.d
 			}
 		}
 	}()
@@ -174,7 +204,7 @@ func (r *reader) readCgroup(p string, names []string) (cg *Cgroup, missing bool)
 		}
 		cg.Files[name] = newFile(p, name, data, r.version)
 	}
-	return cg, missing
+	return cg, missing, nil // open is set by the deferred function
 }
 
 // errNoDir is the error of every file of a cgroup whose directory does
@@ -392,11 +422,14 @@ func (r *reader) readPod(p, uid string, t Tier) {
 	}) {
 		return
 	}
-	cg, missing := r.readCgroup(p, r.files(LevelPod))
+	cg, missing, open := r.readCgroupOpen(p, r.files(LevelPod))
+	defer open.close()
 	if missing && !r.exists(p) {
 		r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
 		return
 	}
+	r.parent = open
+	defer func() { r.parent = nil }()
 	if err != nil {
 		r.out.Notes = append(r.out.Notes, fmt.Sprintf("listing pod cgroup %s: %v", p, err))
 	}

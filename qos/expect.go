@@ -403,41 +403,53 @@ func (e *env) allocated(pod *corev1.Pod) (alloc *corev1.Pod, state ResizeState, 
 	if !e.gates[GateInPlacePodVerticalScaling] {
 		return pod, state, nil, nil
 	}
-	alloc = pod.DeepCopy()
 	changed := false
-	apply := func(dst *corev1.ResourceRequirements, allocated corev1.ResourceList, status *corev1.ResourceRequirements, limits bool) {
+	// apply sets changed when the allocation differs from dst, and with
+	// write copies it into dst.
+	apply := func(dst *corev1.ResourceRequirements, allocated corev1.ResourceList, status *corev1.ResourceRequirements, limits, write bool) {
 		for _, n := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 			if q, ok := allocated[n]; ok {
 				if cur, ok := dst.Requests[n]; !ok || !cur.Equal(q) {
-					if dst.Requests == nil {
-						dst.Requests = corev1.ResourceList{}
-					}
-					dst.Requests[n] = q.DeepCopy()
 					changed = true
+					if write {
+						if dst.Requests == nil {
+							dst.Requests = corev1.ResourceList{}
+						}
+						dst.Requests[n] = q.DeepCopy()
+					}
 				}
 			}
 			if limits && status != nil {
 				if q, ok := status.Limits[n]; ok {
 					if cur, ok := dst.Limits[n]; !ok || !cur.Equal(q) {
-						if dst.Limits == nil {
-							dst.Limits = corev1.ResourceList{}
-						}
-						dst.Limits[n] = q.DeepCopy()
 						changed = true
+						if write {
+							if dst.Limits == nil {
+								dst.Limits = corev1.ResourceList{}
+							}
+							dst.Limits[n] = q.DeepCopy()
+						}
 					}
 				}
 			}
 		}
 	}
-	for _, c := range allContainers(alloc) {
-		st := containerStatus(pod, c.Name)
-		if st == nil {
-			continue
+	applyAll := func(p *corev1.Pod, write bool) {
+		for _, c := range allContainers(p) {
+			if st := containerStatus(pod, c.Name); st != nil {
+				apply(&c.Resources, st.AllocatedResources, st.Resources, pending != nil, write)
+			}
 		}
-		apply(&c.Resources, st.AllocatedResources, st.Resources, pending != nil)
+		if e.gates[GateInPlacePodLevelResourcesVerticalScaling] && p.Spec.Resources != nil {
+			apply(p.Spec.Resources, pod.Status.AllocatedResources, pod.Status.Resources, pending != nil, write)
+		}
 	}
-	if e.gates[GateInPlacePodLevelResourcesVerticalScaling] && alloc.Spec.Resources != nil {
-		apply(alloc.Spec.Resources, pod.Status.AllocatedResources, pod.Status.Resources, pending != nil)
+	// Look first: most pods run what their spec asks for, and need no copy.
+	alloc = pod
+	applyAll(pod, false)
+	if changed || inProgress != nil {
+		alloc = pod.DeepCopy()
+		applyAll(alloc, true)
 	}
 	if changed {
 		specPod = pod
