@@ -41,7 +41,11 @@ type reader struct {
 	// each controller, so that its containers' directories are opened
 	// by one name from there rather than walked from the controller root.
 	parent *openCgroup
-	buf    []byte
+	// tier is the cgroup whose pods this goroutine reads (a QoS tier or
+	// kubepods): its directories stay open in ctrl, shared, so that a
+	// pod's directory is opened by one name from there.
+	tier string
+	buf  []byte
 	hugetlb []string
 	out     *Node
 }
@@ -80,6 +84,31 @@ func (r *reader) ctrlDir(rel string) (dir, error) {
 	return d, nil
 }
 
+// tierDir returns the open directory of a tier (or kubepods) in a
+// controller's directory, opened once per read.
+func (r *reader) tierDir(ctrlRel, tier string) (dir, error) {
+	cd, err := r.ctrlDir(ctrlRel)
+	if err != nil {
+		return nil, err
+	}
+	key := ctrlRel + "\x00" + tier // no controller directory has a NUL
+	r.ctrl.mu.Lock()
+	defer r.ctrl.mu.Unlock()
+	if d, ok := r.ctrl.m[key]; ok {
+		return d, nil
+	}
+	rel := "."
+	if tier != "/" {
+		rel = tier[1:]
+	}
+	d, err := cd.sub(rel)
+	if err != nil {
+		return nil, err
+	}
+	r.ctrl.m[key] = d
+	return d, nil
+}
+
 // openCgroup is a cgroup whose directory is open in some controllers.
 type openCgroup struct {
 	path string
@@ -98,6 +127,11 @@ func (r *reader) cgroupDir(ctrlRel, cgroupPath string) (dir, error) {
 	if pa := r.parent; pa != nil && len(cgroupPath) > len(pa.path) && cgroupPath[len(pa.path)] == '/' && cgroupPath[:len(pa.path)] == pa.path {
 		if d, ok := pa.dirs[ctrlRel]; ok {
 			return d.sub(cgroupPath[len(pa.path)+1:])
+		}
+	}
+	if r.tier != "" && len(cgroupPath) > len(r.tier)+1 && cgroupPath[len(r.tier)] == '/' && cgroupPath[:len(r.tier)] == r.tier && !strings.Contains(cgroupPath[len(r.tier)+1:], "/") {
+		if td, err := r.tierDir(ctrlRel, r.tier); err == nil {
+			return td.sub(cgroupPath[len(r.tier)+1:])
 		}
 	}
 	cd, err := r.ctrlDir(ctrlRel)
@@ -411,6 +445,8 @@ func (r *reader) readPods(jobs []podJob) {
 
 // readPod reads a pod cgroup and its containers, or records it as gone.
 func (r *reader) readPod(p, uid string, t Tier) {
+	r.tier = path.Dir(p)
+	defer func() { r.tier = "" }()
 	entries, err := r.children(p)
 	if err != nil && isGone(err) {
 		r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
