@@ -44,8 +44,8 @@ type reader struct {
 	// tier is the cgroup whose pods this goroutine reads (a QoS tier or
 	// kubepods): its directories stay open in ctrl, shared, so that a
 	// pod's directory is opened by one name from there.
-	tier string
-	buf  []byte
+	tier    string
+	buf     []byte
 	hugetlb []string
 	out     *Node
 }
