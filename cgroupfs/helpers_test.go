@@ -90,3 +90,26 @@ func writeTree(tb testing.TB, s *Snapshot, dir string) {
 		tb.Fatal(err)
 	}
 }
+
+// namedFS is a reader of a test tree, named for subtests.
+type namedFS struct {
+	what string
+	fsys *FS
+}
+
+// bothReaders opens the tree in dir twice: live (through os.Root) and as an
+// fs.FS (os.DirFS), so a test can require the same outcome from both.
+// They are closed when the test ends.
+func bothReaders(t *testing.T, dir string) []namedFS {
+	t.Helper()
+	live, err := NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { live.Close() })
+	dirfs, err := NewTreeFS(os.DirFS(dir), TreeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []namedFS{{"os.Root", live}, {"os.DirFS", dirfs}}
+}

@@ -46,19 +46,7 @@ func TestHostileProcSelfLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
-	dirfs, err := NewTreeFS(os.DirFS(dir), TreeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, src := range []struct {
-		what string
-		fsys *FS
-	}{{"os.Root", live}, {"os.DirFS", dirfs}} {
+	for _, src := range bothReaders(t, dir) {
 		t.Run(src.what, func(t *testing.T) {
 			n := readNode(t, src.fsys, NodeOptions{})
 			for _, u := range []string{"/" + bPod, "/" + eCtr} {

@@ -325,19 +325,7 @@ func TestHostileNonDirectories(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, loadTree(t, "v1-cgroupfs"), root)
 			tt.mutate(t, root)
-			live, err := NewFS(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer live.Close()
-			dirfs, err := NewTreeFS(os.DirFS(root), TreeOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, src := range []struct {
-				what string
-				fsys *FS
-			}{{"os.Root", live}, {"os.DirFS", dirfs}} {
+			for _, src := range bothReaders(t, root) {
 				t.Run(src.what, func(t *testing.T) {
 					n, err := src.fsys.Node(NodeOptions{})
 					tt.check(t, n, err)

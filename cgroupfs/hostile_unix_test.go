@@ -40,19 +40,7 @@ func TestHostileSparseFile(t *testing.T) {
 			t.Logf("%s: the file system allocated %d bytes: not sparse", p, st.Blocks*512)
 		}
 	}
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
-	dirfs, err := NewTreeFS(os.DirFS(dir), TreeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, src := range []struct {
-		what string
-		fsys *FS
-	}{{"os.Root", live}, {"os.DirFS", dirfs}} {
+	for _, src := range bothReaders(t, dir) {
 		for _, f := range files {
 			var got File
 			alloc := allocated(func() { got = src.fsys.ReadFile("/kubepods", f.file) })
