@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -444,4 +445,44 @@ func (p Profile) EffectiveFeatureGates() (map[string]bool, error) {
 		out[canon] = val
 	}
 	return out, nil
+}
+
+// ApplyMachine sets the node's capacity from facts a snapshot recorded
+// about its machine (cgroupfs.SnapshotInfo.Machine): cpu, memory, swap,
+// pid (the smaller of pid_max and threads-max, as cAdvisor reports it)
+// and, when the sizes are known, one hugepages-<size> entry per huge page
+// size (replacing the default sizes). Zero facts leave the capacity as it
+// is, except swap, which the machine always has (0 means none).
+func (p *Profile) ApplyMachine(m *cgroupfs.MachineInfo) {
+	if m == nil {
+		return
+	}
+	if p.Node.Capacity == nil {
+		p.Node.Capacity = corev1.ResourceList{}
+	}
+	capacity := p.Node.Capacity
+	if m.CPUs > 0 {
+		capacity[corev1.ResourceCPU] = *resource.NewQuantity(int64(m.CPUs), resource.DecimalSI)
+	}
+	if m.MemoryBytes > 0 {
+		capacity[corev1.ResourceMemory] = *resource.NewQuantity(m.MemoryBytes, resource.BinarySI)
+	}
+	if m.PIDMax > 0 {
+		pid := m.PIDMax
+		if m.ThreadsMax > 0 && m.ThreadsMax < pid {
+			pid = m.ThreadsMax
+		}
+		capacity[resourcePID] = *resource.NewQuantity(pid, resource.DecimalSI)
+	}
+	capacity[resourceSwap] = *resource.NewQuantity(m.SwapBytes, resource.BinarySI)
+	if len(m.HugePageSizes) > 0 {
+		for k := range capacity {
+			if strings.HasPrefix(string(k), corev1.ResourceHugePagesPrefix) {
+				delete(capacity, k)
+			}
+		}
+		for _, size := range m.HugePageSizes {
+			capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
+		}
+	}
 }

@@ -253,7 +253,7 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 
 	// Machine: facts first, then --node-capacity.
 	if m := facts.machine; m != nil {
-		applyMachine(p.Node.Capacity, m)
+		p.ApplyMachine(m)
 		set("capacity", facts.machineSource)
 	}
 	if facts.hugetlbKnown {
@@ -332,35 +332,6 @@ func (f *profileFlags) readNodeConfig() ([]byte, error) {
 		return nil, fmt.Errorf("--node-config: %w", err)
 	}
 	return data, nil
-}
-
-// applyMachine sets cpu, memory, pid and swap capacity, and the huge page
-// sizes, from recorded machine facts.
-func applyMachine(capacity corev1.ResourceList, m *cgroupfs.MachineInfo) {
-	if m.CPUs > 0 {
-		capacity[corev1.ResourceCPU] = *resource.NewQuantity(int64(m.CPUs), resource.DecimalSI)
-	}
-	if m.MemoryBytes > 0 {
-		capacity[corev1.ResourceMemory] = *resource.NewQuantity(m.MemoryBytes, resource.BinarySI)
-	}
-	if m.PIDMax > 0 {
-		pid := m.PIDMax
-		if m.ThreadsMax > 0 && m.ThreadsMax < pid {
-			pid = m.ThreadsMax
-		}
-		capacity["pid"] = *resource.NewQuantity(pid, resource.DecimalSI)
-	}
-	capacity["swap"] = *resource.NewQuantity(m.SwapBytes, resource.BinarySI)
-	if len(m.HugePageSizes) > 0 {
-		for k := range capacity {
-			if strings.HasPrefix(string(k), corev1.ResourceHugePagesPrefix) {
-				delete(capacity, k)
-			}
-		}
-		for _, size := range m.HugePageSizes {
-			capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
-		}
-	}
 }
 
 // mergeCapacity overrides dst with src; any hugepages size in src
