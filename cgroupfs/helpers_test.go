@@ -102,14 +102,22 @@ type namedFS struct {
 // They are closed when the test ends.
 func bothReaders(t *testing.T, dir string) []namedFS {
 	t.Helper()
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { live.Close() })
+	live := openLive(t, dir)
 	dirfs, err := NewTreeFS(os.DirFS(dir), TreeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return []namedFS{{"os.Root", live}, {"os.DirFS", dirfs}}
+}
+
+// openLive opens the tree in dir with the live constructor (os.Root); it
+// is closed when the test ends.
+func openLive(t *testing.T, dir string) *FS {
+	t.Helper()
+	live, err := NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { live.Close() })
+	return live
 }

@@ -129,11 +129,7 @@ func TestHostileValues(t *testing.T) {
 			}
 			dir := t.TempDir()
 			writeTree(t, s, dir)
-			live, err := NewFS(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer live.Close()
+			live := openLive(t, dir)
 			for _, src := range []struct {
 				what string
 				fsys *FS
@@ -396,11 +392,7 @@ func TestHostileDeepChain(t *testing.T) {
 
 			dir := t.TempDir()
 			writeTree(t, s, dir)
-			live, err := NewFS(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer live.Close()
+			live := openLive(t, dir)
 			n = readNode(t, live, NodeOptions{})
 			if len(n.Unknown) != 1 || !hasUnknown(n, tt.unknown, tt.reason) || len(n.Pods) != 3 {
 				t.Errorf("on disk: unknown %+v, %d pods; want %s (%s) only", n.Unknown, len(n.Pods), tt.unknown, tt.reason)
@@ -439,11 +431,7 @@ func TestHostileDeepChain(t *testing.T) {
 		}
 		dir := t.TempDir()
 		writeTree(t, s, dir)
-		live, err := NewFS(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer live.Close()
+		live := openLive(t, dir)
 		if _, err := live.Node(NodeOptions{}); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("on disk, search: %v, want fs.ErrNotExist", err)
 		}
@@ -490,11 +478,7 @@ func TestHostileStrayEntries(t *testing.T) {
 		}
 	}
 	t.Logf("made %d directories in %v", strays, time.Since(start))
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := openLive(t, dir)
 	var n *Node
 	start = time.Now()
 	bytes := allocated(func() { n = readNode(t, live, NodeOptions{}) })

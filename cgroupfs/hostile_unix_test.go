@@ -161,11 +161,7 @@ func checkPermissionDenied(t *testing.T, dir string) {
 	}
 	gPod := "/kubepods/pod" + uidG
 	eCtr := "/kubepods/besteffort/pod" + uidE + "/" + idE
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := openLive(t, dir)
 	checked := 0
 	denied := func(what string, f File, names ...string) {
 		t.Helper()

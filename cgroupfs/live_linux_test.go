@@ -380,11 +380,7 @@ func TestLiveRefusesDevices(t *testing.T) {
 	if err := unix.Mknod(dev, unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))); err != nil {
 		t.Skipf("mknod (needs root): %v", err)
 	}
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := openLive(t, dir)
 	if f := live.ReadFile("/kubepods", "cpuset.cpus"); !errors.Is(f.Err, ErrNotRegularFile) || !strings.Contains(f.Err.Error(), "character device") {
 		t.Errorf("device: %v, want ErrNotRegularFile", f.Err)
 	}

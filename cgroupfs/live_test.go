@@ -20,11 +20,7 @@ func TestLiveReaderOnCopiedTrees(t *testing.T) {
 			s := loadTree(t, name)
 			dir := t.TempDir()
 			writeTree(t, s, dir)
-			live, err := NewFS(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer live.Close()
+			live := openLive(t, dir)
 			opts := NodeOptions{Driver: s.Info.Driver, CgroupRoot: s.Info.CgroupRoot}
 			got := readNode(t, live, opts)
 			want := readNode(t, openTree(t, name), opts)
@@ -69,11 +65,7 @@ func TestLiveRefusesEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := openLive(t, dir)
 	f := live.ReadFile("/kubepods", "cpu.shares")
 	if f.Err == nil || f.Raw != "" || !errors.Is(f.Err, ErrNotRegularFile) || f.Status() != "refused" {
 		t.Errorf("symlink to a file outside: %+v, want refused", f)

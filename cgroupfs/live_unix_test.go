@@ -29,11 +29,7 @@ func TestLiveRefusesSpecialFiles(t *testing.T) {
 	}
 	defer l.Close()
 
-	live, err := NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := openLive(t, dir)
 	for _, file := range []string{"memory.limit_in_bytes", "cpu.cfs_period_us"} {
 		f := live.ReadFile("/kubepods", file)
 		if !errors.Is(f.Err, ErrNotRegularFile) || f.Status() != "refused" {

@@ -37,14 +37,7 @@ type clusterRig struct {
 // rig's leftover check.
 func startClusterRig(t *testing.T, runtime, config string) *clusterRig {
 	t.Helper()
-	requireHost(t)
-	dir := filepath.Join(repoRoot(t), "internal", "e2e", "cluster")
-	install(t, filepath.Join(dir, "install.sh"))
-	clearStaleRigs(t)
-	down := filepath.Join(dir, "down.sh")
-	downMu.Lock()
-	downScripts[down] = true
-	downMu.Unlock()
+	dir, down := prepareRig(t, "cluster")
 	var inode string
 	t.Cleanup(func() {
 		start := time.Now()
@@ -103,17 +96,7 @@ func (r *clusterRig) plugin(t *testing.T, bin, kubeconfig string, args ...string
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	args = append(args, "--kubeconfig", r.env[kubeconfig], "--image", r.env["BUSYBOX_IMAGE"])
-	cmd := r.inNamespace(ctx, bin, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("e2e: kubectl-cgroups %s: %v", strings.Join(args, " "), err)
-	}
-	return cliResult{stdout: out.String(), stderr: errb.String(), code: code}
+	return runCmd(t, r.inNamespace(ctx, bin, args...))
 }
 
 // report runs a cluster-mode diff with -o json and decodes it; exit

@@ -52,7 +52,13 @@ func runCLI(t *testing.T, bin string, args ...string) cliResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	return runCmd(t, exec.CommandContext(ctx, bin, args...))
+}
+
+// runCmd runs a command and returns its output and exit status; a command
+// that cannot run at all fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd) cliResult {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -60,7 +66,7 @@ func runCLI(t *testing.T, bin string, args ...string) cliResult {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("e2e: running %s %s: %v", bin, strings.Join(args, " "), err)
+		t.Fatalf("e2e: running %s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	return cliResult{stdout: out.String(), stderr: errb.String(), code: code}
 }

@@ -167,6 +167,23 @@ func clearStaleRigs(t *testing.T) {
 	}
 }
 
+// prepareRig readies a rig (internal/e2e/DIR): it skips the test where
+// the host cannot run one, installs it once per test binary, tears down a
+// stale rig, and registers the rig's down script for TestMain's signal
+// handler. It returns the rig's directory and down script.
+func prepareRig(t *testing.T, name string) (dir, down string) {
+	t.Helper()
+	requireHost(t)
+	dir = filepath.Join(repoRoot(t), "internal", "e2e", name)
+	install(t, filepath.Join(dir, "install.sh"))
+	clearStaleRigs(t)
+	down = filepath.Join(dir, "down.sh")
+	downMu.Lock()
+	downScripts[down] = true
+	downMu.Unlock()
+	return dir, down
+}
+
 // nodeRig is a running standalone kubelet started by internal/e2e/rig.
 type nodeRig struct {
 	env map[string]string
@@ -177,14 +194,7 @@ type nodeRig struct {
 // registers its teardown.
 func startNodeRig(t *testing.T, runtime, config string) *nodeRig {
 	t.Helper()
-	requireHost(t)
-	dir := filepath.Join(repoRoot(t), "internal", "e2e", "rig")
-	install(t, filepath.Join(dir, "install.sh"))
-	clearStaleRigs(t)
-	down := filepath.Join(dir, "down.sh")
-	downMu.Lock()
-	downScripts[down] = true
-	downMu.Unlock()
+	dir, down := prepareRig(t, "rig")
 	t.Cleanup(func() {
 		if err := runScript(t, context.Background(), nil, down); err != nil {
 			t.Errorf("e2e: rig teardown: %v", err)
