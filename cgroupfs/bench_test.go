@@ -32,7 +32,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -212,26 +211,10 @@ func BenchmarkReadSnapshot(b *testing.B) {
 	}
 }
 
-// perPod runs op b.N times and reports, besides time and allocations per
-// operation, the CPU time per operation and time, allocations and bytes
-// per pod and the files read.
+// perPod is nodegen.PerPod, and reports the files read when files > 0.
 func perPod(b *testing.B, pods, files int, op func()) {
 	b.Helper()
-	b.ReportAllocs()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	cpu := nodegen.CPUTime()
-	for b.Loop() {
-		op()
-	}
-	cpu = nodegen.CPUTime() - cpu
-	runtime.ReadMemStats(&after)
-	n := float64(b.N) * float64(pods)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/pod")
-	// CPU time (all threads): steadier than wall time on a busy machine.
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/pod")
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/pod")
+	nodegen.PerPod(b, pods, op)
 	if files > 0 {
 		b.ReportMetric(float64(files), "files/op")
 	}

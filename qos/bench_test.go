@@ -84,7 +84,7 @@ func BenchmarkExpect(b *testing.B) {
 		for _, pods := range benchSizes {
 			b.Run(fmt.Sprintf("%s/%d", l, pods), func(b *testing.B) {
 				n := benchNode(b, l, pods)
-				perPod(b, pods, func() {
+				nodegen.PerPod(b, pods, func() {
 					if _, err := qos.Expect(n.Pods, n.Profile); err != nil {
 						b.Fatal(err)
 					}
@@ -101,7 +101,7 @@ func BenchmarkDiff(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%d", l, pods), func(b *testing.B) {
 				n := benchNode(b, l, pods)
 				node := memNode(b, n)
-				perPod(b, pods, func() {
+				nodegen.PerPod(b, pods, func() {
 					if r := qos.Diff(n.Expectation, node, diffOpts); r.Summary.Unexplained() != 0 {
 						b.Fatalf("%+v", r.Summary)
 					}
@@ -120,7 +120,7 @@ func BenchmarkReadPods(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			perPod(b, pods, func() {
+			nodegen.PerPod(b, pods, func() {
 				if got, err := qos.ReadPods(bytes.NewReader(data), "pods.json"); err != nil || len(got) != pods {
 					b.Fatalf("%v, %d pods", err, len(got))
 				}
@@ -203,7 +203,7 @@ func BenchmarkFullDiff(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/%s/%d", src, l, pods), func(b *testing.B) {
 					s := openDiffSource(b, src, l, pods)
 					b.Run("Floor", func(b *testing.B) {
-						perPod(b, pods, func() {
+						nodegen.PerPod(b, pods, func() {
 							for _, p := range s.paths {
 								if _, err := os.ReadFile(p); err != nil {
 									b.Fatal(err)
@@ -213,7 +213,7 @@ func BenchmarkFullDiff(b *testing.B) {
 						b.ReportMetric(float64(len(s.paths)), "files/op")
 					})
 					b.Run("FullDiff", func(b *testing.B) {
-						perPod(b, pods, func() {
+						nodegen.PerPod(b, pods, func() {
 							if _, err := fullDiff(s.fsys, s.opts, s.n); err != nil {
 								b.Fatal(err)
 							}
@@ -285,28 +285,6 @@ func heapOf(op func() any) (peak, retained float64) {
 	retained = read() - base
 	runtime.KeepAlive(res)
 	return hi - base, retained
-}
-
-// perPod runs op b.N times and reports, besides time and allocations per
-// operation, the CPU time per operation and time, allocations and bytes
-// per pod.
-func perPod(b *testing.B, pods int, op func()) {
-	b.Helper()
-	b.ReportAllocs()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	cpu := nodegen.CPUTime()
-	for b.Loop() {
-		op()
-	}
-	cpu = nodegen.CPUTime() - cpu
-	runtime.ReadMemStats(&after)
-	n := float64(b.N) * float64(pods)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/pod")
-	// CPU time (all threads): steadier than wall time on a busy machine.
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/pod")
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/pod")
 }
 
 // TestExpectAndDiffScaleLinearly counts the allocations of the expectation
