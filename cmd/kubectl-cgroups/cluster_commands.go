@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -90,27 +91,13 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 	if err := o.out.validate(); err != nil {
 		return err
 	}
-	ctx := contextOf(c)
-	opts, err := o.tree.nodeOptions()
+	r, err := o.cluster.startNodeRead(c, &o.tree, o.pod, args)
 	if err != nil {
 		return err
 	}
-	arg, err := parseNodeTarget(c, args)
-	if err != nil {
-		return err
-	}
-	api, err := o.cluster.prepare(c, "root", "snapshot")
-	if err != nil {
-		return err
-	}
-	t, err := o.cluster.resolveNodeTarget(ctx, api, arg)
-	if err != nil {
-		return err
-	}
-	if t.podUID != "" && o.pod != "" {
-		return errors.New("give pod/NAME or --pod UID, not both")
-	}
-	g, err := o.cluster.gatherNode(ctx, api, t.node, s.Err, gatherOptions{capture: opts})
+	ctx, t, opts := r.ctx, r.target, r.opts
+	// The whole node is captured; the pod filter applies to the read.
+	g, err := o.cluster.gatherNode(ctx, r.api, t.node, s.Err, gatherOptions{capture: opts})
 	if err != nil {
 		return err
 	}
@@ -119,10 +106,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 		return err
 	}
 	defer fsys.Close()
-	opts.PodUID = o.pod
-	if t.podUID != "" {
-		opts.PodUID = t.podUID
-	}
+	opts.PodUID = r.podUID
 	node, err := fsys.Node(opts)
 	if err != nil {
 		return fmt.Errorf("node %s: %w", t.node, kubepodsHint(err))
@@ -152,36 +136,59 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string)
 	if err != nil {
 		return err
 	}
-	ctx := contextOf(c)
-	opts, err := o.tree.nodeOptions()
+	r, err := o.cluster.startNodeRead(c, &o.tree, o.pod, args)
 	if err != nil {
 		return err
 	}
-	arg, err := parseNodeTarget(c, args)
-	if err != nil {
-		return err
-	}
-	api, err := o.cluster.prepare(c, "root", "snapshot")
-	if err != nil {
-		return err
-	}
-	t, err := o.cluster.resolveNodeTarget(ctx, api, arg)
-	if err != nil {
-		return err
-	}
-	if t.podUID != "" && o.pod != "" {
-		return errors.New("give pod/NAME or --pod UID, not both")
-	}
-	opts.PodUID = o.pod
-	if t.podUID != "" {
-		opts.PodUID = t.podUID
-	}
-	g, err := o.cluster.gatherNode(ctx, api, t.node, s.Err, gatherOptions{capture: opts, description: o.description})
+	t, opts := r.target, r.opts
+	opts.PodUID = r.podUID // only that pod is captured
+	g, err := o.cluster.gatherNode(r.ctx, r.api, t.node, s.Err, gatherOptions{capture: opts, description: o.description})
 	if err != nil {
 		return err
 	}
 	from := fmt.Sprintf("node/%s (snapshot pod %s/%s)", t.node, g.snapshotPod.Namespace, g.snapshotPod.Name)
 	return o.write(s, g.snap, opts, format, from)
+}
+
+// nodeRead is the start of inspect and snapshot in cluster mode: the
+// API, the node (and pod) named, and the tree options.
+type nodeRead struct {
+	ctx    context.Context
+	api    *clusterAPI
+	target nodeTarget
+	opts   cgroupfs.NodeOptions
+	// podUID is the pod to read: from pod/NAME or --pod, "" for all.
+	podUID string
+}
+
+// startNodeRead parses node/NAME or pod/NAME, connects, and resolves the
+// node; --root and --snapshot do not apply in cluster mode.
+func (f *clusterFlags) startNodeRead(c *cobra.Command, tree *treeFlags, podFlag string, args []string) (*nodeRead, error) {
+	opts, err := tree.nodeOptions()
+	if err != nil {
+		return nil, err
+	}
+	arg, err := parseNodeTarget(c, args)
+	if err != nil {
+		return nil, err
+	}
+	api, err := f.prepare(c, "root", "snapshot")
+	if err != nil {
+		return nil, err
+	}
+	ctx := contextOf(c)
+	t, err := f.resolveNodeTarget(ctx, api, arg)
+	if err != nil {
+		return nil, err
+	}
+	if t.podUID != "" && podFlag != "" {
+		return nil, errors.New("give pod/NAME or --pod UID, not both")
+	}
+	uid := podFlag
+	if t.podUID != "" {
+		uid = t.podUID
+	}
+	return &nodeRead{ctx: ctx, api: api, target: t, opts: opts, podUID: uid}, nil
 }
 
 // contextOf returns the command's context (cancelled on Ctrl-C).
