@@ -26,10 +26,9 @@ func res(requests, limits string) corev1.ResourceRequirements {
 		if s == "" {
 			return nil
 		}
-		l := corev1.ResourceList{}
-		for kv := range strings.SplitSeq(s, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			l[corev1.ResourceName(k)] = resource.MustParse(v)
+		l, err := qos.ParseResourceList(s)
+		if err != nil {
+			panic(err)
 		}
 		return l
 	}

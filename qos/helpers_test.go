@@ -1,7 +1,6 @@
 package qos
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -12,17 +11,16 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// rl parses "cpu=100m,memory=100Mi" into a resource list; "" is nil.
+// rl parses "cpu=100m,memory=100Mi" with ParseResourceList; "" is nil.
 func rl(s string) corev1.ResourceList {
 	if s == "" {
 		return nil
 	}
-	out := corev1.ResourceList{}
-	for tok := range strings.SplitSeq(s, ",") {
-		k, v, _ := strings.Cut(tok, "=")
-		out[corev1.ResourceName(k)] = resource.MustParse(v)
+	l, err := ParseResourceList(s)
+	if err != nil {
+		panic(err)
 	}
-	return out
+	return l
 }
 
 // ctr is a container with requests and limits in rl syntax.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/kubecgroups/kubecgroups/internal/treegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -86,14 +84,14 @@ func uid(name string) types.UID {
 	return types.UID(h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32])
 }
 
+// rl parses "cpu=100m,memory=100Mi" with qos.ParseResourceList; "" is nil.
 func rl(s string) corev1.ResourceList {
 	if s == "" {
 		return nil
 	}
-	l := corev1.ResourceList{}
-	for kv := range strings.SplitSeq(s, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		l[corev1.ResourceName(k)] = resource.MustParse(v)
+	l, err := qos.ParseResourceList(s)
+	if err != nil {
+		panic(err)
 	}
 	return l
 }
