@@ -103,14 +103,8 @@ func checkAgainstKernel(t *testing.T, fsys *FS, n *Node) int {
 			checked++
 		}
 	}
-	check(n.Kubepods)
-	check(n.Burstable)
-	check(n.BestEffort)
-	for i := range n.Pods {
-		check(&n.Pods[i].Cgroup)
-		for j := range n.Pods[i].Containers {
-			check(&n.Pods[i].Containers[j].Cgroup)
-		}
+	for cg := range n.Cgroups() {
+		check(cg)
 	}
 	return checked
 }

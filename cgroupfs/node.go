@@ -1,5 +1,7 @@
 package cgroupfs
 
+import "iter"
+
 // Node is what a node's Kubernetes cgroups hold: the hierarchy found in a
 // tree and the files read at every level. It is plain data; encoded as
 // JSON it is the body of the `kubectl-cgroups inspect -o json` document
@@ -36,6 +38,29 @@ type Node struct {
 	// Notes say how the tree was interpreted where that was not certain
 	// (an inferred mode, a default page size, other kubepods found).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// Cgroups yields every cgroup of the node that was found: kubepods, the
+// burstable and besteffort tiers, then each pod followed by its
+// containers, in the order of Pods and Containers.
+func (n *Node) Cgroups() iter.Seq[*Cgroup] {
+	return func(yield func(*Cgroup) bool) {
+		for _, cg := range []*Cgroup{n.Kubepods, n.Burstable, n.BestEffort} {
+			if cg != nil && !yield(cg) {
+				return
+			}
+		}
+		for i := range n.Pods {
+			if !yield(&n.Pods[i].Cgroup) {
+				return
+			}
+			for j := range n.Pods[i].Containers {
+				if !yield(&n.Pods[i].Containers[j].Cgroup) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // Cgroup is one cgroup: its path and the files read from it.

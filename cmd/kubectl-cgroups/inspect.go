@@ -508,14 +508,8 @@ func fileErrors(n *cgroupfs.Node) []string {
 			}
 		}
 	}
-	add(n.Kubepods)
-	add(n.Burstable)
-	add(n.BestEffort)
-	for i := range n.Pods {
-		add(&n.Pods[i].Cgroup)
-		for j := range n.Pods[i].Containers {
-			add(&n.Pods[i].Containers[j].Cgroup)
-		}
+	for cg := range n.Cgroups() {
+		add(cg)
 	}
 	return out
 }

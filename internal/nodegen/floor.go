@@ -39,14 +39,8 @@ func FilePaths(fsys *cgroupfs.FS, mount string, node *cgroupfs.Node) []string {
 			out = append(out, filepath.Join(mount, filepath.FromSlash(path.Join(dir, cg.Path, name))))
 		}
 	}
-	add(node.Kubepods)
-	add(node.Burstable)
-	add(node.BestEffort)
-	for i := range node.Pods {
-		add(&node.Pods[i].Cgroup)
-		for j := range node.Pods[i].Containers {
-			add(&node.Pods[i].Containers[j].Cgroup)
-		}
+	for cg := range node.Cgroups() {
+		add(cg)
 	}
 	return out
 }
