@@ -60,11 +60,7 @@ func benchNode(b testing.TB, l nodegen.Layout, pods int) *nodegen.Node {
 // memNode reads a generated node from memory.
 func memNode(b testing.TB, n *nodegen.Node) *cgroupfs.Node {
 	b.Helper()
-	s, err := n.Snapshot()
-	if err != nil {
-		b.Fatal(err)
-	}
-	fsys, err := s.FS()
+	fsys, err := n.FS()
 	if err != nil {
 		b.Fatal(err)
 	}

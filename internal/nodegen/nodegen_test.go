@@ -49,11 +49,7 @@ func TestGeneratedNodesDiffClean(t *testing.T) {
 	for _, l := range Layouts() {
 		t.Run(l.String(), func(t *testing.T) {
 			n := MustGenerate(Options{Pods: pods, Layout: l})
-			s, err := n.Snapshot()
-			if err != nil {
-				t.Fatal(err)
-			}
-			fsys, err := s.FS()
+			fsys, err := n.FS()
 			if err != nil {
 				t.Fatal(err)
 			}

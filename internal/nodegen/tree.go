@@ -291,15 +291,21 @@ func (n *Node) Snapshot() (*cgroupfs.Snapshot, error) {
 	return cgroupfs.ReadSnapshot(bytes.NewReader(n.Txtar()), cgroupfs.SnapshotLimits{})
 }
 
-// TarGz returns the tree as a .tar.gz snapshot, as `kubectl-cgroups
-// snapshot` writes it: only the files the reader reads, plus the
-// metadata.
-func (n *Node) TarGz() ([]byte, error) {
+// FS returns the tree in memory opened for reading (Snapshot, then
+// Snapshot.FS).
+func (n *Node) FS() (*cgroupfs.FS, error) {
 	s, err := n.Snapshot()
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := s.FS()
+	return s.FS()
+}
+
+// TarGz returns the tree as a .tar.gz snapshot, as `kubectl-cgroups
+// snapshot` writes it: only the files the reader reads, plus the
+// metadata.
+func (n *Node) TarGz() ([]byte, error) {
+	fsys, err := n.FS()
 	if err != nil {
 		return nil, err
 	}
