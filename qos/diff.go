@@ -243,6 +243,18 @@ func Diff(x *Expectation, node *cgroupfs.Node, opts DiffOptions) *DiffReport {
 		},
 	}
 	d.r.Notes = append(d.r.Notes, x.Notes...)
+	// One result per expected file, plus a few per cgroup (missing,
+	// unexpected): sized once, the results never regrow and copy.
+	n := 0
+	for i := range x.Node {
+		n += len(x.Node[i].Files) + 1
+	}
+	for i := range x.Pods {
+		for j := range x.Pods[i].Cgroups {
+			n += len(x.Pods[i].Cgroups[j].Files) + 1
+		}
+	}
+	d.r.Results = make([]DiffResult, 0, n+16)
 	d.index()
 	d.inferFormula()
 	d.tierCandidates()
