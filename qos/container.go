@@ -488,14 +488,21 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 // containerFiles computes a container cgroup's files and explanations.
 func (e *env) containerFiles(pi *podInfo, c *corev1.Container) (map[string]ExpectedFile, error) {
 	r := e.containerCRI(pi, c)
-	res, why := e.ociResources(r)
-	files, err := e.runtimeFiles(res, why, e.formula)
+	var buf [512]byte
+	files, err := e.cache.files(r.key(buf[:0], 'c', int(e.formula)), func() (map[string]ExpectedFile, error) {
+		res, why := e.ociResources(r)
+		files, err := e.runtimeFiles(res, why, e.formula)
+		if err != nil {
+			return nil, err
+		}
+		e.addWeightFormula(files)
+		e.addContainerQuotaRounding(files)
+		e.addPageRounding(files)
+		return files, nil
+	})
 	if err != nil {
 		return nil, &PodError{Namespace: pi.pod.Namespace, Name: pi.pod.Name, Field: "container " + c.Name, Err: err}
 	}
-	e.addWeightFormula(files)
-	e.addContainerQuotaRounding(files)
-	e.addPageRounding(files)
 	return files, nil
 }
 

@@ -3,6 +3,7 @@ package qos
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -26,9 +27,18 @@ import (
 // [Profile.DefaultPod] first (see [ReadPods]). The pods are not
 // modified.
 func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
+	return expectPods(pods, p, true)
+}
+
+// expectPods is Expect; shared=false builds every cgroup's files afresh
+// (the reference the cache is tested against).
+func expectPods(pods []*corev1.Pod, p Profile, shared bool) (*Expectation, error) {
 	e, err := resolve(p)
 	if err != nil {
 		return nil, err
+	}
+	if shared {
+		e.cache = newFileCache()
 	}
 	for _, pod := range pods {
 		if err := validatePod(pod); err != nil {
@@ -41,6 +51,9 @@ func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 	if e.v2 && e.memoryQoS {
 		a := *e
 		a.memoryQoS, a.enforceMemoryQoS, a.tiered = false, false, false
+		if shared {
+			a.cache = newFileCache() // a different env computes different sets
+		}
 		alt = &a
 	}
 	x, err := e.expect(pods, alt)
@@ -105,10 +118,10 @@ func (e *env) expect(pods []*corev1.Pod, alt *env) (*Expectation, error) {
 	}
 	if alt != nil && !altErr.Load() {
 		if n := alt.nodeCgroups(infos); n != nil {
-			mergeExplained(x.Node, n, ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
+			e.mergeExplained(x.Node, n, ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
 		}
 		for i := range x.Pods {
-			mergeExplained(x.Pods[i].Cgroups, altCgs[i], ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
+			e.mergeExplained(x.Pods[i].Cgroups, altCgs[i], ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
 		}
 	}
 	return x, nil
@@ -171,12 +184,12 @@ func (e *env) expectPod(pod *corev1.Pod) (*PodExpectation, *podInfo, error) {
 	}
 	if specPod != nil {
 		if alt, err := e.podCgroups(e.newPodInfo(specPod)); err == nil {
-			mergeExplained(pe.Cgroups, alt, ReasonResizePending, "a resize is pending ("+cmp.Or(state.Reason, "not yet allocated")+"): the cgroups keep the allocated values until the kubelet admits it; the spec would give: ")
+			e.mergeExplained(pe.Cgroups, alt, ReasonResizePending, "a resize is pending ("+cmp.Or(state.Reason, "not yet allocated")+"): the cgroups keep the allocated values until the kubelet admits it; the spec would give: ")
 		}
 	}
 	if actuated != nil {
 		if alt, err := e.podCgroups(e.newPodInfo(actuated)); err == nil {
-			mergeExplained(pe.Cgroups, alt, ReasonResizeInProgress, "a resize is in progress: the kubelet has not finished moving the cgroups; the last actuated resources (status.resources) give: ")
+			e.mergeExplained(pe.Cgroups, alt, ReasonResizeInProgress, "a resize is in progress: the kubelet has not finished moving the cgroups; the last actuated resources (status.resources) give: ")
 		}
 	}
 	// Exclusive CPUs: the quota depends on whether the static CPU manager
@@ -184,6 +197,7 @@ func (e *env) expectPod(pod *corev1.Pod) (*PodExpectation, *podInfo, error) {
 	if e.disableQuotaExclusive && pi.class == corev1.PodQOSGuaranteed {
 		alt := *e
 		alt.staticCPU = !e.staticCPU
+		alt.cache = nil // one pod's variant: nothing to share
 		api := alt.newPodInfo(alloc)
 		if api.hasExclusive() || pi.hasExclusive() {
 			if altCgs, err := alt.podCgroups(api); err == nil {
@@ -191,7 +205,7 @@ func (e *env) expectPod(pod *corev1.Pod) (*PodExpectation, *podInfo, error) {
 				if !e.staticCPU {
 					prefix = "with CPU manager policy static, Guaranteed containers with integral CPUs hold exclusive CPUs and lose their quota (1.33+): "
 				}
-				mergeExplained(pe.Cgroups, altCgs, ReasonExclusiveCPUs, prefix)
+				e.mergeExplained(pe.Cgroups, altCgs, ReasonExclusiveCPUs, prefix)
 			}
 		}
 	}
@@ -272,14 +286,29 @@ func containerID(pod *corev1.Pod, name string) string {
 // sandbox resources say (spec §6.4); those resources are given as the
 // runtime-sandbox-default explanation.
 func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error) {
-	two := convert.MinShares
-	res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
-	why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
-	files, err := e.runtimeFiles(res, why, convert.WeightLinear)
+	// What the kubelet asks for (calculateSandboxResources), given as the
+	// explanation of the files the runtime really writes.
+	kr := e.sandboxCRI(pi)
+	var buf [512]byte
+	files, err := e.cache.files(kr.key(buf[:0], 's', int(e.formula)), func() (map[string]ExpectedFile, error) {
+		two := convert.MinShares
+		res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
+		why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
+		files, err := e.runtimeFiles(res, why, convert.WeightLinear)
+		if err != nil {
+			return nil, err
+		}
+		e.addPageRounding(files)
+		kres, kwhy := e.ociResources(kr)
+		if kfiles, err := e.runtimeFiles(kres, kwhy, e.formula); err == nil {
+			files = mergeFiles(files, kfiles, ReasonRuntimeSandboxDefault,
+				fmt.Sprintf("the kubelet sends the sandbox its pod totals without overhead; %s ignores them for the pause container, a runtime that applies them would show: ", e.p.Runtime.CRI))
+		}
+		return files, nil
+	})
 	if err != nil {
 		return ExpectedCgroup{}, err
 	}
-	e.addPageRounding(files)
 	cg := ExpectedCgroup{Level: LevelContainer, ContainerType: ContainerSandbox, Files: files}
 	if podPath != "" {
 		cg.Path = e.containerPath(podPath, "<sandbox>")
@@ -290,15 +319,6 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	if e.p.Runtime.CRI == CRICRIO {
 		cg.Optional = true
 		cg.Notes = append(cg.Notes, Note{Reason: ReasonNotModelled, Message: "CRI-O drops the infra container by default (drop_infra_ctr), so this cgroup may not exist; its values are unverified for CRI-O"})
-	}
-
-	// What the kubelet asks for (calculateSandboxResources).
-	kr := e.sandboxCRI(pi)
-	kres, kwhy := e.ociResources(kr)
-	kfiles, err := e.runtimeFiles(kres, kwhy, e.formula)
-	if err == nil {
-		mergeFiles(cg.Files, kfiles, ReasonRuntimeSandboxDefault,
-			fmt.Sprintf("the kubelet sends the sandbox its pod totals without overhead; %s ignores them for the pause container, a runtime that applies them would show: ", e.p.Runtime.CRI))
 	}
 	return cg, nil
 }
@@ -336,26 +356,49 @@ func (e *env) sandboxCRI(pi *podInfo) *criResources {
 	return r
 }
 
-// mergeFiles adds alt values missing from base as explanations. Each file
-// is merged on its own, so the order of the files does not matter.
-func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) {
+// mergeFiles returns a copy of base with the alt values missing from it
+// added as explanations; base is not modified (it may be shared, see
+// fileCache). Each file is merged on its own, so the order of the files
+// does not matter.
+func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) map[string]ExpectedFile {
+	out := maps.Clone(base)
 	for name, bf := range base {
-		af, ok := alt[name]
-		if !ok {
-			continue
-		}
-		var vals []string
-		for _, v := range af.Accept {
-			if !bf.Accepts(v) && !explains(bf, reason, v) && !slices.Contains(vals, v) {
-				vals = append(vals, v)
-			}
-		}
+		vals := newValues(bf, alt, name, reason)
 		if len(vals) == 0 {
 			continue
 		}
-		bf.Explained = append(bf.Explained, ExplainedValue{Values: vals, Reason: reason, Message: prefix + af.Derivation, Shares: af.Shares})
-		base[name] = bf
+		af := alt[name]
+		// Clipped: the copy's slice must not grow into base's array.
+		bf.Explained = append(slices.Clip(bf.Explained), ExplainedValue{Values: vals, Reason: reason, Message: prefix + af.Derivation, Shares: af.Shares})
+		out[name] = bf
 	}
+	return out
+}
+
+// needsMerge reports whether mergeFiles would add anything to base.
+func needsMerge(base, alt map[string]ExpectedFile, reason string) bool {
+	for name, bf := range base {
+		if len(newValues(bf, alt, name, reason)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// newValues returns alt's values of file name that bf neither accepts
+// nor already explains for reason.
+func newValues(bf ExpectedFile, alt map[string]ExpectedFile, name, reason string) []string {
+	af, ok := alt[name]
+	if !ok {
+		return nil
+	}
+	var vals []string
+	for _, v := range af.Accept {
+		if !bf.Accepts(v) && !explains(bf, reason, v) && !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	return vals
 }
 
 func explains(f ExpectedFile, reason, v string) bool {
@@ -368,14 +411,14 @@ func explains(f ExpectedFile, reason, v string) bool {
 }
 
 // mergeExplained matches cgroups by level, type and container and merges
-// their files.
-func mergeExplained(base, alt []ExpectedCgroup, reason, prefix string) {
+// their files (through e's cache: the merged maps are shared too).
+func (e *env) mergeExplained(base, alt []ExpectedCgroup, reason, prefix string) {
 	for i := range base {
 		b := &base[i]
 		for j := range alt {
 			a := &alt[j]
 			if a.Level == b.Level && a.ContainerType == b.ContainerType && a.Container == b.Container {
-				mergeFiles(b.Files, a.Files, reason, prefix)
+				b.Files = e.cache.merge(b.Files, a.Files, reason, prefix)
 				break
 			}
 		}

@@ -38,8 +38,13 @@ func (pi *podInfo) aggregate(limits bool, opts resourcehelper.PodResourcesOption
 	if opts.Reuse != nil || opts.NonMissingContainerRequests != nil {
 		return podAggregate(pi.pod, limits, opts)
 	}
+	// Options that cannot change this pod's result share one entry: the
+	// overhead is added only when the pod has one (spec.overhead set), and
+	// pod-level resources count only when spec.resources is set.
+	// TestAggregateKeyNormalisation checks both against the helper.
 	k := aggKey{limits, opts.UseStatusResources, opts.InPlacePodLevelResourcesVerticalScalingEnabled,
-		opts.ExcludeOverhead, opts.SkipPodLevelResources, opts.SkipContainerLevelResources, opts.UseDRANodeAllocatableResourceClaimStatus}
+		opts.ExcludeOverhead && pi.pod.Spec.Overhead != nil, opts.SkipPodLevelResources && pi.pod.Spec.Resources != nil,
+		opts.SkipContainerLevelResources, opts.UseDRANodeAllocatableResourceClaimStatus}
 	if r, ok := pi.aggs[k]; ok {
 		return r
 	}
@@ -342,8 +347,12 @@ func (e *env) podMemoryHigh(pi *podInfo, rc *resourceConfig) {
 // podCgroup returns the pod cgroup's expectation.
 func (e *env) podCgroup(pi *podInfo, uid string) ExpectedCgroup {
 	rc := e.podConfig(pi)
-	files := e.kubeletFiles(rc)
-	e.addPageRounding(files)
+	var buf [512]byte
+	files, _ := e.cache.files(rc.key(buf[:0]), func() (map[string]ExpectedFile, error) {
+		files := e.kubeletFiles(rc)
+		e.addPageRounding(files)
+		return files, nil
+	})
 	cg := ExpectedCgroup{Level: LevelPod, Path: e.podPath(pi.class, uid), Files: files}
 	if !e.v2 && e.memoryQoS && e.factor != nil && e.plr && resourcehelper.IsPodLevelResourcesSet(pi.pod) {
 		cg.Notes = append(cg.Notes, Note{Reason: ReasonCgroupV1Unsupported, Message: "pod-level memory.high (MemoryQoS) does nothing on cgroup v1"})

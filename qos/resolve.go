@@ -56,6 +56,9 @@ type env struct {
 	formula      convert.WeightFormula
 
 	notes []Note
+
+	// cache shares the file maps of equal cgroups (nil: none).
+	cache *fileCache
 }
 
 // Note is a remark about the profile or a pod that is not tied to one
