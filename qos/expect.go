@@ -49,11 +49,12 @@ func expectPods(pods []*corev1.Pod, p Profile, shared bool) (*Expectation, error
 	// gate off, computed in the same pass over the pods.
 	var alt *env
 	if e.v2 && e.memoryQoS {
+		// a shares e's cache: MemoryQoS changes the inputs (the CRI
+		// resources and ResourceConfigs, which are the keys), never how
+		// files are built from them, so equal keys give equal sets under
+		// both envs (TestSharedFilesEqualFresh compares with fresh maps).
 		a := *e
 		a.memoryQoS, a.enforceMemoryQoS, a.tiered = false, false, false
-		if shared {
-			a.cache = newFileCache() // a different env computes different sets
-		}
 		alt = &a
 	}
 	x, err := e.expect(pods, alt)
