@@ -190,10 +190,11 @@ type FormulaInference struct {
 	Message string `json:"message"`
 }
 
-// DiffResult is the verdict on one file, or on a whole cgroup when File is
-// empty (a missing, unexpected or unlisted cgroup, or a cgroup found at
-// another path).
-type DiffResult struct {
+// ResultCgroup identifies the cgroup a [DiffResult] is about. Its fields
+// are promoted into DiffResult (r.Pod, r.Path...) and its JSON keys sit at
+// the top of each result. Diff gives the results of one cgroup one shared
+// ResultCgroup: a report's cgroups are stated once, not once per file.
+type ResultCgroup struct {
 	// Pod is "namespace/name"; empty for node levels and cgroups no pod
 	// explains.
 	Pod string `json:"pod,omitempty"`
@@ -211,6 +212,16 @@ type DiffResult struct {
 	ContainerID string `json:"containerID,omitempty"`
 	// Path is the cgroup's path in the node's hierarchy.
 	Path string `json:"path"`
+}
+
+// DiffResult is the verdict on one file, or on a whole cgroup when File is
+// empty (a missing, unexpected or unlisted cgroup, or a cgroup found at
+// another path). Results made by [Diff] always have a ResultCgroup; it
+// may be shared with the other results of the cgroup, so treat a report
+// as read-only (copy the ResultCgroup before changing it).
+type DiffResult struct {
+	// ResultCgroup is the cgroup the result is about.
+	*ResultCgroup
 	// File is the cgroup file's name; empty for a result about the
 	// whole cgroup.
 	File string `json:"file,omitempty"`
@@ -344,22 +355,28 @@ type where struct {
 	id    string
 	path  string
 	level Level
+	ref   *ResultCgroup // made by the first result
 }
 
-func (w where) result() DiffResult {
-	r := DiffResult{Level: w.level, Path: w.path, ContainerID: w.id}
-	if w.pod != nil {
-		r.Pod = w.pod.Namespace + "/" + w.pod.Name
-		r.UID = w.pod.UID
-	}
-	if w.cg != nil {
-		r.Container = w.cg.Container
-		r.ContainerType = w.cg.ContainerType
-		if r.ContainerID == "" {
-			r.ContainerID = w.cg.ContainerID
+// result returns a result about w's cgroup; every result of one where
+// (and of its copies made after the first call) shares one ResultCgroup.
+func (w *where) result() DiffResult {
+	if w.ref == nil {
+		r := &ResultCgroup{Level: w.level, Path: w.path, ContainerID: w.id}
+		if w.pod != nil {
+			r.Pod = w.pod.Namespace + "/" + w.pod.Name
+			r.UID = w.pod.UID
 		}
+		if w.cg != nil {
+			r.Container = w.cg.Container
+			r.ContainerType = w.cg.ContainerType
+			if r.ContainerID == "" {
+				r.ContainerID = w.cg.ContainerID
+			}
+		}
+		w.ref = r
 	}
-	return r
+	return DiffResult{ResultCgroup: w.ref}
 }
 
 func (d *differ) compareNode() {
@@ -487,9 +504,9 @@ func (d *differ) comparePod(pe *PodExpectation) {
 	}
 	for _, c := range rest {
 		d.add(DiffResult{
-			Pod: pe.Namespace + "/" + pe.Name, UID: pe.UID, Level: LevelContainer,
-			ContainerID: c.ID, Path: c.Path, Status: StatusUnexpected,
-			Message: fmt.Sprintf("container cgroup %s belongs to no container of the pod status: a leftover of a restarted or removed container, or a container started after the pod list was read", shortID(c.ID)),
+			ResultCgroup: &ResultCgroup{Pod: pe.Namespace + "/" + pe.Name, UID: pe.UID, Level: LevelContainer, ContainerID: c.ID, Path: c.Path},
+			Status:       StatusUnexpected,
+			Message:      fmt.Sprintf("container cgroup %s belongs to no container of the pod status: a leftover of a restarted or removed container, or a container started after the pod list was read", shortID(c.ID)),
 		})
 	}
 }
@@ -521,6 +538,7 @@ func shortID(id string) string {
 
 func (d *differ) compareCgroup(w where, ec *ExpectedCgroup, ac *cgroupfs.Cgroup) {
 	d.r.Summary.Cgroups++
+	w.result() // makes w.ref, which the files' results share
 	for _, n := range ec.Notes {
 		if n.Reason == ReasonCgroupV1Unsupported {
 			// A feature the pod asks for that cgroup v1 cannot express:
@@ -633,7 +651,7 @@ func (d *differ) leftovers() {
 	}
 	slices.SortFunc(pods, func(a, b *cgroupfs.Pod) int { return cmp.Compare(a.Path, b.Path) })
 	for _, p := range pods {
-		r := DiffResult{UID: p.UID, Level: LevelPod, Path: p.Path}
+		r := DiffResult{ResultCgroup: &ResultCgroup{UID: p.UID, Level: LevelPod, Path: p.Path}}
 		if d.opts.CompletePodList {
 			r.Status = StatusUnexpected
 			r.Message = fmt.Sprintf("pod cgroup of uid %s (%s tier, %d container cgroups) belongs to no pod of the node: a leftover of a deleted pod; the kubelet removes such cgroups during housekeeping, so a lasting one points at a stuck pod or runtime", p.UID, p.Tier, len(p.Containers))

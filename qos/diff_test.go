@@ -12,6 +12,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/internal/treegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -695,5 +696,51 @@ func TestDiffInitContainerExited(t *testing.T) {
 	}
 	if u := unexplained(r); len(u) != 0 {
 		t.Errorf("unexplained:\n%s", dump(r))
+	}
+}
+
+// TestResultsShareTheirCgroup checks that the file results of one cgroup
+// point at one ResultCgroup (the report states each cgroup once) and
+// that the JSON of a result still carries the cgroup's keys.
+func TestResultsShareTheirCgroup(t *testing.T) {
+	g := nodegen.MustGenerate(nodegen.Options{Pods: 5, Layout: nodegen.Layouts()[0]})
+	fsys, err := g.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	node, err := fsys.Node(cgroupfs.NodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := qos.Diff(g.Expectation, node, qos.DiffOptions{Now: nodegen.CapturedAt, CompletePodList: true})
+	refs := map[*qos.ResultCgroup]bool{}
+	byPath := map[string]*qos.ResultCgroup{}
+	for _, x := range r.Results {
+		if x.ResultCgroup == nil {
+			t.Fatalf("result without a cgroup: %+v", x)
+		}
+		refs[x.ResultCgroup] = true
+		if prev, ok := byPath[x.Path]; ok && prev != x.ResultCgroup {
+			t.Errorf("%s: two ResultCgroups for one cgroup", x.Path)
+		}
+		byPath[x.Path] = x.ResultCgroup
+	}
+	if len(refs) != r.Summary.Cgroups {
+		t.Errorf("%d ResultCgroups for %d cgroups", len(refs), r.Summary.Cgroups)
+	}
+	i := slices.IndexFunc(r.Results, func(x qos.DiffResult) bool { return x.Container != "" && x.File != "" })
+	b, err := json.Marshal(r.Results[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"pod":"`, `"uid":"`, `"level":"container"`, `"container":"`, `"containerType":"`, `"containerID":"`, `"path":"/`, `"file":"`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("%s lacks %s", b, key)
+		}
+	}
+	var back qos.DiffResult
+	if err := json.Unmarshal(b, &back); err != nil || back.ResultCgroup == nil || *back.ResultCgroup != *r.Results[i].ResultCgroup {
+		t.Errorf("round trip: %v, %+v", err, back.ResultCgroup)
 	}
 }

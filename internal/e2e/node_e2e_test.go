@@ -209,9 +209,9 @@ func testLiveNode(t *testing.T, bin, runtime, config string) {
 		t.Fatalf("e2e: want exactly the injected drift, got %d unexplained results: %+v", len(unexplained), unexplained)
 	}
 	got := unexplained[0]
-	want := qos.DiffResult{Pod: "default/multi-container-kcg-node", Container: "small", ContainerID: containerID, File: "cpu.shares", Actual: "777", Status: qos.StatusDrift}
-	if got.Pod != want.Pod || got.Container != want.Container || got.ContainerID != want.ContainerID || got.File != want.File || got.Actual != want.Actual || got.Status != want.Status || len(got.Expected) != 1 || got.Expected[0] != "15" {
-		t.Errorf("e2e: drift reported as %+v, want %+v with expected [15]", got, want)
+	want := qos.DiffResult{ResultCgroup: &qos.ResultCgroup{Pod: "default/multi-container-kcg-node", Container: "small", ContainerID: containerID}, File: "cpu.shares", Actual: "777", Status: qos.StatusDrift}
+	if got.ResultCgroup == nil || got.Pod != want.Pod || got.Container != want.Container || got.ContainerID != want.ContainerID || got.File != want.File || got.Actual != want.Actual || got.Status != want.Status || len(got.Expected) != 1 || got.Expected[0] != "15" {
+		t.Errorf("e2e: drift reported as %+v %+v, want %+v %+v with expected [15]", got.ResultCgroup, got, want.ResultCgroup, want)
 	}
 	table := runCLI(t, bin, r.diffArgs("--only-drift")...)
 	if table.code != 1 || !strings.Contains(table.stdout, "cpu.shares expected 15, found 777") {
