@@ -109,10 +109,10 @@ func TestHostileValues(t *testing.T) {
 		{"pids over any limit", v1, "pids.max", "4611686018427387905\n", rng},
 		{"weight over 2^64", v2, "cpu.weight", "18446744073709551616\n", rng},
 		// convert reports an int64 quota that does not fit as bad syntax.
-		{"quota over 2^63", v1, "cpu.cfs_quota_us", "9223372036854775808\n", syntax},
-		{"quota under -2^63", v1, "cpu.cfs_quota_us", "-9223372036854775809\n", syntax},
-		{"cpu.max quota over 2^63", v2, "cpu.max", "99999999999999999999 100000\n", syntax},
-		{"cpu.max period over 2^64", v2, "cpu.max", "max 18446744073709551616\n", syntax},
+		{"quota over 2^63", v1, "cpu.cfs_quota_us", "9223372036854775808\n", rng},
+		{"quota under -2^63", v1, "cpu.cfs_quota_us", "-9223372036854775809\n", rng},
+		{"cpu.max quota over 2^63", v2, "cpu.max", "99999999999999999999 100000\n", rng},
+		{"cpu.max period over 2^64", v2, "cpu.max", "max 18446744073709551616\n", rng},
 		{"cpu over int", v1, "cpuset.cpus", "0-99999999999999999999\n", syntax},
 		// Empty files are not zero.
 		{"empty shares", v1, "cpu.shares", "", syntax},

@@ -208,9 +208,12 @@ func ParseCPUMax(s string) (CPUMax, error) {
 	if !found {
 		return CPUMax{}, syntaxError(what, s, `want "<quota|max> <period>"`)
 	}
-	period, err := strconv.ParseUint(periodText, 10, 64)
-	if err != nil || !isDecimal(periodText) {
+	if !isDecimal(periodText) {
 		return CPUMax{}, syntaxError(what, s, "period is not an unsigned integer")
+	}
+	period, err := strconv.ParseUint(periodText, 10, 64)
+	if err != nil { // decimal, so too large
+		return CPUMax{}, rangeError(what, s, "period overflows uint64")
 	}
 	if period < MinPeriodMicros || period > MaxPeriodMicros {
 		return CPUMax{}, rangeError(what, s, "period outside [1000, 1000000] µs")
@@ -219,9 +222,12 @@ func ParseCPUMax(s string) (CPUMax, error) {
 	if quotaText == "max" {
 		return c, nil
 	}
-	quota, err := strconv.ParseInt(quotaText, 10, 64)
-	if err != nil || !isDecimal(quotaText) {
+	if !isDecimal(quotaText) {
 		return CPUMax{}, syntaxError(what, s, `quota is neither "max" nor an unsigned integer`)
+	}
+	quota, err := strconv.ParseInt(quotaText, 10, 64)
+	if err != nil { // decimal, so too large
+		return CPUMax{}, rangeError(what, s, "quota overflows int64")
 	}
 	if quota < MinQuotaMicros {
 		return CPUMax{}, rangeError(what, s, "quota below 1000 µs")
@@ -248,8 +254,8 @@ func ParseCFSQuota(s string) (int64, error) {
 		return 0, syntaxError(what, s, "not an integer")
 	}
 	q, err := strconv.ParseInt(body, 10, 64)
-	if err != nil {
-		return 0, syntaxError(what, s, "not an integer")
+	if err != nil { // an optional minus and digits, so too large
+		return 0, rangeError(what, s, "overflows int64")
 	}
 	if q == -1 {
 		return UnlimitedQuota, nil

@@ -210,8 +210,10 @@ func TestParseCPUMax(t *testing.T) {
 		{"0 100000", CPUMax{}, ErrRange},
 		{"max 999", CPUMax{}, ErrRange},
 		{"max 1000001", CPUMax{}, ErrRange},
-		{"max 99999999999999999999", CPUMax{}, ErrSyntax},
-		{"99999999999999999999 100000", CPUMax{}, ErrSyntax},
+		{"9223372036854775808 100000", CPUMax{}, ErrRange}, // quota overflows int64
+		{"max 18446744073709551616", CPUMax{}, ErrRange},   // period overflows uint64
+		{"max 99999999999999999999", CPUMax{}, ErrRange},
+		{"99999999999999999999 100000", CPUMax{}, ErrRange},
 	}
 	for _, tt := range tests {
 		got, err := ParseCPUMax(tt.in)
@@ -259,6 +261,8 @@ func TestParseCFSQuota(t *testing.T) {
 		{"999", 0, ErrRange},
 		{"0", 0, ErrRange},
 		{"-2", 0, ErrRange},
+		{"9223372036854775808", 0, ErrRange},  // overflows int64
+		{"-9223372036854775809", 0, ErrRange}, // and below it
 		{"max", 0, ErrSyntax},
 		{"", 0, ErrSyntax},
 		{"+1000", 0, ErrSyntax},
