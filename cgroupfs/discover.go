@@ -264,10 +264,18 @@ func (r *reader) readOne(p, name string) File {
 	return cg.Files[name]
 }
 
-func (r *reader) unknown(p, reason string) {
+// unknown reports an entry the naming does not explain. A capture keeps
+// it as an empty directory, or, when it is not a directory (a file, a
+// link, a FIFO...), as an empty file: read back, it is still an entry
+// that is not a cgroup, never a pod or container with no files.
+func (r *reader) unknown(p, reason string, isDir bool) {
 	r.out.Unknown = append(r.out.Unknown, Entry{Path: p, Reason: reason})
 	if r.rec != nil {
-		r.rec.dir(relPath(r.f.lay.list, p))
+		if isDir {
+			r.rec.dir(relPath(r.f.lay.list, p))
+		} else {
+			r.rec.file(relPath(r.f.lay.list, p), nil)
+		}
 	}
 }
 
@@ -381,9 +389,9 @@ func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 		cp := p + "/" + name
 		if !e.IsDir() {
 			if e.Type()&fs.ModeSymlink != 0 {
-				r.unknown(cp, "symbolic link (not followed)")
+				r.unknown(cp, "symbolic link (not followed)", false)
 			} else if _, ok := podUIDFromName(name); ok {
-				r.unknown(cp, "named like a pod cgroup but not a directory")
+				r.unknown(cp, "named like a pod cgroup but not a directory", false)
 			}
 			continue
 		}
@@ -393,9 +401,9 @@ func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 		uid, ok := podUIDFromName(name)
 		if !ok {
 			if t == TierGuaranteed {
-				r.unknown(cp, "neither a QoS tier nor a pod cgroup")
+				r.unknown(cp, "neither a QoS tier nor a pod cgroup", true)
 			} else {
-				r.unknown(cp, "not a pod cgroup")
+				r.unknown(cp, "not a pod cgroup", true)
 			}
 			continue
 		}
@@ -476,9 +484,9 @@ func (r *reader) readPod(p, uid string, t Tier) {
 		cp := p + "/" + name
 		if !e.IsDir() {
 			if e.Type()&fs.ModeSymlink != 0 {
-				r.unknown(cp, "symbolic link (not followed)")
+				r.unknown(cp, "symbolic link (not followed)", false)
 			} else if id, _, _ := containerFromName(name); id != "" {
-				r.unknown(cp, "named like a container cgroup but not a directory")
+				r.unknown(cp, "named like a container cgroup but not a directory", false)
 			}
 			continue
 		}
@@ -487,7 +495,7 @@ func (r *reader) readPod(p, uid string, t Tier) {
 		case conmon:
 			continue // CRI-O's conmon, not a container
 		case id == "":
-			r.unknown(cp, "not a container cgroup name")
+			r.unknown(cp, "not a container cgroup name", true)
 			continue
 		case r.opts.ContainerID != "" && id != r.opts.ContainerID:
 			continue
@@ -520,7 +528,7 @@ func (r *reader) readContainer(p, id string, naming Naming, uid string) (Contain
 			r.recordDir(sp)
 			continue
 		}
-		r.unknown(sp, "sub-cgroup of a container (not crun's container/ leaf)")
+		r.unknown(sp, "sub-cgroup of a container (not crun's container/ leaf)", true)
 	}
 	return c, true
 }

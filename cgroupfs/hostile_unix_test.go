@@ -219,3 +219,53 @@ func checkPermissionDenied(t *testing.T, dir string) {
 	}
 	t.Logf("%d permission errors checked as uid %d", checked, os.Geteuid())
 }
+
+// TestCaptureKeepsNonDirectoryUnknowns captures a tree where a pod
+// directory is a file in every controller and a container directory is a
+// symbolic link out of the tree: read back, the snapshot reports both as
+// entries that are not cgroups (a link becomes an empty file: snapshots
+// hold no links), never as a pod or container without files.
+func TestCaptureKeepsNonDirectoryUnknowns(t *testing.T) {
+	bPod := "kubepods/burstable/pod" + uidB
+	eCtr := "kubepods/besteffort/pod" + uidE + "/" + idE
+	root := t.TempDir()
+	writeTree(t, loadTree(t, "v1-cgroupfs"), root)
+	replaceInControllers(t, root, bPod, false)
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(root, e.Name(), filepath.FromSlash(eCtr))
+		if _, err := os.Lstat(p); err == nil {
+			if err := os.RemoveAll(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("/proc/self", p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	live := openLive(t, root)
+	s, err := Capture(live, CaptureOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := s.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := fsys.Node(NodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasUnknown(n, "/"+bPod, "named like a pod cgroup but not a directory") || n.Pod(uidB) != nil {
+		t.Errorf("pod as a file: unknown %+v, pod %+v", n.Unknown, n.Pod(uidB))
+	}
+	if !hasUnknown(n, "/"+eCtr, "named like a container cgroup but not a directory") {
+		t.Errorf("container as a link: unknown %+v", n.Unknown)
+	}
+	if p := n.Pod(uidE); p == nil || p.Container(idE) != nil {
+		t.Errorf("BestEffort pod %+v, want it without the linked container", p)
+	}
+}

@@ -669,8 +669,10 @@ type CaptureOptions struct {
 }
 
 // Capture copies the Kubernetes part of a tree into a Snapshot: the
-// kubepods, tier, pod and container cgroups (and unknown entries, as
-// empty directories), with exactly the files Node reads, from every
+// kubepods, tier, pod and container cgroups (and unknown entries: as
+// empty directories, or as empty files when they are not directories,
+// links included, so that reading the snapshot reports them again rather
+// than a cgroup without files), with exactly the files Node reads, from every
 // controller, copied by reading them (never by their size), plus what
 // tells the layout apart (the v1 controller directories, unified/ in
 // hybrid mode, the v2 root's cgroup.controllers). The snapshot records
