@@ -704,16 +704,7 @@ func TestDiffInitContainerExited(t *testing.T) {
 // that the JSON of a result still carries the cgroup's keys.
 func TestResultsShareTheirCgroup(t *testing.T) {
 	g := nodegen.MustGenerate(nodegen.Options{Pods: 5, Layout: nodegen.Layouts()[0]})
-	fsys, err := g.FS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	node, err := fsys.Node(cgroupfs.NodeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := qos.Diff(g.Expectation, node, qos.DiffOptions{Now: nodegen.CapturedAt, CompletePodList: true})
+	r := qos.Diff(g.Expectation, memNode(t, g), diffOpts)
 	refs := map[*qos.ResultCgroup]bool{}
 	byPath := map[string]*qos.ResultCgroup{}
 	for _, x := range r.Results {
