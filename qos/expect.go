@@ -568,50 +568,59 @@ func validatePod(pod *corev1.Pod) error {
 	if len(pod.Spec.Containers) == 0 {
 		return perr("spec.containers", fmt.Errorf("a pod needs at least one container"))
 	}
-	seen := map[string]string{}
-	check := func(path string, r corev1.ResourceRequirements) error {
+	// Field paths are formatted only for an error: most pods have none.
+	check := func(path func() string, r corev1.ResourceRequirements) error {
 		for _, l := range []struct {
 			name string
 			list corev1.ResourceList
 		}{{"requests", r.Requests}, {"limits", r.Limits}} {
 			for k, q := range l.list {
 				if q.Sign() < 0 {
-					return perr(fmt.Sprintf("%s.%s.%s", path, l.name, k), fmt.Errorf("negative quantity %s", q.String()))
+					return perr(fmt.Sprintf("%s.%s.%s", path(), l.name, k), fmt.Errorf("negative quantity %s", q.String()))
 				}
 				if isHugePages(k) {
 					if _, err := convert.ParseHugePageResourceName(string(k)); err != nil {
-						return perr(fmt.Sprintf("%s.%s.%s", path, l.name, k), err)
+						return perr(fmt.Sprintf("%s.%s.%s", path(), l.name, k), err)
 					}
 				}
 			}
 		}
 		for k, req := range r.Requests {
 			if lim, ok := r.Limits[k]; ok && req.Cmp(lim) > 0 {
-				return perr(fmt.Sprintf("%s.requests.%s", path, k), fmt.Errorf("request %s is above the limit %s", req.String(), lim.String()))
+				return perr(fmt.Sprintf("%s.requests.%s", path(), k), fmt.Errorf("request %s is above the limit %s", req.String(), lim.String()))
 			}
 		}
 		return nil
 	}
-	for _, l := range []struct {
-		path string
-		list []corev1.Container
-	}{{"spec.initContainers", pod.Spec.InitContainers}, {"spec.containers", pod.Spec.Containers}} {
-		for i, c := range l.list {
-			p := fmt.Sprintf("%s[%d]", l.path, i)
+	lists := [2][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers}
+	field := func(list, i int) string {
+		return fmt.Sprintf("%s[%d]", [2]string{"spec.initContainers", "spec.containers"}[list], i)
+	}
+	for li, list := range lists {
+		for i := range list {
+			c := &list[i]
 			if c.Name == "" {
-				return perr(p+".name", fmt.Errorf("required"))
+				return perr(field(li, i)+".name", fmt.Errorf("required"))
 			}
-			if prev, dup := seen[c.Name]; dup {
-				return perr(p+".name", fmt.Errorf("%q is also the name of %s", c.Name, prev))
+			// The first container of the same name, if any (pods have a
+			// few containers: a scan beats a map).
+			for pl := 0; pl <= li; pl++ {
+				for pi := range lists[pl] {
+					if pl == li && pi >= i {
+						break
+					}
+					if lists[pl][pi].Name == c.Name {
+						return perr(field(li, i)+".name", fmt.Errorf("%q is also the name of %s", c.Name, field(pl, pi)))
+					}
+				}
 			}
-			seen[c.Name] = p
-			if err := check(p+".resources", c.Resources); err != nil {
+			if err := check(func() string { return field(li, i) + ".resources" }, c.Resources); err != nil {
 				return err
 			}
 		}
 	}
 	if pod.Spec.Resources != nil {
-		if err := check("spec.resources", *pod.Spec.Resources); err != nil {
+		if err := check(func() string { return "spec.resources" }, *pod.Spec.Resources); err != nil {
 			return err
 		}
 	}

@@ -92,6 +92,14 @@ func TestExpectPodErrors(t *testing.T) {
 		{mkPod("p", []corev1.Container{ctr("c", "cpu=2", "cpu=1")}), "pod default/p: spec.containers[0].resources.requests.cpu: request 2 is above the limit 1"},
 		{mkPod("p", []corev1.Container{ctr("c", "", ""), ctr("c", "", "")}), `spec.containers[1].name: "c" is also the name of spec.containers[0]`},
 		{mkPod("p", []corev1.Container{ctr("", "", "")}), "spec.containers[0].name: required"},
+		{mkPod("p", []corev1.Container{ctr("a", "", ""), ctr("c", "", "")}, withInit(ctr("i", "", ""), ctr("c", "", ""))),
+			`spec.containers[1].name: "c" is also the name of spec.initContainers[1]`},
+		{mkPod("p", []corev1.Container{ctr("a", "", "")}, withInit(ctr("i", "", ""), ctr("i", "", ""))),
+			`spec.initContainers[1].name: "i" is also the name of spec.initContainers[0]`},
+		{mkPod("p", []corev1.Container{ctr("a", "", "")}, withInit(ctr("i", "memory=2Gi", "memory=1Gi"))),
+			"spec.initContainers[0].resources.requests.memory: request 2Gi is above the limit 1Gi"},
+		{mkPod("p", []corev1.Container{ctr("a", "", "")}, withPodLevel("cpu=2", "cpu=1")),
+			"spec.resources.requests.cpu: request 2 is above the limit 1"},
 	}
 	for _, tt := range tests {
 		_, err := Expect([]*corev1.Pod{tt.pod}, DefaultProfile())
