@@ -292,14 +292,21 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	kr := e.sandboxCRI(pi)
 	var buf [512]byte
 	files, err := e.cache.files(kr.key(buf[:0], 's', int(e.formula)), func() (map[string]ExpectedFile, error) {
-		two := convert.MinShares
-		res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
-		why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
-		files, err := e.runtimeFiles(res, why, convert.WeightLinear)
+		// What the runtime writes is the same for every pod.
+		files, err := e.cache.files([]byte("pause"), func() (map[string]ExpectedFile, error) {
+			two := convert.MinShares
+			res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
+			why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
+			files, err := e.runtimeFiles(res, why, convert.WeightLinear)
+			if err != nil {
+				return nil, err
+			}
+			e.addPageRounding(files)
+			return files, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		e.addPageRounding(files)
 		kres, kwhy := e.ociResources(kr)
 		if kfiles, err := e.runtimeFiles(kres, kwhy, e.formula); err == nil {
 			files = mergeFiles(files, kfiles, ReasonRuntimeSandboxDefault,
