@@ -18,8 +18,10 @@ import (
 //
 // The key of a set is an encoding of everything its files are computed
 // from (the CRI resources or the kubelet's ResourceConfig, with the
-// reasons), under one env; an env that differs (the MemoryQoS-off
-// alternative) has its own cache, and a per-pod variant has none.
+// reasons), under one profile. The MemoryQoS-off alternative shares the
+// cache (MemoryQoS changes the keys, not how a set is built from them);
+// the exclusive-CPU variant of one pod has none. Building a set may look
+// up another (the sandbox's pause files): no lock is held while building.
 type fileCache struct {
 	mu     sync.Mutex
 	sets   map[string]map[string]ExpectedFile
