@@ -31,7 +31,7 @@ func readDirEntries(root *os.Root, f *os.File) ([]fs.DirEntry, error) {
 		var rerr error
 		if err := rc.Read(func(fd uintptr) bool {
 			n, rerr = syscall.ReadDirent(int(fd), buf)
-			return rerr != syscall.EAGAIN
+			return true // a directory is never waited on
 		}); err != nil {
 			return entries, &fs.PathError{Op: "readdirent", Path: f.Name(), Err: err}
 		}
