@@ -2,7 +2,6 @@ package qos
 
 import (
 	"cmp"
-	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -107,7 +106,7 @@ func (r *criResources) key(buf []byte, kind byte, formula int) []byte {
 		buf = strconv.AppendInt(buf, n, 10)
 		buf = append(buf, 0)
 	}
-	for _, s := range slices.Sorted(maps.Keys(r.hugepages)) {
+	for _, s := range sortedSizes(r.hugepages) {
 		buf = strconv.AppendUint(buf, s, 10)
 		buf = append(buf, '=')
 		buf = strconv.AppendUint(buf, r.hugepages[s], 10)
@@ -145,14 +144,14 @@ func (rc *resourceConfig) key(buf []byte) []byte {
 	opt(rc.period != nil, period, "")
 	opt(rc.memory != nil, deref(rc.memory), rc.memoryBy)
 	opt(rc.pids != nil, deref(rc.pids), rc.pidsBy)
-	for _, s := range slices.Sorted(maps.Keys(rc.hugePages)) {
+	for _, s := range sortedSizes(rc.hugePages) {
 		buf = strconv.AppendUint(buf, s, 10)
 		buf = append(buf, '=')
 		buf = strconv.AppendInt(buf, rc.hugePages[s], 10)
 		buf = append(buf, 0)
 	}
 	buf = append(buf, 1)
-	for _, s := range slices.Sorted(maps.Keys(rc.hugeBy)) {
+	for _, s := range sortedSizes(rc.hugeBy) {
 		buf = strconv.AppendUint(buf, s, 10)
 		buf = appendString(buf, rc.hugeBy[s])
 	}
@@ -183,4 +182,17 @@ func appendString(buf []byte, s string) []byte {
 	buf = strconv.AppendInt(buf, int64(len(s)), 10)
 	buf = append(buf, ':')
 	return append(buf, s...)
+}
+
+// sortedSizes returns the huge page sizes of m in ascending order. Hosts
+// have one to three sizes: the keys fit in a small array, so no slice is
+// allocated for them.
+func sortedSizes[V any](m map[uint64]V) []uint64 {
+	var small [4]uint64
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -3,7 +3,6 @@ package qos
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/kubecgroups/kubecgroups/convert"
@@ -182,12 +181,11 @@ func (e *env) containerHugepages(pod *corev1.Pod, c *corev1.Container, dra corev
 			why[size] = "DRA " + string(name) + " " + q.String()
 		}
 	}
-	for _, s := range e.hugeSizes {
-		if why[s] == "" {
-			why[s] = "kubelet sends 0 for every host size the container does not limit"
+	for _, h := range e.huge {
+		if why[h.size] == "" {
+			why[h.size] = "kubelet sends 0 for every host size the container does not limit"
 		}
-		n, _ := convert.HugePageSizeName(s)
-		r.why["hugetlb:"+n] = why[s]
+		r.why[h.why] = why[h.size]
 	}
 }
 
@@ -353,7 +351,7 @@ func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]s
 			}
 		}
 	}
-	for _, s := range slices.Sorted(maps.Keys(r.hugepages)) {
+	for _, s := range sortedSizes(r.hugepages) {
 		name, _ := convert.HugePageSizeName(s)
 		res.HugepageLimits = append(res.HugepageLimits, specs.LinuxHugepageLimit{Pagesize: name, Limit: r.hugepages[s]})
 	}
@@ -476,11 +474,10 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 		}
 	}
 	def("pids.max", "max")
-	for _, s := range e.hugeSizes {
-		n, _ := convert.HugePageSizeName(s)
-		def(convert.HugetlbLimitFile(n, v), convert.HugetlbUnlimited(s, v, e.pageSize))
+	for _, h := range e.huge {
+		def(h.limitFile, h.unlimited)
 		if e.p.Node.HugetlbRsvd {
-			def(convert.HugetlbRsvdLimitFile(n, v), convert.HugetlbUnlimited(s, v, e.pageSize))
+			def(h.rsvdFile, h.unlimited)
 		}
 	}
 }

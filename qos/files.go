@@ -153,8 +153,8 @@ func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
 	}
 
 	// Hugetlb: every host size, 0 for those not given.
-	for _, size := range e.hugeSizes {
-		name, _ := convert.HugePageSizeName(size)
+	for _, h := range e.huge {
+		size, name := h.size, h.name
 		limit, ok := rc.hugePages[size]
 		why := rc.hugeBy[size]
 		if !ok {
@@ -164,9 +164,9 @@ func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
 		if r := convert.RoundDownToHugePages(limit, size, ps); r != limit && limit >= 0 {
 			why += fmt.Sprintf(", rounded down to whole %s pages", name)
 		}
-		files[convert.HugetlbLimitFile(name, v)] = file(val, why)
+		files[h.limitFile] = file(val, why)
 		if e.p.Node.HugetlbRsvd {
-			files[convert.HugetlbRsvdLimitFile(name, v)] = file(val, why+" (also written to the reservation limit)")
+			files[h.rsvdFile] = file(val, why+" (also written to the reservation limit)")
 		}
 	}
 

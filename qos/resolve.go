@@ -48,7 +48,8 @@ type env struct {
 	staticCPU         bool
 
 	pageSize     int64
-	hugeSizes    []uint64 // host huge page sizes, ascending
+	hugeSizes    []uint64   // host huge page sizes, ascending
+	huge         []hugeSize // the same, with their names, formatted once
 	memCapacity  int64
 	swapCapacity int64
 	cpuCapacity  int64 // milli-CPU
@@ -59,6 +60,15 @@ type env struct {
 
 	// cache shares the file maps of equal cgroups (nil: none).
 	cache *fileCache
+}
+
+// hugeSize is a host huge page size and the names derived from it.
+type hugeSize struct {
+	size                uint64
+	name                string // "2MB"
+	why                 string // the key of its reason in criResources.why
+	limitFile, rsvdFile string // of the profile's cgroup version
+	unlimited           string // the limit file's value with no limit
 }
 
 // Note is a remark about the profile or a pod that is not tied to one
@@ -285,6 +295,15 @@ func resolve(p Profile) (*env, error) {
 		}
 	}
 	slices.Sort(e.hugeSizes)
+	for _, size := range e.hugeSizes {
+		name, _ := convert.HugePageSizeName(size) // checked above
+		v := e.p.CgroupVersion
+		e.huge = append(e.huge, hugeSize{
+			size: size, name: name, why: "hugetlb:" + name,
+			limitFile: convert.HugetlbLimitFile(name, v), rsvdFile: convert.HugetlbRsvdLimitFile(name, v),
+			unlimited: convert.HugetlbUnlimited(size, v, e.pageSize),
+		})
+	}
 	mem, ok := capacity[corev1.ResourceMemory]
 	if !ok || mem.Value() <= 0 {
 		return nil, &ProfileError{Field: "node.capacity.memory", Err: fmt.Errorf("required and positive (the OOM score divides by it)")}
