@@ -386,7 +386,7 @@ func (e *env) runtimeFiles(res *specs.LinuxResources, why map[string]string, for
 		}
 		for _, fv := range fvs {
 			d := fv.Derivation
-			if pre := why[whyKey(fv.Name)]; pre != "" {
+			if pre := why[e.whyKey(fv.Name)]; pre != "" {
 				d = pre + "; " + d
 			}
 			if i == 0 {
@@ -409,7 +409,7 @@ func (e *env) runtimeFiles(res *specs.LinuxResources, why map[string]string, for
 }
 
 // whyKey maps a file name to the kubelet reason that produced it.
-func whyKey(name string) string {
+func (e *env) whyKey(name string) string {
 	switch name {
 	case "cpu.shares", "cpu.weight":
 		return "shares"
@@ -421,6 +421,11 @@ func whyKey(name string) string {
 		return "swap"
 	}
 	if s, ok := hugetlbSize(name); ok {
+		for _, h := range e.huge {
+			if h.name == s {
+				return h.why // formatted once
+			}
+		}
 		return "hugetlb:" + s
 	}
 	return name
@@ -448,7 +453,7 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 	def := func(name, value string) {
 		if _, ok := files[name]; !ok {
 			d := "kernel default: not set for this cgroup"
-			if w := why[whyKey(name)]; w != "" {
+			if w := why[e.whyKey(name)]; w != "" {
 				d = w + "; " + d
 			}
 			files[name] = file(value, d)
