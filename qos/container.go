@@ -69,26 +69,28 @@ func (e *env) containerCRI(pi *podInfo, c *corev1.Container) *criResources {
 
 	// Shares: the request if the key exists (even 0), else the limit
 	// without DRA (spec §6.5 step 1).
+	req, hasReq := c.Resources.Requests[corev1.ResourceCPU]
 	var sharesMilli int64
-	if q, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
-		sharesMilli = q.MilliValue()
-		r.why["shares"] = fmt.Sprintf("cpu request %s: %dm x 1024 / 1000", q.String(), sharesMilli)
+	how := ""
+	if hasReq {
+		sharesMilli = req.MilliValue()
 	} else {
-		lim, how := e.containerLimit(pod, c, corev1.ResourceCPU, nil)
+		var lim resource.Quantity
+		lim, how = e.containerLimit(pod, c, corev1.ResourceCPU, nil)
 		sharesMilli = lim.MilliValue()
-		if how != "" {
-			r.why["shares"] = fmt.Sprintf("no cpu request, so the %s: %dm x 1024 / 1000", how, sharesMilli)
-		} else {
-			r.why["shares"] = "no cpu request or limit"
-		}
 	}
 	r.cpuShares = int64(convert.MilliCPUToShares(sharesMilli))
-	r.why["shares"] += fmt.Sprintf(" = %d shares", r.cpuShares)
-	if sharesMilli == 0 {
+	switch {
+	case sharesMilli == 0 && hasReq:
+		r.why["shares"] = "cpu request 0: 2 shares (the minimum)"
+	case sharesMilli == 0:
 		r.why["shares"] = "no cpu request or limit: 2 shares (the minimum)"
-		if _, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
-			r.why["shares"] = "cpu request 0: 2 shares (the minimum)"
-		}
+	case hasReq:
+		r.why["shares"] = fmt.Sprintf("cpu request %s: %dm x 1024 / 1000 = %d shares", req.String(), sharesMilli, r.cpuShares)
+	case how != "":
+		r.why["shares"] = fmt.Sprintf("no cpu request, so the %s: %dm x 1024 / 1000 = %d shares", how, sharesMilli, r.cpuShares)
+	default: // unreachable: no request and no limit gives 0 milli-CPU
+		r.why["shares"] = fmt.Sprintf("no cpu request or limit = %d shares", r.cpuShares)
 	}
 
 	if v := memLimit.Value(); v != 0 {
