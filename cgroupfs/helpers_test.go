@@ -110,6 +110,18 @@ func bothReaders(t *testing.T, dir string) []namedFS {
 	return []namedFS{{"os.Root", live}, {"os.DirFS", dirfs}}
 }
 
+// openDefault opens this machine's cgroup tree at DefaultMountPoint; it is
+// closed when the test ends.
+func openDefault(t *testing.T) *FS {
+	t.Helper()
+	fsys, err := NewDefaultFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsys.Close() })
+	return fsys
+}
+
 // openLive opens the tree in dir with the live constructor (os.Root); it
 // is closed when the test ends.
 func openLive(t *testing.T, dir string) *FS {

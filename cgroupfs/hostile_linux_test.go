@@ -177,11 +177,7 @@ func TestRealKernelChurn(t *testing.T) {
 		{stablePod, map[string]string{"memory.limit_in_bytes": "268435456", "pids.max": "100"}},
 		{stableCtr, map[string]string{"memory.limit_in_bytes": "268435456", "pids.max": "100"}},
 	})
-	fsys, err := NewDefaultFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
+	fsys := openDefault(t)
 	opts := NodeOptions{CgroupRoot: root}
 
 	// The statuses of a cgroup's files when nothing changes it: files of

@@ -153,11 +153,7 @@ func TestRealKernelCgroupfs(t *testing.T) {
 	}
 	buildReal(t, mounts, root, cgs)
 
-	fsys, err := NewDefaultFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
+	fsys := openDefault(t)
 	opts := NodeOptions{CgroupRoot: root}
 	n := readNode(t, fsys, opts)
 	got := shapeOf(n)
@@ -315,11 +311,7 @@ func TestRealKernelSystemdNaming(t *testing.T) {
 		{bp + "/docker-" + c3 + ".scope", nil},
 		{bp + "/crio-" + c4, nil},
 	})
-	fsys, err := NewDefaultFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
+	fsys := openDefault(t)
 	n := readNode(t, fsys, NodeOptions{CgroupRoot: root, Driver: DriverSystemd})
 	got := shapeOf(n)
 	want := shape{
