@@ -121,17 +121,31 @@ func (o *openCgroup) close() {
 	}
 }
 
+// below returns the part of cgroup path p under parent ("/a/b/c" under
+// "/a" is "b/c"), and whether p is below parent at all.
+func below(p, parent string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, parent)
+	if !ok || len(rest) < 2 || rest[0] != '/' {
+		return "", false
+	}
+	return rest[1:], true
+}
+
 // cgroupDir opens a cgroup's directory in a controller's directory; the
 // caller closes it.
 func (r *reader) cgroupDir(ctrlRel, cgroupPath string) (dir, error) {
-	if pa := r.parent; pa != nil && len(cgroupPath) > len(pa.path) && cgroupPath[len(pa.path)] == '/' && cgroupPath[:len(pa.path)] == pa.path {
-		if d, ok := pa.dirs[ctrlRel]; ok {
-			return d.sub(cgroupPath[len(pa.path)+1:])
+	if pa := r.parent; pa != nil {
+		if rest, ok := below(cgroupPath, pa.path); ok {
+			if d, ok := pa.dirs[ctrlRel]; ok {
+				return d.sub(rest)
+			}
 		}
 	}
-	if r.tier != "" && len(cgroupPath) > len(r.tier)+1 && cgroupPath[len(r.tier)] == '/' && cgroupPath[:len(r.tier)] == r.tier && !strings.Contains(cgroupPath[len(r.tier)+1:], "/") {
-		if td, err := r.tierDir(ctrlRel, r.tier); err == nil {
-			return td.sub(cgroupPath[len(r.tier)+1:])
+	if r.tier != "" {
+		if name, ok := below(cgroupPath, r.tier); ok && !strings.Contains(name, "/") {
+			if td, err := r.tierDir(ctrlRel, r.tier); err == nil {
+				return td.sub(name)
+			}
 		}
 	}
 	cd, err := r.ctrlDir(ctrlRel)
