@@ -75,10 +75,10 @@ func (c *fileCache) files(key []byte, build func() (map[string]ExpectedFile, err
 // explanations (mergeFiles); base itself when there is nothing to add,
 // else a new map, shared by every merge of the same two maps.
 func (c *fileCache) merge(base, alt map[string]ExpectedFile, reason, prefix string) map[string]ExpectedFile {
-	if !needsMerge(base, alt, reason) {
-		return base
-	}
 	if c == nil {
+		if !needsMerge(base, alt, reason) {
+			return base
+		}
 		return mergeFiles(base, alt, reason, prefix)
 	}
 	k := mergeKey{reflect.ValueOf(base).Pointer(), reflect.ValueOf(alt).Pointer(), reason, prefix}
@@ -88,7 +88,10 @@ func (c *fileCache) merge(base, alt map[string]ExpectedFile, reason, prefix stri
 	if ok {
 		return e.out
 	}
-	out := mergeFiles(base, alt, reason, prefix)
+	out := base
+	if needsMerge(base, alt, reason) {
+		out = mergeFiles(base, alt, reason, prefix)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.merged[k]; ok {
