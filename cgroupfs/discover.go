@@ -165,7 +165,7 @@ func (r *reader) children(cgroupPath string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	defer d.close()
-	return d.list()
+	return d.list(listChildren)
 }
 
 // exists reports whether a cgroup's directory exists in the listing
@@ -370,7 +370,7 @@ func (r *reader) findHugetlb(kubepods string) {
 		return
 	}
 	defer d.close()
-	entries, err := d.list()
+	entries, err := d.list(listAll)
 	if err != nil {
 		return
 	}

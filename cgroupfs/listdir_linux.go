@@ -17,7 +17,7 @@ import (
 // most of the system calls of a read. Entries whose type the file system
 // does not report (DT_UNKNOWN) are lstat'ed through root, so no name is
 // ever resolved outside it.
-func readDirEntries(root *os.Root, f *os.File) ([]fs.DirEntry, error) {
+func readDirEntries(root *os.Root, f *os.File, m listMode) ([]fs.DirEntry, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func readDirEntries(root *os.Root, f *os.File) ([]fs.DirEntry, error) {
 		if n <= 0 {
 			return entries, nil
 		}
-		if entries, err = parseDirents(buf[:n], root, entries); err != nil {
+		if entries, err = parseDirents(buf[:n], root, m, entries); err != nil {
 			return entries, err
 		}
 	}
@@ -57,8 +57,10 @@ const (
 	direntName   = 19
 )
 
-// parseDirents appends the entries of getdents64 records to entries.
-func parseDirents(b []byte, root *os.Root, entries []fs.DirEntry) ([]fs.DirEntry, error) {
+// parseDirents appends the entries of getdents64 records to entries;
+// with listChildren, the interface files are skipped before their names
+// are copied (a cgroup directory holds dozens).
+func parseDirents(b []byte, root *os.Root, m listMode, entries []fs.DirEntry) ([]fs.DirEntry, error) {
 	for len(b) > 0 {
 		if len(b) < direntName {
 			return entries, &fs.PathError{Op: "readdirent", Path: ".", Err: syscall.EINVAL}
@@ -77,6 +79,9 @@ func parseDirents(b []byte, root *os.Root, entries []fs.DirEntry) ([]fs.DirEntry
 			}
 		}
 		if len(name) == 0 || string(name) == "." || string(name) == ".." {
+			continue
+		}
+		if m == listChildren && rec[direntType] == syscall.DT_REG && interfaceFile(name) {
 			continue
 		}
 		e := &dirent{name: string(name), root: root}

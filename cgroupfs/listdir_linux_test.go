@@ -26,11 +26,15 @@ func TestReadDirEntriesMatchesReadDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Mkdir(filepath.Join(dir, "pod1"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{"pod1", "cpu.dir"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.Symlink("/proc/self", filepath.Join(dir, "link")); err != nil {
-		t.Fatal(err)
+	for _, l := range []string{"link", "memory.high"} {
+		if err := os.Symlink("/proc/self", filepath.Join(dir, l)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
 		t.Fatal(err)
@@ -53,21 +57,56 @@ func TestReadDirEntriesMatchesReadDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	got, err := rootDir{root}.list()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d entries, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i].Name() != want[i].Name() || got[i].Type() != want[i].Type() || got[i].IsDir() != want[i].IsDir() {
-			t.Errorf("entry %d: %v, want %v", i, got[i], want[i])
+	// listChildren drops the regular interface files, and only those:
+	// not the directory or the link named like one.
+	wantChildren := slices.DeleteFunc(slices.Clone(want), func(e fs.DirEntry) bool {
+		return e.Name() == "cpu.shares" || e.Name() == "tasks"
+	})
+	for _, c := range []struct {
+		mode listMode
+		want []fs.DirEntry
+	}{{listAll, want}, {listChildren, wantChildren}} {
+		got, err := rootDir{root}.list(c.mode)
+		if err != nil {
+			t.Fatal(err)
 		}
-		fi, err := got[i].Info()
-		if err != nil || fi.Mode().Type() != want[i].Type() {
-			t.Errorf("%s: Info %v, %v", got[i].Name(), fi, err)
+		if len(got) != len(c.want) {
+			t.Fatalf("mode %d: %d entries, want %d", c.mode, len(got), len(c.want))
 		}
+		for i, w := range c.want {
+			if got[i].Name() != w.Name() || got[i].Type() != w.Type() || got[i].IsDir() != w.IsDir() {
+				t.Errorf("mode %d, entry %d: %v, want %v", c.mode, i, got[i], w)
+			}
+			fi, err := got[i].Info()
+			if err != nil || fi.Mode().Type() != w.Type() {
+				t.Errorf("%s: Info %v, %v", got[i].Name(), fi, err)
+			}
+		}
+	}
+}
+
+// TestListChildrenSkipsInterfaceFilesWithoutAllocating parses a cgroup
+// directory's worth of interface file records for child cgroups: no
+// entry, and no allocation.
+func TestListChildrenSkipsInterfaceFilesWithoutAllocating(t *testing.T) {
+	var b []byte
+	for _, n := range DefaultFiles(2) {
+		b = append(b, dirent64(n, syscall.DT_REG, 0)...)
+	}
+	b = append(b, dirent64("tasks", syscall.DT_REG, 0)...)
+	var got []fs.DirEntry
+	allocs := testing.AllocsPerRun(100, func() {
+		var err error
+		if got, err = parseDirents(b, nil, listChildren, got[:0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(got) != 0 || allocs != 0 {
+		t.Errorf("%d entries, %v allocations per listing; want none", len(got), allocs)
+	}
+	b = append(b, dirent64("pod1", syscall.DT_DIR, 0)...)
+	if got, _ := parseDirents(b, nil, listChildren, nil); len(got) != 1 || got[0].Name() != "pod1" {
+		t.Errorf("got %v, want pod1 alone", got)
 	}
 }
 
@@ -90,7 +129,7 @@ func TestParseDirents(t *testing.T) {
 	b = append(b, dirent64("cpu.max", syscall.DT_REG, 0)...)
 	b = append(b, dirent64("pod1", syscall.DT_DIR, 7)...)
 	b = append(b, dirent64("l", syscall.DT_LNK, 1)...)
-	got, err := parseDirents(b, nil, nil) // no DT_UNKNOWN: root unused
+	got, err := parseDirents(b, nil, listAll, nil) // no DT_UNKNOWN: root unused
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +146,7 @@ func TestParseDirents(t *testing.T) {
 		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 8, 'x'},   // reclen below the header
 		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 0, 8, 'x'}, // reclen past the buffer
 	} {
-		if _, err := parseDirents(bad, nil, nil); !errorsIsInvalid(err) {
+		if _, err := parseDirents(bad, nil, listAll, nil); !errorsIsInvalid(err) {
 			t.Errorf("%v: err %v, want EINVAL", bad, err)
 		}
 	}
@@ -131,7 +170,7 @@ func FuzzParseDirents(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := parseDirents(b, root, nil)
+		got, err := parseDirents(b, root, listAll, nil)
 		for _, e := range got {
 			if e.Name() == "" || e.Name() == "." || e.Name() == ".." || strings.ContainsRune(e.Name(), 0) {
 				t.Fatalf("bad name %q", e.Name())

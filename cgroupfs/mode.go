@@ -156,7 +156,7 @@ func v1LayoutFromDirs(dirs []string) map[string]string {
 // v2 root (a cgroup.controllers file), or a single v1 hierarchy or v2
 // tree recognised by its file names.
 func inferLayout(root dir) (layout, error) {
-	entries, err := root.list()
+	entries, err := root.list(listAll)
 	if err != nil {
 		return layout{}, fmt.Errorf("listing the tree root: %w", err)
 	}
@@ -248,7 +248,7 @@ func inferFromFiles(root dir, entries []fs.DirEntry) (layout, error) {
 		if err != nil {
 			continue
 		}
-		es, err := d.list()
+		es, err := d.list(listAll)
 		d.close()
 		if err != nil {
 			continue

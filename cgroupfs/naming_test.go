@@ -1,6 +1,7 @@
 package cgroupfs
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,6 +145,31 @@ func TestParsePath(t *testing.T) {
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("ParsePath(%q) (-want +got):\n%s", tt.path, diff)
+		}
+	}
+}
+
+// TestInterfaceFile checks the names a listing for child cgroups drops:
+// the kernel's interface files, never a name the pod and container
+// naming of any driver or runtime can produce.
+func TestInterfaceFile(t *testing.T) {
+	for _, n := range slices.Concat(DefaultFiles(1), DefaultFiles(2), []string{
+		"cgroup.procs", "cgroup.controllers", "cpuacct.usage", "blkio.weight", "io.max", "tasks",
+		"notify_on_release", "release_agent", "hugetlb.2MB.max", "memory.oom.group", "irq.pressure",
+	}) {
+		if !interfaceFile(n) || !interfaceFile([]byte(n)) {
+			t.Errorf("interfaceFile(%q) = false, want true", n)
+		}
+	}
+	for _, n := range []string{
+		"pod0b5d3c9e-8f5a-4b6a-9a44-2f7b7c1c0a01", "kubepods-burstable-pod0b5d3c9e_8f5a_4b6a_9a44_2f7b7c1c0a01.slice",
+		"kubepods", "kubepods.slice", "burstable", "kubepods-besteffort.slice",
+		"cri-containerd-" + strings.Repeat("ab", 32) + ".scope", strings.Repeat("ab", 32),
+		"crio-" + strings.Repeat("ab", 32) + ".scope", "crio-conmon-" + strings.Repeat("ab", 32) + ".scope",
+		"docker-" + strings.Repeat("ab", 32) + ".scope", "container", "cpu", "tasks2", "memory", "",
+	} {
+		if interfaceFile(n) {
+			t.Errorf("interfaceFile(%q) = true, want false", n)
 		}
 	}
 }

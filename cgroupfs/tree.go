@@ -17,8 +17,10 @@ import (
 type dir interface {
 	// sub opens a directory below this one.
 	sub(name string) (dir, error)
-	// list returns the directory's entries, sorted by name.
-	list() ([]fs.DirEntry, error)
+	// list returns the directory's entries, sorted by name; with
+	// listChildren, without the kernel's interface files (see
+	// interfaceFile).
+	list(m listMode) ([]fs.DirEntry, error)
 	// read returns the content of a regular file, at most MaxFileBytes,
 	// appending to buf.
 	read(name string, buf []byte) ([]byte, error)
@@ -40,13 +42,13 @@ func (d rootDir) sub(name string) (dir, error) {
 	return rootDir{r}, nil
 }
 
-func (d rootDir) list() ([]fs.DirEntry, error) {
+func (d rootDir) list(m listMode) ([]fs.DirEntry, error) {
 	f, err := d.r.Open(".")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	entries, err := readDirEntries(d.r, f)
+	entries, err := readDirEntries(d.r, f, m)
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, err
 }
@@ -82,6 +84,43 @@ func (d rootDir) isDir(name string) (bool, error) {
 
 func (d rootDir) close() error { return d.r.Close() }
 
+// listMode says what a listing returns.
+type listMode uint8
+
+const (
+	// listAll returns every entry.
+	listAll listMode = iota
+	// listChildren leaves out regular files that are kernel interface
+	// files: what a search for pod and container cgroups lists, where
+	// such a file is never wanted.
+	listChildren
+)
+
+// interfaceFile reports whether a name is one of the kernel's cgroup
+// interface files ("cpu.max", "memory.high", "tasks"...): a controller's
+// prefix and a dot, or one of v1's few names without one. No pod or
+// container cgroup is named so (the kubelet's names start with "pod" or
+// "kubepods-", the runtimes' with a hex ID or the runtime's name), so a
+// listing for child cgroups can drop these without looking further; on
+// Linux, before it turns the name into a string.
+func interfaceFile[S ~string | ~[]byte](name S) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] == '.' {
+			switch string(name[:i]) {
+			case "cgroup", "cpu", "cpuacct", "cpuset", "memory", "io", "blkio", "pids", "hugetlb",
+				"rdma", "misc", "net_cls", "net_prio", "devices", "freezer", "perf_event", "irq":
+				return true
+			}
+			return false
+		}
+	}
+	switch string(name) {
+	case "tasks", "notify_on_release", "release_agent":
+		return true
+	}
+	return false
+}
+
 // ioDir is a directory of an fs.FS (a snapshot, a fake tree).
 type ioDir struct {
 	fsys   fs.FS
@@ -115,7 +154,13 @@ func (d ioDir) sub(name string) (dir, error) {
 
 var errNotDir = errors.New("not a directory")
 
-func (d ioDir) list() ([]fs.DirEntry, error) { return fs.ReadDir(d.fsys, d.prefix) }
+func (d ioDir) list(m listMode) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(d.fsys, d.prefix)
+	if m == listChildren {
+		entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return e.Type().IsRegular() && interfaceFile(e.Name()) })
+	}
+	return entries, err
+}
 
 func (d ioDir) read(name string, buf []byte) ([]byte, error) {
 	p := d.join(name)
