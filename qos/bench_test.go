@@ -126,21 +126,19 @@ func BenchmarkReadPods(b *testing.B) {
 	}
 }
 
-// fullDiff is the whole check of a node with its profile known: the
-// expectation (CPU) runs while the tree is read (system calls), then the
+// fullDiff is the whole check of a node with its profile known, as the
+// CLI runs it: the expectation, then a read of the files it compares
+// (Expectation.Files: no file is read that nothing compares), then the
 // comparison.
 func fullDiff(fsys *cgroupfs.FS, opts cgroupfs.NodeOptions, n *nodegen.Node) (*qos.DiffReport, error) {
-	var x *qos.Expectation
-	var xerr error
-	var wg sync.WaitGroup
-	wg.Go(func() { x, xerr = qos.Expect(n.Pods, n.Profile) })
-	node, err := fsys.Node(opts)
-	wg.Wait()
+	x, err := qos.Expect(n.Pods, n.Profile)
 	if err != nil {
 		return nil, err
 	}
-	if xerr != nil {
-		return nil, xerr
+	opts.Files = x.Files()
+	node, err := fsys.Node(opts)
+	if err != nil {
+		return nil, err
 	}
 	return qos.Diff(x, node, diffOpts), nil
 }
@@ -177,7 +175,10 @@ func openDiffSource(b *testing.B, src string, l nodegen.Layout, pods int) *diffS
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.fsys.Close() })
-	node, err := s.fsys.Node(s.opts)
+	// The floor reads the files the full diff reads.
+	fileOpts := s.opts
+	fileOpts.Files = s.n.Expectation.Files()
+	node, err := s.fsys.Node(fileOpts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -378,7 +378,7 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 	}
 	defer fsys.Close()
 	r := &diffRun{fsys: fsys, nodeOpts: nodeOpts, pods: g.pods}
-	if r.node, err = fsys.Node(nodeOpts); err != nil {
+	if r.node, err = fsys.Node(discoveryOptions(nodeOpts)); err != nil {
 		return nil, fmt.Errorf("node %s: %w", plan.name, kubepodsHint(err))
 	}
 	facts, notes := g.facts(r.node)

@@ -178,12 +178,14 @@ func (o *diffOptions) labelOf(name string) string {
 type diffRun struct {
 	fsys     *cgroupfs.FS
 	nodeOpts cgroupfs.NodeOptions
-	node     *cgroupfs.Node
-	pods     []*corev1.Pod
-	profile  qos.Profile
-	sources  map[string]string
-	opts     qos.DiffOptions
-	notes    []qos.Note
+	// node is the discovery read (discoveryOptions) the profile's tree
+	// facts come from; diff reads the files it compares afresh.
+	node    *cgroupfs.Node
+	pods    []*corev1.Pod
+	profile qos.Profile
+	sources map[string]string
+	opts    qos.DiffOptions
+	notes   []qos.Note
 	// expectation is what diff computed (cluster mode reads the pods'
 	// resize states from it).
 	expectation *qos.Expectation
@@ -210,7 +212,7 @@ func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) 
 			fsys.Close()
 		}
 	}()
-	if r.node, err = fsys.Node(nodeOpts); err != nil {
+	if r.node, err = fsys.Node(discoveryOptions(nodeOpts)); err != nil {
 		return nil, err
 	}
 	facts := treeFacts(r.node, src.Kind)
@@ -285,50 +287,39 @@ func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) 
 	return r, nil
 }
 
-// diff computes the expectation, re-reads the node when the expectation
-// needs files the first read did not take, and compares.
+// discoveryOptions are opts for the read that precedes the expectation:
+// the node levels with their files (treeFacts reads huge page sizes and
+// swap accounting from kubepods), and the pods and containers without
+// any (treeFacts needs only the runtime's naming). diff then reads the
+// files the expectation compares, and only those.
+func discoveryOptions(opts cgroupfs.NodeOptions) cgroupfs.NodeOptions {
+	opts.Files = map[cgroupfs.Level][]string{cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {}}
+	return opts
+}
+
+// diff computes the expectation, reads the files it compares, and
+// compares.
 func (r *diffRun) diff() (*qos.DiffReport, error) {
 	x, err := qos.Expect(r.pods, r.profile)
 	if err != nil {
 		return nil, err
 	}
 	r.expectation = x
-	if missingFiles(x, r.node) {
-		opts := r.nodeOpts
-		opts.Files = x.Files()
-		if r.node, err = r.fsys.Node(opts); err != nil {
-			return nil, err
-		}
+	opts := r.nodeOpts
+	opts.Files = x.Files()
+	node, err := r.fsys.Node(opts)
+	if err != nil {
+		return nil, err
 	}
-	report := qos.Diff(x, r.node, r.opts)
+	report := qos.Diff(x, node, r.opts)
 	report.ProfileSources = r.sources
 	report.Notes = append(r.notes, report.Notes...)
-	for _, n := range r.node.Notes {
+	for _, n := range node.Notes {
 		report.Notes = append(report.Notes, qos.Note{Reason: "tree", Message: n})
 	}
 	return report, nil
 }
 
-// missingFiles reports whether the expectation compares a file the read
-// did not take (the first read takes cgroupfs.DefaultFiles).
-func missingFiles(x *qos.Expectation, n *cgroupfs.Node) bool {
-	var have []string
-	if n.Kubepods != nil {
-		for name := range n.Kubepods.Files {
-			have = append(have, name)
-		}
-	}
-	for _, names := range x.Files() {
-		for _, name := range names {
-			if !slices.Contains(have, name) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// treeFacts reads what the tree shows about the node profile.
 func treeFacts(n *cgroupfs.Node, sourceKind string) *nodeFacts {
 	f := &nodeFacts{treeSource: "tree"}
 	if sourceKind == "snapshot" {
