@@ -269,3 +269,30 @@ func TestCaptureKeepsNonDirectoryUnknowns(t *testing.T) {
 		t.Errorf("BestEffort pod %+v, want it without the linked container", p)
 	}
 }
+
+// TestOpenedRegular checks the post-open check of live reads (a file
+// swapped after its Lstat) on each kind of file it can meet.
+func TestOpenedRegular(t *testing.T) {
+	dir := t.TempDir()
+	reg, fifo := filepath.Join(dir, "cpu.max"), filepath.Join(dir, "fifo")
+	if err := os.WriteFile(reg, []byte("max 100000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		want bool
+	}{{reg, true}, {fifo, false}, {dir, false}, {"/dev/null", false}} {
+		f, err := os.OpenFile(c.path, os.O_RDONLY|openFlags, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := openedRegular(f)
+		f.Close()
+		if err != nil || got != c.want {
+			t.Errorf("%s: %v, %v; want %v", c.path, got, err, c.want)
+		}
+	}
+}

@@ -68,7 +68,16 @@ func (d rootDir) read(name string, buf []byte) ([]byte, error) {
 		return buf, err
 	}
 	defer f.Close()
-	return readOpened(f, name, buf)
+	// Checked again on the open file: it may have been replaced since
+	// the Lstat.
+	regular, err := openedRegular(f)
+	if err != nil {
+		return buf, err
+	}
+	if !regular {
+		return readOpened(f, name, buf) // refuses it, naming its type
+	}
+	return readAll(f, name, buf)
 }
 
 func (d rootDir) isDir(name string) (bool, error) {
@@ -240,6 +249,12 @@ func readOpened(f fs.File, name string, buf []byte) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return buf, notRegular(name, fi.Mode())
 	}
+	return readAll(f, name, buf)
+}
+
+// readAll reads an open regular file, at most MaxFileBytes, appending to
+// buf.
+func readAll(f io.Reader, name string, buf []byte) ([]byte, error) {
 	start := len(buf)
 	for {
 		if len(buf) == cap(buf) {
