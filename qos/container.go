@@ -379,7 +379,7 @@ func (e *env) runtimeFiles(res *specs.LinuxResources, why map[string]string, for
 	if formula == convert.WeightUnknown {
 		formulas = []convert.WeightFormula{convert.WeightLinear, convert.WeightQuadratic}
 	}
-	files := make(map[string]ExpectedFile, 16) // every file of a cgroup, no regrowth
+	files := e.newFiles()
 	for i, f := range formulas {
 		opts.Formula = f
 		fvs, err := convert.OCIFiles(res, opts)
@@ -407,6 +407,7 @@ func (e *env) runtimeFiles(res *specs.LinuxResources, why map[string]string, for
 		files["cpu.weight"] = f
 	}
 	e.fillDefaults(files, why)
+	e.sized(files)
 	return files, nil
 }
 
@@ -492,7 +493,7 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 // containerFiles computes a container cgroup's files and explanations.
 func (e *env) containerFiles(pi *podInfo, c *corev1.Container) (map[string]ExpectedFile, error) {
 	r := e.containerCRI(pi, c)
-	var buf [512]byte
+	var buf [2048]byte // v2 keys run to about 800 bytes
 	files, err := e.cache.files(r.key(buf[:0], 'c', int(e.formula)), func() (map[string]ExpectedFile, error) {
 		res, why := e.ociResources(r)
 		files, err := e.runtimeFiles(res, why, e.formula)

@@ -55,7 +55,8 @@ func file(value, derivation string) ExpectedFile {
 // cgroups writes, then the kernel's read-back. The kubelet converts
 // shares to cpu.weight with its linear formula whatever the runtime does.
 func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
-	files := make(map[string]ExpectedFile, 16) // every file of a cgroup, no regrowth
+	files := e.newFiles()
+	defer e.sized(files)
 	ps := e.pageSize
 	v := e.p.CgroupVersion
 	untouched := "kernel default: the kubelet does not set it"
