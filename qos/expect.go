@@ -220,7 +220,9 @@ func (e *env) podCgroups(pi *podInfo) ([]ExpectedCgroup, error) {
 	if uid == "" {
 		uid = "<uid>"
 	}
-	var out []ExpectedCgroup
+	containers := allContainers(pod)
+	// The pod, the sandbox and the containers: sized once.
+	out := make([]ExpectedCgroup, 0, 2+len(containers))
 	podPath := ""
 	if e.p.Kubelet.CgroupsPerQOS {
 		pc := e.podCgroup(pi, uid)
@@ -232,7 +234,7 @@ func (e *env) podCgroups(pi *podInfo) ([]ExpectedCgroup, error) {
 		return nil, err
 	}
 	out = append(out, sb)
-	for _, c := range allContainers(pod) {
+	for _, c := range containers {
 		t := ContainerApp
 		if isInitContainer(pod, c.Name) {
 			t = ContainerInit

@@ -77,7 +77,7 @@ func (e *env) newPodInfo(pod *corev1.Pod) *podInfo {
 
 // allContainers returns init containers (in order) then app containers.
 func allContainers(pod *corev1.Pod) []*corev1.Container {
-	var out []*corev1.Container
+	out := make([]*corev1.Container, 0, len(pod.Spec.InitContainers)+len(pod.Spec.Containers))
 	for i := range pod.Spec.InitContainers {
 		out = append(out, &pod.Spec.InitContainers[i])
 	}
