@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -170,6 +171,37 @@ func TestInterfaceFile(t *testing.T) {
 	} {
 		if interfaceFile(n) {
 			t.Errorf("interfaceFile(%q) = true, want false", n)
+		}
+	}
+}
+
+// TestListChildrenFS checks the same filter on an fs.FS tree: regular
+// interface files go, a directory named like one and any other file stay.
+func TestListChildrenFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"k/cpu.max":      {Data: []byte("max 100000\n")},
+		"k/tasks":        {},
+		"k/pod2":         {},
+		"k/cpu.dir/x":    {},
+		"k/pod1/cpu.max": {},
+	}
+	for _, c := range []struct {
+		mode listMode
+		want []string
+	}{
+		{listAll, []string{"cpu.dir", "cpu.max", "pod1", "pod2", "tasks"}},
+		{listChildren, []string{"cpu.dir", "pod1", "pod2"}},
+	} {
+		entries, err := ioDir{fsys, "k"}.list(c.mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Name())
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("mode %d: %q, want %q", c.mode, got, c.want)
 		}
 	}
 }

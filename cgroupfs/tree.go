@@ -105,6 +105,14 @@ const (
 	listChildren
 )
 
+// filter applies the mode to a listing made with every entry.
+func (m listMode) filter(entries []fs.DirEntry) []fs.DirEntry {
+	if m != listChildren {
+		return entries
+	}
+	return slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return e.Type().IsRegular() && interfaceFile(e.Name()) })
+}
+
 // interfaceFile reports whether a name is one of the kernel's cgroup
 // interface files ("cpu.max", "memory.high", "tasks"...): a controller's
 // prefix and a dot, or one of v1's few names without one. No pod or
@@ -165,10 +173,7 @@ var errNotDir = errors.New("not a directory")
 
 func (d ioDir) list(m listMode) ([]fs.DirEntry, error) {
 	entries, err := fs.ReadDir(d.fsys, d.prefix)
-	if m == listChildren {
-		entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return e.Type().IsRegular() && interfaceFile(e.Name()) })
-	}
-	return entries, err
+	return m.filter(entries), err
 }
 
 func (d ioDir) read(name string, buf []byte) ([]byte, error) {
