@@ -39,6 +39,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/qos"
+	resourcehelper "k8s.io/component-helpers/resource"
 )
 
 // trees caches the generated nodes and trees of this run; TestMain removes
@@ -88,6 +89,28 @@ func BenchmarkExpect(b *testing.B) {
 				})
 			})
 		}
+	}
+}
+
+// BenchmarkAggregate is component-helpers' PodRequests and PodLimits for
+// every pod of a node: the share of Expect's time that belongs to the
+// kubelet's own aggregation, which Expect calls rather than re-derives.
+func BenchmarkAggregate(b *testing.B) {
+	for _, pods := range benchSizes {
+		b.Run(fmt.Sprint(pods), func(b *testing.B) {
+			n := benchNode(b, nodegen.Layouts()[0], pods)
+			nodegen.PerPod(b, pods, func() {
+				var cpu int64
+				for _, p := range n.Pods {
+					req := resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{})
+					cpu += req.Cpu().MilliValue()
+					resourcehelper.PodLimits(p, resourcehelper.PodResourcesOptions{})
+				}
+				if cpu == 0 {
+					b.Fatal("no pod requests CPU")
+				}
+			})
+		})
 	}
 }
 
