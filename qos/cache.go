@@ -101,6 +101,11 @@ func (c *fileCache) merge(base, alt map[string]ExpectedFile, reason, prefix stri
 	return out
 }
 
+// keyBufSize is the stack buffer a cache key is built in: keys of v2
+// cgroups, with their reasons, run to about 800 bytes, and a longer one
+// only costs a heap allocation.
+const keyBufSize = 2048
+
 // key encodes the inputs of a container cgroup's files (with the formula
 // they are converted with) into buf.
 func (r *criResources) key(buf []byte, kind byte, formula int) []byte {

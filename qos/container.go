@@ -493,7 +493,7 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 // containerFiles computes a container cgroup's files and explanations.
 func (e *env) containerFiles(pi *podInfo, c *corev1.Container) (map[string]ExpectedFile, error) {
 	r := e.containerCRI(pi, c)
-	var buf [2048]byte // v2 keys run to about 800 bytes
+	var buf [keyBufSize]byte
 	files, err := e.cache.files(r.key(buf[:0], 'c', int(e.formula)), func() (map[string]ExpectedFile, error) {
 		res, why := e.ociResources(r)
 		files, err := e.runtimeFiles(res, why, e.formula)

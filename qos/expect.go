@@ -292,7 +292,7 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	// What the kubelet asks for (calculateSandboxResources), given as the
 	// explanation of the files the runtime really writes.
 	kr := e.sandboxCRI(pi)
-	var buf [2048]byte // v2 keys run to about 800 bytes
+	var buf [keyBufSize]byte
 	files, err := e.cache.files(kr.key(buf[:0], 's', int(e.formula)), func() (map[string]ExpectedFile, error) {
 		// What the runtime writes is the same for every pod.
 		files, err := e.cache.files([]byte("pause"), func() (map[string]ExpectedFile, error) {

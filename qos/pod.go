@@ -347,7 +347,7 @@ func (e *env) podMemoryHigh(pi *podInfo, rc *resourceConfig) {
 // podCgroup returns the pod cgroup's expectation.
 func (e *env) podCgroup(pi *podInfo, uid string) ExpectedCgroup {
 	rc := e.podConfig(pi)
-	var buf [2048]byte // v2 keys run to about 800 bytes
+	var buf [keyBufSize]byte
 	files, _ := e.cache.files(rc.key(buf[:0]), func() (map[string]ExpectedFile, error) {
 		files := e.kubeletFiles(rc)
 		e.addPageRounding(files)
