@@ -31,8 +31,9 @@ type fileCache struct {
 // by the cache or by the entry, so their addresses cannot be reused while
 // the cache lives), the reason and the message prefix.
 type mergeKey struct {
-	base, alt      uintptr
-	reason, prefix string
+	base, alt uintptr
+	reason    Reason
+	prefix    string
 }
 
 // mergedSet keeps the merge's inputs alive with its result.
@@ -74,7 +75,7 @@ func (c *fileCache) files(key []byte, build func() (map[string]ExpectedFile, err
 // merge returns base with alt's values missing from it added as
 // explanations (mergeFiles); base itself when there is nothing to add,
 // else a new map, shared by every merge of the same two maps.
-func (c *fileCache) merge(base, alt map[string]ExpectedFile, reason, prefix string) map[string]ExpectedFile {
+func (c *fileCache) merge(base, alt map[string]ExpectedFile, reason Reason, prefix string) map[string]ExpectedFile {
 	if c == nil {
 		if !needsMerge(base, alt, reason) {
 			return base

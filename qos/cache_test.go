@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -110,8 +111,8 @@ func TestSharedFilesEqualFresh(t *testing.T) {
 	profiles := map[string]func(*Profile){
 		"default":       nil,
 		"v1":            func(p *Profile) { p.CgroupVersion = convert.CgroupV1 },
-		"v1-systemd":    func(p *Profile) { p.CgroupVersion, p.Kubelet.CgroupDriver = convert.CgroupV1, DriverSystemd },
-		"systemd":       func(p *Profile) { p.Kubelet.CgroupDriver = DriverSystemd },
+		"v1-systemd":    func(p *Profile) { p.CgroupVersion, p.Kubelet.CgroupDriver = convert.CgroupV1, cgroupfs.DriverSystemd },
+		"systemd":       func(p *Profile) { p.Kubelet.CgroupDriver = cgroupfs.DriverSystemd },
 		"static-cpu":    func(p *Profile) { p.Kubelet.CPUManagerPolicy = "static" },
 		"unknown-oci":   func(p *Profile) { p.Runtime.OCI = OCIRuntime{Name: "unknown"} },
 		"memoryqos-off": gates(GateMemoryQoS, false),
@@ -164,11 +165,11 @@ func TestSharedFilesAreShared(t *testing.T) {
 			t.Errorf("cgroup %d (%s %s): equal pods do not share their files", i, pa.Cgroups[i].Level, pa.Cgroups[i].ContainerType)
 		}
 	}
-	app := pc.Cgroup(LevelContainer, ContainerApp, "app")
-	if same(app.Files, pa.Cgroup(LevelContainer, ContainerApp, "app").Files) {
+	app := pc.Cgroup(cgroupfs.LevelContainer, ContainerApp, "app")
+	if same(app.Files, pa.Cgroup(cgroupfs.LevelContainer, ContainerApp, "app").Files) {
 		t.Error("the resized pod shares the files of an unresized one")
 	}
-	if w := pa.Cgroup(LevelContainer, ContainerApp, "app").Files["cpu.weight"]; len(w.Explained) != 0 && w.Explained[len(w.Explained)-1].Reason == ReasonResizePending {
+	if w := pa.Cgroup(cgroupfs.LevelContainer, ContainerApp, "app").Files["cpu.weight"]; len(w.Explained) != 0 && w.Explained[len(w.Explained)-1].Reason == ReasonResizePending {
 		t.Error("the resize explanation leaked into the shared files")
 	}
 }

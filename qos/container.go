@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strconv"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	corev1 "k8s.io/api/core/v1"
@@ -537,7 +538,7 @@ func (e *env) addWeightFormula(files map[string]ExpectedFile) {
 
 // addContainerQuotaRounding accepts the systemd-rounded container quota.
 func (e *env) addContainerQuotaRounding(files map[string]ExpectedFile) {
-	if e.driver != DriverSystemd {
+	if e.driver != cgroupfs.DriverSystemd {
 		return
 	}
 	if f, ok := files["cpu.max"]; ok {

@@ -18,20 +18,6 @@ import (
 // of `kubectl-cgroups diff -o json`).
 const KindDiffReport = "DiffReport"
 
-// Reason codes the diff adds to those of the expectation (see the Reason*
-// constants in resolve.go).
-const (
-	// ReasonControllerUnavailable: the node has no such controller, so
-	// neither the kubelet nor the runtime could write the file.
-	ReasonControllerUnavailable = "controller-unavailable"
-	// ReasonPodsNotListed: a QoS tier also counts pods the input did not
-	// list (the pod list is not the node's complete list).
-	ReasonPodsNotListed = "pods-not-listed"
-	// ReasonContainerExited: a regular init container finished and its
-	// cgroup is gone, as the runtime does.
-	ReasonContainerExited = "container-exited"
-)
-
 // TierRefreshInterval is how often the kubelet rewrites the QoS tier
 // cgroups (UpdateCgroups runs every minute and before each new pod).
 const TierRefreshInterval = time.Minute
@@ -202,7 +188,7 @@ type ResultCgroup struct {
 	UID string `json:"uid,omitempty"`
 	// Level is where the cgroup sits: kubepods, burstable, besteffort,
 	// pod or container.
-	Level Level `json:"level"`
+	Level cgroupfs.Level `json:"level"`
 	// Container is the container's name; empty for the pod, the sandbox
 	// and container cgroups no container of the pod claims.
 	Container string `json:"container,omitempty"`
@@ -233,7 +219,7 @@ type DiffResult struct {
 	Status Status `json:"status"`
 	// Reason is a reason code for explained results and for some
 	// differences (for example "weight-formula").
-	Reason string `json:"reason,omitempty"`
+	Reason Reason `json:"reason,omitempty"`
 	// Message says what the difference means and what to do about it.
 	Message string `json:"message,omitempty"`
 	// Derivation is how the expected value was computed.
@@ -279,10 +265,10 @@ func Diff(x *Expectation, node *cgroupfs.Node, opts DiffOptions) *DiffReport {
 		if g.Level == cgroupfs.LevelPod {
 			what = "pod " + g.PodUID
 		}
-		d.note("gone", fmt.Sprintf("%s vanished while the tree was read (%s); it was being deleted", what, g.Path))
+		d.note(ReasonGone, fmt.Sprintf("%s vanished while the tree was read (%s); it was being deleted", what, g.Path))
 	}
 	for _, u := range node.Unknown {
-		d.note("unknown-entry", fmt.Sprintf("%s is not a Kubernetes cgroup: %s", u.Path, u.Reason))
+		d.note(ReasonUnknownEntry, fmt.Sprintf("%s is not a Kubernetes cgroup: %s", u.Path, u.Reason))
 	}
 	return d.r
 }
@@ -304,15 +290,17 @@ type differ struct {
 }
 
 type tierFile struct {
-	level Level
+	level cgroupfs.Level
 	file  string
 }
 
 type tierValue struct {
-	value, reason, message string
+	value   string
+	reason  Reason
+	message string
 }
 
-func (d *differ) note(reason, msg string) {
+func (d *differ) note(reason Reason, msg string) {
 	d.r.Notes = append(d.r.Notes, Note{Reason: reason, Message: msg})
 }
 
@@ -354,7 +342,7 @@ type where struct {
 	cg    *ExpectedCgroup
 	id    string
 	path  string
-	level Level
+	level cgroupfs.Level
 	ref   *ResultCgroup // made by the first result
 }
 
@@ -380,18 +368,18 @@ func (w *where) result() DiffResult {
 }
 
 func (d *differ) compareNode() {
-	for _, level := range []Level{LevelKubepods, LevelBurstable, LevelBestEffort} {
+	for _, level := range []cgroupfs.Level{cgroupfs.LevelKubepods, cgroupfs.LevelBurstable, cgroupfs.LevelBestEffort} {
 		ec := d.x.NodeCgroup(level)
 		if ec == nil {
 			continue
 		}
 		var ac *cgroupfs.Cgroup
 		switch level {
-		case LevelKubepods:
+		case cgroupfs.LevelKubepods:
 			ac = d.node.Kubepods
-		case LevelBurstable:
+		case cgroupfs.LevelBurstable:
 			ac = d.node.Burstable
-		case LevelBestEffort:
+		case cgroupfs.LevelBestEffort:
 			ac = d.node.BestEffort
 		}
 		w := where{cg: ec, level: level, path: ec.Path}
@@ -408,11 +396,11 @@ func (d *differ) compareNode() {
 }
 
 func (d *differ) comparePod(pe *PodExpectation) {
-	podCG := pe.Cgroup(LevelPod, "", "")
+	podCG := pe.Cgroup(cgroupfs.LevelPod, "", "")
 	if podCG == nil {
 		return
 	}
-	wPod := where{pod: pe, cg: podCG, level: LevelPod, path: podCG.Path}
+	wPod := where{pod: pe, cg: podCG, level: cgroupfs.LevelPod, path: podCG.Path}
 	if pe.UID == "" || strings.HasPrefix(pe.UID, "<") {
 		r := wPod.result()
 		r.Status = StatusMissing
@@ -433,7 +421,7 @@ func (d *differ) comparePod(pe *PodExpectation) {
 	if ap.Path != podCG.Path {
 		r := wPod.result()
 		r.Status = StatusDrift
-		r.Reason = "pod-path"
+		r.Reason = ReasonPodPath
 		r.Message = fmt.Sprintf("the pod cgroup is at %s (QoS tier %s) but the pod's QoS class %s puts it at %s", ap.Path, ap.Tier, pe.QOSClass, podCG.Path)
 		d.add(r)
 	}
@@ -444,14 +432,14 @@ func (d *differ) comparePod(pe *PodExpectation) {
 	var sandbox *ExpectedCgroup
 	for i := range pe.Cgroups {
 		ec := &pe.Cgroups[i]
-		if ec.Level != LevelContainer {
+		if ec.Level != cgroupfs.LevelContainer {
 			continue
 		}
 		if ec.ContainerType == ContainerSandbox {
 			sandbox = ec
 			continue
 		}
-		w := where{pod: pe, cg: ec, level: LevelContainer, path: ec.Path, id: ec.ContainerID}
+		w := where{pod: pe, cg: ec, level: cgroupfs.LevelContainer, path: ec.Path, id: ec.ContainerID}
 		if ec.ContainerID == "" {
 			if ec.Optional {
 				continue
@@ -488,7 +476,7 @@ func (d *differ) comparePod(pe *PodExpectation) {
 	}
 	if sandbox != nil {
 		if len(rest) == 0 {
-			w := where{pod: pe, cg: sandbox, level: LevelContainer, path: sandbox.Path}
+			w := where{pod: pe, cg: sandbox, level: cgroupfs.LevelContainer, path: sandbox.Path}
 			if !sandbox.Optional {
 				r := w.result()
 				r.Status = StatusMissing
@@ -497,14 +485,14 @@ func (d *differ) comparePod(pe *PodExpectation) {
 			}
 		} else {
 			best := bestSandbox(sandbox, rest)
-			w := where{pod: pe, cg: sandbox, level: LevelContainer, path: rest[best].Path, id: rest[best].ID}
+			w := where{pod: pe, cg: sandbox, level: cgroupfs.LevelContainer, path: rest[best].Path, id: rest[best].ID}
 			d.compareCgroup(w, sandbox, &rest[best].Cgroup)
 			rest = slices.Delete(rest, best, best+1)
 		}
 	}
 	for _, c := range rest {
 		d.add(DiffResult{
-			ResultCgroup: &ResultCgroup{Pod: pe.Namespace + "/" + pe.Name, UID: pe.UID, Level: LevelContainer, ContainerID: c.ID, Path: c.Path},
+			ResultCgroup: &ResultCgroup{Pod: pe.Namespace + "/" + pe.Name, UID: pe.UID, Level: cgroupfs.LevelContainer, ContainerID: c.ID, Path: c.Path},
 			Status:       StatusUnexpected,
 			Message:      fmt.Sprintf("container cgroup %s belongs to no container of the pod status: a leftover of a restarted or removed container, or a container started after the pod list was read", shortID(c.ID)),
 		})
@@ -609,7 +597,7 @@ func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs
 	if r2, ok := d.underNodeFormula(w, name, ef, actual, r); ok {
 		return r2
 	}
-	if w.level == LevelBurstable || w.level == LevelKubepods || w.level == LevelBestEffort {
+	if w.level == cgroupfs.LevelBurstable || w.level == cgroupfs.LevelKubepods || w.level == cgroupfs.LevelBestEffort {
 		for _, alt := range d.tierAlt[tierFile{w.level, name}] {
 			if alt.value == actual {
 				r.Status = StatusExplained
@@ -651,7 +639,7 @@ func (d *differ) leftovers() {
 	}
 	slices.SortFunc(pods, func(a, b *cgroupfs.Pod) int { return cmp.Compare(a.Path, b.Path) })
 	for _, p := range pods {
-		r := DiffResult{ResultCgroup: &ResultCgroup{UID: p.UID, Level: LevelPod, Path: p.Path}}
+		r := DiffResult{ResultCgroup: &ResultCgroup{UID: p.UID, Level: cgroupfs.LevelPod, Path: p.Path}}
 		if d.opts.CompletePodList {
 			r.Status = StatusUnexpected
 			r.Message = fmt.Sprintf("pod cgroup of uid %s (%s tier, %d container cgroups) belongs to no pod of the node: a leftover of a deleted pod; the kubelet removes such cgroups during housekeeping, so a lasting one points at a stuck pod or runtime", p.UID, p.Tier, len(p.Containers))
@@ -668,7 +656,7 @@ func (d *differ) leftovers() {
 // prediction and its explained alternatives (an in-progress resize, say)
 // then still match.
 func (d *differ) underNodeFormula(w where, name string, ef ExpectedFile, actual string, r DiffResult) (DiffResult, bool) {
-	if name != "cpu.weight" || w.level != LevelContainer || d.formula == convert.WeightUnknown {
+	if name != "cpu.weight" || w.level != cgroupfs.LevelContainer || d.formula == convert.WeightUnknown {
 		return r, false
 	}
 	if ef.Shares > 0 && actual == strconv.FormatUint(d.formula.Weight(ef.Shares), 10) {
@@ -727,18 +715,4 @@ func (x *Expectation) Files() map[cgroupfs.Level][]string {
 		out[l] = names
 	}
 	return out
-}
-
-// ReasonCodes lists the reason codes an explained difference can carry,
-// sorted: those the expectation attaches to alternative values and those
-// the diff derives from the whole node.
-func ReasonCodes() []string {
-	codes := []string{
-		ReasonWeightFormula, ReasonSystemdQuotaRounding, ReasonPageRounding, ReasonQOSTierLag,
-		ReasonResizePending, ReasonResizeInProgress, ReasonExclusiveCPUs, ReasonMemoryQoSDisabled,
-		ReasonCgroupV1Unsupported, ReasonRuntimeSandboxDefault,
-		ReasonControllerUnavailable, ReasonPodsNotListed, ReasonContainerExited,
-	}
-	slices.Sort(codes)
-	return codes
 }

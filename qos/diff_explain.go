@@ -33,7 +33,7 @@ func (d *differ) inferFormula() {
 		}
 		for _, ec := range pe.Cgroups {
 			ef, ok := ec.Files["cpu.weight"]
-			if ec.Level != LevelContainer || ec.ContainerID == "" || !ok || ef.Shares == 0 {
+			if ec.Level != cgroupfs.LevelContainer || ec.ContainerID == "" || !ok || ef.Shares == 0 {
 				continue
 			}
 			ac := ap.Container(ec.ContainerID)
@@ -99,7 +99,7 @@ type tierItem struct {
 // or unlisted pods explain.
 func (d *differ) tierCandidates() {
 	d.tierAlt = map[tierFile][]tierValue{}
-	ec := d.x.NodeCgroup(LevelBurstable)
+	ec := d.x.NodeCgroup(cgroupfs.LevelBurstable)
 	if ec == nil || d.node.Burstable == nil {
 		return
 	}
@@ -167,7 +167,7 @@ func (d *differ) tierCandidates() {
 				continue
 			}
 			seen[v] = true
-			d.tierAlt[tierFile{LevelBurstable, file}] = append(d.tierAlt[tierFile{LevelBurstable, file}], d.tierExplanation(v, file, removed, added))
+			d.tierAlt[tierFile{cgroupfs.LevelBurstable, file}] = append(d.tierAlt[tierFile{cgroupfs.LevelBurstable, file}], d.tierExplanation(v, file, removed, added))
 		}
 	}
 }

@@ -204,9 +204,9 @@ func find(r *qos.DiffReport, pod, container, file string) []qos.DiffResult {
 			continue
 		}
 		switch {
-		case container == "" && x.Level == qos.LevelPod,
+		case container == "" && x.Level == cgroupfs.LevelPod,
 			container == "(sandbox)" && x.ContainerType == qos.ContainerSandbox,
-			container != "" && x.Level == qos.LevelContainer && x.Container == container:
+			container != "" && x.Level == cgroupfs.LevelContainer && x.Container == container:
 			out = append(out, x)
 		}
 	}
@@ -214,7 +214,7 @@ func find(r *qos.DiffReport, pod, container, file string) []qos.DiffResult {
 }
 
 // level returns the result about one file of a node level.
-func level(t *testing.T, r *qos.DiffReport, l qos.Level, file string) qos.DiffResult {
+func level(t *testing.T, r *qos.DiffReport, l cgroupfs.Level, file string) qos.DiffResult {
 	t.Helper()
 	for _, x := range r.Results {
 		if x.Level == l && x.File == file {
@@ -258,12 +258,12 @@ func TestDiffCleanNodes(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		profile func() qos.Profile
-		driver  qos.CgroupDriver
+		driver  cgroupfs.Driver
 	}{
-		{"v1-cgroupfs", v1Profile, qos.DriverCgroupfs},
-		{"v1-systemd", v1Profile, qos.DriverSystemd},
-		{"v2-cgroupfs", v2Profile, qos.DriverCgroupfs},
-		{"v2-systemd", v2Profile, qos.DriverSystemd},
+		{"v1-cgroupfs", v1Profile, cgroupfs.DriverCgroupfs},
+		{"v1-systemd", v1Profile, cgroupfs.DriverSystemd},
+		{"v2-cgroupfs", v2Profile, cgroupfs.DriverCgroupfs},
+		{"v2-systemd", v2Profile, cgroupfs.DriverSystemd},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.profile()
@@ -326,7 +326,7 @@ func withValues(values map[string]string) treegen.Options {
 // formula (a runc >= 1.3.2 node).
 func quadraticValues() treegen.Options {
 	return treegen.Options{Value: func(cg *qos.ExpectedCgroup, pod *qos.PodExpectation, file string, ef qos.ExpectedFile) (string, bool) {
-		if file == "cpu.weight" && cg.Level == qos.LevelContainer {
+		if file == "cpu.weight" && cg.Level == cgroupfs.LevelContainer {
 			return fmt.Sprint(convert.SharesToWeightQuadratic(ef.Shares)), true
 		}
 		return "", false
@@ -387,7 +387,7 @@ func TestDiffExplanationsDoNotHideDrift(t *testing.T) {
 
 func TestDiffSystemdQuotaRounding(t *testing.T) {
 	p := v2Profile()
-	p.Kubelet.CgroupDriver = qos.DriverSystemd
+	p.Kubelet.CgroupDriver = cgroupfs.DriverSystemd
 	pods := []*corev1.Pod{testPod("tiny", ctr("app", "cpu=15m,memory=32Mi", "cpu=15m,memory=32Mi"))}
 	r := scenario{name: "systemd-quota-rounding", pods: pods, profile: p, tree: withValues(map[string]string{"tiny/app/cpu.max": "2000 100000", "tiny//cpu.max": "2000 100000"})}.run(t)
 	for _, c := range []string{"app", ""} {
@@ -420,7 +420,7 @@ func TestDiffQoSTierLag(t *testing.T) {
 	// The node's tier does not count the fresh pod yet: 250m, not 550m.
 	lagging := withValues(map[string]string{"burstable/cpu.shares": "256"})
 	r := scenario{name: "qos-tier-lag", pods: pods, profile: v1Profile(), tree: lagging}.run(t)
-	got := level(t, r, qos.LevelBurstable, "cpu.shares")
+	got := level(t, r, cgroupfs.LevelBurstable, "cpu.shares")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonQOSTierLag || !strings.Contains(got.Message, "default/fresh") || got.Expected[0] != "563" {
 		t.Fatalf("tier lag: %+v\n%s", got, dump(r))
 	}
@@ -428,7 +428,7 @@ func TestDiffQoSTierLag(t *testing.T) {
 	old := metav1.NewTime(readAt.Add(-time.Hour))
 	fresh.Status.StartTime = &old
 	r = scenario{pods: pods, profile: v1Profile(), tree: lagging}.run(t)
-	if x := level(t, r, qos.LevelBurstable, "cpu.shares"); x.Status != qos.StatusDrift {
+	if x := level(t, r, cgroupfs.LevelBurstable, "cpu.shares"); x.Status != qos.StatusDrift {
 		t.Errorf("old pod: %+v", x)
 	}
 }
@@ -449,7 +449,7 @@ func TestDiffLeftoversAndUnlisted(t *testing.T) {
 	if len(pod) != 1 || pod[0].Status != qos.StatusUnlisted || r.Summary.Unlisted != 1 {
 		t.Fatalf("unlisted pod: %+v", pod)
 	}
-	if x := level(t, r, qos.LevelBurstable, "cpu.shares"); x.Status != qos.StatusExplained || x.Reason != qos.ReasonPodsNotListed {
+	if x := level(t, r, cgroupfs.LevelBurstable, "cpu.shares"); x.Status != qos.StatusExplained || x.Reason != qos.ReasonPodsNotListed {
 		t.Errorf("tier counting an unlisted pod: %+v", x)
 	}
 	if u := unexplained(r); len(u) != 0 {
@@ -462,7 +462,7 @@ func TestDiffLeftoversAndUnlisted(t *testing.T) {
 	if r.Summary.Unexpected != 1 {
 		t.Errorf("leftover: %+v\n%s", r.Summary, dump(r))
 	}
-	if x := level(t, r, qos.LevelBurstable, "cpu.shares"); x.Status != qos.StatusExplained || x.Reason != qos.ReasonQOSTierLag || !strings.Contains(x.Message, "deleted pod") {
+	if x := level(t, r, cgroupfs.LevelBurstable, "cpu.shares"); x.Status != qos.StatusExplained || x.Reason != qos.ReasonQOSTierLag || !strings.Contains(x.Message, "deleted pod") {
 		t.Errorf("tier counting a leftover pod: %+v", x)
 	}
 }
@@ -575,7 +575,7 @@ func TestDiffMemoryQoSDisabled(t *testing.T) {
 		}
 	}
 	r := scenario{name: "memoryqos-disabled", pods: nodePods(), profile: p, tree: withValues(values)}.run(t)
-	reasons := map[string]bool{}
+	reasons := map[qos.Reason]bool{}
 	for _, x := range r.Results {
 		reasons[x.Reason] = true
 	}
@@ -643,7 +643,7 @@ func TestDiffControllerUnavailable(t *testing.T) {
 // above asserts its own, this one guards the list against new codes
 // without a case.
 func TestEveryReasonCodeIsProduced(t *testing.T) {
-	covered := map[string]string{
+	covered := map[qos.Reason]string{
 		qos.ReasonWeightFormula:         "TestDiffWeightFormula",
 		qos.ReasonSystemdQuotaRounding:  "TestDiffSystemdQuotaRounding",
 		qos.ReasonPageRounding:          "TestDiffPageRounding",

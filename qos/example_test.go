@@ -44,8 +44,8 @@ func ExampleExpect() {
 		panic(err)
 	}
 	pod := x.Pods[0]
-	fmt.Println(pod.QOSClass, pod.Cgroup(qos.LevelPod, "", "").Path)
-	app := pod.Cgroup(qos.LevelContainer, qos.ContainerApp, "app")
+	fmt.Println(pod.QOSClass, pod.Cgroup(cgroupfs.LevelPod, "", "").Path)
+	app := pod.Cgroup(cgroupfs.LevelContainer, qos.ContainerApp, "app")
 	w := app.Files["cpu.weight"]
 	fmt.Println("cpu.weight", w.Accept, "from shares", w.Shares, "- also", w.Explained[0].Values, w.Explained[0].Reason)
 	fmt.Println("cpu.max", app.Files["cpu.max"].Accept)
@@ -132,7 +132,7 @@ func ExampleDiff() {
 	report := qos.Diff(x, node, qos.DiffOptions{Now: snap.Info.CapturedAt, CompletePodList: true})
 	s := report.Summary
 	fmt.Printf("%d cgroups, %d files: %d match, %d explained, %d unexplained\n", s.Cgroups, s.Files, s.Match, s.Explained, s.Unexplained())
-	reasons := map[string]int{}
+	reasons := map[qos.Reason]int{}
 	for _, r := range report.Results {
 		if r.Status == qos.StatusExplained {
 			reasons[r.Reason]++

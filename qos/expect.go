@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	corev1 "k8s.io/api/core/v1"
@@ -251,7 +252,7 @@ func (e *env) podCgroups(pi *podInfo) ([]ExpectedCgroup, error) {
 		if pathID == "" {
 			pathID = "<" + c.Name + ">"
 		}
-		cg := ExpectedCgroup{Level: LevelContainer, Container: c.Name, ContainerType: t, ContainerID: id, Files: files}
+		cg := ExpectedCgroup{Level: cgroupfs.LevelContainer, Container: c.Name, ContainerType: t, ContainerID: id, Files: files}
 		if podPath != "" {
 			cg.Path = e.containerPath(podPath, pathID)
 		} else {
@@ -319,7 +320,7 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	if err != nil {
 		return ExpectedCgroup{}, err
 	}
-	cg := ExpectedCgroup{Level: LevelContainer, ContainerType: ContainerSandbox, Files: files}
+	cg := ExpectedCgroup{Level: cgroupfs.LevelContainer, ContainerType: ContainerSandbox, Files: files}
 	if podPath != "" {
 		cg.Path = e.containerPath(podPath, "<sandbox>")
 	} else {
@@ -370,7 +371,7 @@ func (e *env) sandboxCRI(pi *podInfo) *criResources {
 // added as explanations; base is not modified (it may be shared, see
 // fileCache). Each file is merged on its own, so the order of the files
 // does not matter.
-func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) map[string]ExpectedFile {
+func mergeFiles(base, alt map[string]ExpectedFile, reason Reason, prefix string) map[string]ExpectedFile {
 	out := maps.Clone(base)
 	for name, bf := range base {
 		vals := newValues(bf, alt, name, reason)
@@ -386,7 +387,7 @@ func mergeFiles(base, alt map[string]ExpectedFile, reason, prefix string) map[st
 }
 
 // needsMerge reports whether mergeFiles would add anything to base.
-func needsMerge(base, alt map[string]ExpectedFile, reason string) bool {
+func needsMerge(base, alt map[string]ExpectedFile, reason Reason) bool {
 	for name, bf := range base {
 		if len(newValues(bf, alt, name, reason)) > 0 {
 			return true
@@ -397,7 +398,7 @@ func needsMerge(base, alt map[string]ExpectedFile, reason string) bool {
 
 // newValues returns alt's values of file name that bf neither accepts
 // nor already explains for reason.
-func newValues(bf ExpectedFile, alt map[string]ExpectedFile, name, reason string) []string {
+func newValues(bf ExpectedFile, alt map[string]ExpectedFile, name string, reason Reason) []string {
 	af, ok := alt[name]
 	if !ok {
 		return nil
@@ -411,7 +412,7 @@ func newValues(bf ExpectedFile, alt map[string]ExpectedFile, name, reason string
 	return vals
 }
 
-func explains(f ExpectedFile, reason, v string) bool {
+func explains(f ExpectedFile, reason Reason, v string) bool {
 	for _, x := range f.Explained {
 		if x.Reason == reason && slices.Contains(x.Values, v) {
 			return true
@@ -422,7 +423,7 @@ func explains(f ExpectedFile, reason, v string) bool {
 
 // mergeExplained matches cgroups by level, type and container and merges
 // their files (through e's cache: the merged maps are shared too).
-func (e *env) mergeExplained(base, alt []ExpectedCgroup, reason, prefix string) {
+func (e *env) mergeExplained(base, alt []ExpectedCgroup, reason Reason, prefix string) {
 	for i := range base {
 		b := &base[i]
 		for j := range alt {

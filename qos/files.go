@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 )
 
@@ -210,7 +211,7 @@ func orDefault(s, def string) string {
 // rounded up to 10 ms per second, so both values are accepted.
 func (e *env) quotaFile(value, why string, quota int64, period uint64, format func(int64) string) ExpectedFile {
 	f := file(value, why)
-	if e.driver == DriverSystemd && quota > 0 {
+	if e.driver == cgroupfs.DriverSystemd && quota > 0 {
 		if r := convert.SystemdQuota(quota, period); r != quota {
 			rv := format(r)
 			f.Accept = append(f.Accept, rv)

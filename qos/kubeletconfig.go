@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
@@ -67,7 +68,7 @@ func ParseKubeletConfiguration(data []byte) (*kubeletv1beta1.KubeletConfiguratio
 func (p *Profile) ApplyKubeletConfiguration(kc *kubeletv1beta1.KubeletConfiguration) error {
 	k := DefaultKubeletConfig()
 	if kc.CgroupDriver != "" {
-		k.CgroupDriver = CgroupDriver(kc.CgroupDriver)
+		k.CgroupDriver = cgroupfs.Driver(kc.CgroupDriver)
 	}
 	if kc.CgroupsPerQOS != nil {
 		k.CgroupsPerQOS = *kc.CgroupsPerQOS

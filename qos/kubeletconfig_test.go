@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -25,7 +26,7 @@ func TestLoadConfigz(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := p.Kubelet
-	if k.CgroupDriver != DriverCgroupfs || k.CgroupRoot != "/" || !k.CgroupsPerQOS || !k.CPUCFSQuota ||
+	if k.CgroupDriver != cgroupfs.DriverCgroupfs || k.CgroupRoot != "/" || !k.CgroupsPerQOS || !k.CPUCFSQuota ||
 		k.CPUCFSQuotaPeriod.Duration != 50*time.Millisecond || k.PodPidsLimit != 1024 || k.MemoryReservationPolicy != "None" {
 		t.Errorf("kubelet config: %+v", k)
 	}
@@ -39,7 +40,7 @@ func TestLoadConfigz(t *testing.T) {
 
 func TestLoadKubeletConfigurationDefaults(t *testing.T) {
 	p := DefaultProfile()
-	p.Kubelet.CgroupDriver = DriverSystemd // overwritten: unset fields take the kubelet's defaults
+	p.Kubelet.CgroupDriver = cgroupfs.DriverSystemd // overwritten: unset fields take the kubelet's defaults
 	if err := p.LoadKubeletConfiguration([]byte("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodPidsLimit: -5\n")); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	resourcehelper "k8s.io/component-helpers/resource"
@@ -135,9 +136,9 @@ func (e *env) nodeCgroups(pis []*podInfo) []ExpectedCgroup {
 	e.qosReservedLimits(bu, be, s)
 
 	out := []ExpectedCgroup{
-		{Level: LevelKubepods, Path: e.nodeAllocatableName().render(e.driver), Files: e.kubeletFiles(kp)},
-		{Level: LevelBurstable, Path: e.qosName(corev1.PodQOSBurstable).render(e.driver), Files: e.kubeletFiles(bu)},
-		{Level: LevelBestEffort, Path: e.qosName(corev1.PodQOSBestEffort).render(e.driver), Files: e.kubeletFiles(be)},
+		{Level: cgroupfs.LevelKubepods, Path: e.nodeAllocatableName().render(e.driver), Files: e.kubeletFiles(kp)},
+		{Level: cgroupfs.LevelBurstable, Path: e.qosName(corev1.PodQOSBurstable).render(e.driver), Files: e.kubeletFiles(bu)},
+		{Level: cgroupfs.LevelBestEffort, Path: e.qosName(corev1.PodQOSBestEffort).render(e.driver), Files: e.kubeletFiles(be)},
 	}
 	out[0].Notes = append(out[0].Notes, Note{Reason: ReasonNotModelled, Message: "written once at kubelet start (cgroupfs driver); under systemd, each later update of the slice re-applies the stored unit properties"})
 	out[1].Notes = append(out[1].Notes, Note{Reason: ReasonQOSTierLag, Message: "refreshed every minute and before each new pod cgroup: a pod started or stopped in the last minute may not be counted yet"})

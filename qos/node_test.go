@@ -4,18 +4,19 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-func nodeFiles(t *testing.T, e *env, pods ...*corev1.Pod) map[Level]map[string]ExpectedFile {
+func nodeFiles(t *testing.T, e *env, pods ...*corev1.Pod) map[cgroupfs.Level]map[string]ExpectedFile {
 	t.Helper()
 	var pis []*podInfo
 	for _, p := range pods {
 		pis = append(pis, e.newPodInfo(p))
 	}
-	out := map[Level]map[string]ExpectedFile{}
+	out := map[cgroupfs.Level]map[string]ExpectedFile{}
 	for _, cg := range e.nodeCgroups(pis) {
 		out[cg.Level] = cg.Files
 	}
@@ -52,18 +53,18 @@ func TestQoSContainerCgroup(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := nodeFiles(t, testEnv(t, chain(tiered, tt.profile)), tt.pods...)
-			if got := f[LevelKubepods]["memory.min"].Accept[0]; got != strconv.FormatInt(tt.min, 10) {
+			if got := f[cgroupfs.LevelKubepods]["memory.min"].Accept[0]; got != strconv.FormatInt(tt.min, 10) {
 				t.Errorf("kubepods memory.min %s, want %d", got, tt.min)
 			}
-			if got := f[LevelBurstable]["memory.low"].Accept[0]; got != strconv.FormatInt(tt.low, 10) {
+			if got := f[cgroupfs.LevelBurstable]["memory.low"].Accept[0]; got != strconv.FormatInt(tt.low, 10) {
 				t.Errorf("burstable memory.low %s, want %d", got, tt.low)
 			}
 		})
 	}
 	// Policy None: both "0".
 	f := nodeFiles(t, testEnv(t, nil), g, b1)
-	if f[LevelKubepods]["memory.min"].Accept[0] != "0" || f[LevelBurstable]["memory.low"].Accept[0] != "0" {
-		t.Errorf("policy None: kubepods memory.min %v, burstable memory.low %v", f[LevelKubepods]["memory.min"].Accept, f[LevelBurstable]["memory.low"].Accept)
+	if f[cgroupfs.LevelKubepods]["memory.min"].Accept[0] != "0" || f[cgroupfs.LevelBurstable]["memory.low"].Accept[0] != "0" {
+		t.Errorf("policy None: kubepods memory.min %v, burstable memory.low %v", f[cgroupfs.LevelKubepods]["memory.min"].Accept, f[cgroupfs.LevelBurstable]["memory.low"].Accept)
 	}
 }
 
@@ -91,14 +92,14 @@ func TestQOSCPUConfigUpdate(t *testing.T) {
 			if v == convert.CgroupV2 {
 				name, want, beWant = "cpu.weight", strconv.FormatUint(convert.SharesToWeightLinear(tt.shares), 10), "1"
 			}
-			if got := f[LevelBurstable][name].Accept[0]; got != want {
+			if got := f[cgroupfs.LevelBurstable][name].Accept[0]; got != want {
 				t.Errorf("%v %s: burstable %s %s, want %s", v, tt.name, name, got, want)
 			}
-			if got := f[LevelBestEffort][name].Accept[0]; got != beWant {
+			if got := f[cgroupfs.LevelBestEffort][name].Accept[0]; got != beWant {
 				t.Errorf("%v %s: besteffort %s %s, want %s", v, tt.name, name, got, beWant)
 			}
 			// kubepods never gets shares from the loop: only allocatable.
-			if got := f[LevelKubepods][name].Accept[0]; v == convert.CgroupV1 && got != "8192" {
+			if got := f[cgroupfs.LevelKubepods][name].Accept[0]; v == convert.CgroupV1 && got != "8192" {
 				t.Errorf("%v %s: kubepods %s %s, want 8192", v, tt.name, name, got)
 			}
 		}
@@ -127,7 +128,7 @@ func TestNodeAllocatableForEnforcement(t *testing.T) {
 				p.Kubelet.KubeReserved = rl(tt.kube)
 				p.Kubelet.SystemReserved = rl(tt.system)
 			})
-			f := nodeFiles(t, e)[LevelKubepods]
+			f := nodeFiles(t, e)[cgroupfs.LevelKubepods]
 			if got, want := f["cpu.shares"].Accept[0], strconv.FormatUint(convert.MilliCPUToShares(tt.cpuMilli), 10); got != want {
 				t.Errorf("cpu.shares %s, want %s", got, want)
 			}
@@ -147,7 +148,7 @@ func TestNodeContainerManagerE2E(t *testing.T) {
 		p.Kubelet.KubeReserved = rl("cpu=100m,memory=100Mi,pid=1000")
 		p.Kubelet.SystemReserved = rl("cpu=100m,memory=100Mi,pid=738")
 	})
-	f := nodeFiles(t, e)[LevelKubepods]
+	f := nodeFiles(t, e)[cgroupfs.LevelKubepods]
 	if got := f["cpu.weight"].Accept[0]; got != strconv.FormatUint(convert.SharesToWeightLinear(convert.MilliCPUToShares(7800)), 10) {
 		t.Errorf("cpu.weight %s", got)
 	}

@@ -3,6 +3,7 @@ package qos
 import (
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -28,11 +29,11 @@ func (n cgroupName) add(c ...string) cgroupName {
 }
 
 // render returns the path for a driver (spec §5.2).
-func (n cgroupName) render(d CgroupDriver) string {
+func (n cgroupName) render(d cgroupfs.Driver) string {
 	if len(n) == 0 {
 		return "/"
 	}
-	if d != DriverSystemd {
+	if d != cgroupfs.DriverSystemd {
 		return "/" + strings.Join(n, "/")
 	}
 	var b strings.Builder
@@ -74,7 +75,7 @@ func (e *env) podPath(class corev1.PodQOSClass, uid string) string {
 // containerPath returns a container's (or the sandbox's) cgroup path
 // under the pod cgroup, as the CRI runtime names it (spec §5.4).
 func (e *env) containerPath(podPath, id string) string {
-	if e.driver == DriverSystemd {
+	if e.driver == cgroupfs.DriverSystemd {
 		switch e.p.Runtime.CRI {
 		case CRICRIO:
 			return podPath + "/crio-" + id + ".scope"

@@ -3,6 +3,7 @@ package qos
 import (
 	"testing"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -20,10 +21,10 @@ func TestCgroupNames(t *testing.T) {
 		{cgroupName{"test", "a", "b"}, "/test.slice/test-a.slice/test-a-b.slice", "/test/a/b"},
 	}
 	for _, tt := range tests {
-		if got := tt.name.render(DriverSystemd); got != tt.systemd {
+		if got := tt.name.render(cgroupfs.DriverSystemd); got != tt.systemd {
 			t.Errorf("%v systemd: %s, want %s", tt.name, got, tt.systemd)
 		}
-		if got := tt.name.render(DriverCgroupfs); got != tt.cgroupfs {
+		if got := tt.name.render(cgroupfs.DriverCgroupfs); got != tt.cgroupfs {
 			t.Errorf("%v cgroupfs: %s, want %s", tt.name, got, tt.cgroupfs)
 		}
 	}
@@ -34,20 +35,20 @@ func TestCgroupNames(t *testing.T) {
 func TestPodAndContainerPaths(t *testing.T) {
 	const uid = "6c1a4e95-6bb6-11e6-bc26-28d2444e470d"
 	tests := []struct {
-		driver CgroupDriver
+		driver cgroupfs.Driver
 		root   string
 		cri    CRIRuntime
 		class  corev1.PodQOSClass
 		pod    string
 		ctr    string
 	}{
-		{DriverCgroupfs, "/", CRIContainerd, corev1.PodQOSGuaranteed, "/kubepods/pod" + uid, "/kubepods/pod" + uid + "/abc"},
-		{DriverCgroupfs, "/", CRIContainerd, corev1.PodQOSBurstable, "/kubepods/burstable/pod" + uid, "/kubepods/burstable/pod" + uid + "/abc"},
-		{DriverCgroupfs, "/", CRICRIO, corev1.PodQOSBestEffort, "/kubepods/besteffort/pod" + uid, "/kubepods/besteffort/pod" + uid + "/crio-abc"},
-		{DriverCgroupfs, "/custom", CRIDockerd, corev1.PodQOSBurstable, "/custom/kubepods/burstable/pod" + uid, "/custom/kubepods/burstable/pod" + uid + "/abc"},
-		{DriverSystemd, "/", CRIContainerd, corev1.PodQOSBurstable, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6c1a4e95_6bb6_11e6_bc26_28d2444e470d.slice", "/cri-containerd-abc.scope"},
-		{DriverSystemd, "/", CRICRIO, corev1.PodQOSGuaranteed, "/kubepods.slice/kubepods-pod6c1a4e95_6bb6_11e6_bc26_28d2444e470d.slice", "/crio-abc.scope"},
-		{DriverSystemd, "/custom", CRIDockerd, corev1.PodQOSBestEffort, "/custom.slice/custom-kubepods.slice/custom-kubepods-besteffort.slice/custom-kubepods-besteffort-pod6c1a4e95_6bb6_11e6_bc26_28d2444e470d.slice", "/docker-abc.scope"},
+		{cgroupfs.DriverCgroupfs, "/", CRIContainerd, corev1.PodQOSGuaranteed, "/kubepods/pod" + uid, "/kubepods/pod" + uid + "/abc"},
+		{cgroupfs.DriverCgroupfs, "/", CRIContainerd, corev1.PodQOSBurstable, "/kubepods/burstable/pod" + uid, "/kubepods/burstable/pod" + uid + "/abc"},
+		{cgroupfs.DriverCgroupfs, "/", CRICRIO, corev1.PodQOSBestEffort, "/kubepods/besteffort/pod" + uid, "/kubepods/besteffort/pod" + uid + "/crio-abc"},
+		{cgroupfs.DriverCgroupfs, "/custom", CRIDockerd, corev1.PodQOSBurstable, "/custom/kubepods/burstable/pod" + uid, "/custom/kubepods/burstable/pod" + uid + "/abc"},
+		{cgroupfs.DriverSystemd, "/", CRIContainerd, corev1.PodQOSBurstable, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6c1a4e95_6bb6_11e6_bc26_28d2444e470d.slice", "/cri-containerd-abc.scope"},
+		{cgroupfs.DriverSystemd, "/", CRICRIO, corev1.PodQOSGuaranteed, "/kubepods.slice/kubepods-pod6c1a4e95_6bb6_11e6_bc26_28d2444e470d.slice", "/crio-abc.scope"},
+		{cgroupfs.DriverSystemd, "/custom", CRIDockerd, corev1.PodQOSBestEffort, "/custom.slice/custom-kubepods.slice/custom-kubepods-besteffort.slice/custom-kubepods-besteffort-pod6c1a4e95_6bb6_11e6_bc26_28d2444e470d.slice", "/docker-abc.scope"},
 	}
 	for _, tt := range tests {
 		e := testEnv(t, func(p *Profile) {
@@ -58,7 +59,7 @@ func TestPodAndContainerPaths(t *testing.T) {
 			t.Errorf("%s %s %s: pod %s, want %s", tt.driver, tt.root, tt.class, pod, tt.pod)
 		}
 		want := tt.ctr
-		if tt.driver == DriverSystemd {
+		if tt.driver == cgroupfs.DriverSystemd {
 			want = tt.pod + tt.ctr
 		}
 		if got := e.containerPath(pod, "abc"); got != want {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -353,7 +354,7 @@ func (e *env) podCgroup(pi *podInfo, uid string) ExpectedCgroup {
 		e.addPageRounding(files)
 		return files, nil
 	})
-	cg := ExpectedCgroup{Level: LevelPod, Path: e.podPath(pi.class, uid), Files: files}
+	cg := ExpectedCgroup{Level: cgroupfs.LevelPod, Path: e.podPath(pi.class, uid), Files: files}
 	if !e.v2 && e.memoryQoS && e.factor != nil && e.plr && resourcehelper.IsPodLevelResourcesSet(pi.pod) {
 		cg.Notes = append(cg.Notes, Note{Reason: ReasonCgroupV1Unsupported, Message: "pod-level memory.high (MemoryQoS) does nothing on cgroup v1"})
 	}

@@ -51,7 +51,7 @@ type KubeletConfig struct {
 	// CgroupDriver is "cgroupfs" or "systemd". The kubelet asks the CRI
 	// runtime for it when the runtime implements RuntimeConfig; set the
 	// driver the node really uses.
-	CgroupDriver CgroupDriver `json:"cgroupDriver"`
+	CgroupDriver cgroupfs.Driver `json:"cgroupDriver"`
 	// CgroupRoot is the root of the kubelet's cgroups, in cgroupfs form
 	// ("/" or "/custom"). The kubelet defaults it to "/" when cgroupsPerQOS
 	// is true (cmd/kubelet/app/server.go).
@@ -95,15 +95,6 @@ type KubeletConfig struct {
 	// only with the QOSReserved feature gate (alpha).
 	QOSReserved map[string]string `json:"qosReserved,omitempty"`
 }
-
-// CgroupDriver is the kubelet's and runtime's cgroup driver.
-type CgroupDriver string
-
-// The two cgroup drivers.
-const (
-	DriverCgroupfs CgroupDriver = "cgroupfs"
-	DriverSystemd  CgroupDriver = "systemd"
-)
 
 // Node describes the machine the kubelet runs on.
 type Node struct {
@@ -269,7 +260,7 @@ var DefaultOCIRuntime = OCIRuntime{Name: "runc", Version: "1.4.0"}
 // swapBehavior NoSwap, no reservations, enforceNodeAllocatable [pods].
 func DefaultKubeletConfig() KubeletConfig {
 	return KubeletConfig{
-		CgroupDriver:            DriverCgroupfs,
+		CgroupDriver:            cgroupfs.DriverCgroupfs,
 		CgroupRoot:              "/",
 		CgroupsPerQOS:           true,
 		CPUCFSQuota:             true,

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -89,7 +90,7 @@ func TestPropertyQoS(t *testing.T) {
 		if pi.class != want {
 			t.Fatalf("pod %d: %s, want %s: %+v", i, pi.class, want, pod.Spec)
 		}
-		if got := e.podPath(pi.class, "x"); got != e.qosName(want).add("podx").render(DriverCgroupfs) {
+		if got := e.podPath(pi.class, "x"); got != e.qosName(want).add("podx").render(cgroupfs.DriverCgroupfs) {
 			t.Fatalf("pod %d path %s", i, got)
 		}
 	}
@@ -152,7 +153,7 @@ func TestPropertyPodSums(t *testing.T) {
 			t.Fatal(err)
 		}
 		pe := &x.Pods[0]
-		podCg := pe.Cgroup(LevelPod, "", "")
+		podCg := pe.Cgroup(cgroupfs.LevelPod, "", "")
 		var sum int64
 		for _, c := range pod.Spec.Containers {
 			q := c.Resources.Requests[corev1.ResourceCPU]
@@ -164,7 +165,7 @@ func TestPropertyPodSums(t *testing.T) {
 		podMax, _ := convert.ParseCPUMax(podCg.Files["cpu.max"].Accept[0])
 		podMem := podCg.Files["memory.max"].Accept[0]
 		for _, c := range allContainers(pod) {
-			cg := pe.Cgroup(LevelContainer, "", c.Name)
+			cg := pe.Cgroup(cgroupfs.LevelContainer, "", c.Name)
 			cm, _ := convert.ParseCPUMax(cg.Files["cpu.max"].Accept[0])
 			if !podMax.Unlimited() && (cm.Unlimited() || cm.QuotaMicros > podMax.QuotaMicros) {
 				t.Fatalf("pod %d: pod quota %v but container %s %v", i, podMax, c.Name, cm)

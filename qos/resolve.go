@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -31,7 +32,7 @@ type env struct {
 	gates map[string]bool
 
 	v2     bool
-	driver CgroupDriver
+	driver cgroupfs.Driver
 
 	plr, plrFixQOS, plrFixDefaulting, plrManagers bool
 	memoryQoS                                     bool // gate on (cgroup version not considered)
@@ -93,31 +94,6 @@ type hugeSize struct {
 	unlimited           string // the limit file's value with no limit
 }
 
-// Note is a remark about the profile or a pod that is not tied to one
-// file: a reason code (the same codes as [ExplainedValue]) and a message.
-type Note struct {
-	// Reason is a reason code.
-	Reason string `json:"reason"`
-	// Message is the remark, for people.
-	Message string `json:"message"`
-}
-
-// Reason codes of [ExplainedValue] and [Note].
-const (
-	ReasonWeightFormula         = "weight-formula"
-	ReasonSystemdQuotaRounding  = "systemd-quota-rounding"
-	ReasonPageRounding          = "page-rounding"
-	ReasonQOSTierLag            = "qos-tier-lag"
-	ReasonResizePending         = "resize-pending"
-	ReasonResizeInProgress      = "resize-in-progress"
-	ReasonExclusiveCPUs         = "exclusive-cpus"
-	ReasonMemoryQoSDisabled     = "memoryqos-disabled"
-	ReasonCgroupV1Unsupported   = "cgroup-v1-unsupported"
-	ReasonRuntimeSandboxDefault = "runtime-sandbox-default"
-	// ReasonNotModelled marks a note about something the model leaves out.
-	ReasonNotModelled = "not-modelled"
-)
-
 // Validate checks the profile the way the kubelet validates its
 // configuration, and returns a *ProfileError naming the first bad field.
 func (p Profile) Validate() error {
@@ -154,7 +130,7 @@ func resolve(p Profile) (*env, error) {
 	}
 	k := p.Kubelet
 	switch k.CgroupDriver {
-	case DriverCgroupfs, DriverSystemd:
+	case cgroupfs.DriverCgroupfs, cgroupfs.DriverSystemd:
 		e.driver = k.CgroupDriver
 	default:
 		return nil, &ProfileError{Field: "kubelet.cgroupDriver", Err: fmt.Errorf("%q: want cgroupfs or systemd", k.CgroupDriver)}
@@ -395,13 +371,15 @@ func resolve(p Profile) (*env, error) {
 	if !k.CgroupsPerQOS {
 		e.note(ReasonNotModelled, "cgroupsPerQOS is false: the kubelet creates no kubepods, QoS or pod cgroups, and container cgroups land under the runtime's default parent (not modelled)")
 	}
-	if e.driver == DriverSystemd {
+	if e.driver == cgroupfs.DriverSystemd {
 		e.note(ReasonSystemdQuotaRounding, "systemd driver: CPU quotas are stored per second in 10 ms steps, so both the exact and the rounded-up quota are accepted")
 	}
 	return e, nil
 }
 
-func (e *env) note(reason, msg string) { e.notes = append(e.notes, Note{Reason: reason, Message: msg}) }
+func (e *env) note(reason Reason, msg string) {
+	e.notes = append(e.notes, Note{Reason: reason, Message: msg})
+}
 
 // normaliseCapacity copies the capacity and renames "pids" to "pid".
 func normaliseCapacity(in corev1.ResourceList) corev1.ResourceList {

@@ -3,6 +3,7 @@ package qos
 import (
 	"slices"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -36,18 +37,6 @@ type Expectation struct {
 	Notes []Note `json:"notes,omitempty"`
 }
 
-// Level names where a cgroup sits in the kubelet's hierarchy.
-type Level string
-
-// The levels.
-const (
-	LevelKubepods   Level = "kubepods"
-	LevelBurstable  Level = "burstable"
-	LevelBestEffort Level = "besteffort"
-	LevelPod        Level = "pod"
-	LevelContainer  Level = "container"
-)
-
 // ContainerType tells the kind of container a container-level cgroup
 // belongs to.
 type ContainerType string
@@ -64,7 +53,7 @@ const (
 // the runtime decides, including files left at the kernel default.
 type ExpectedCgroup struct {
 	// Level is where the cgroup sits in the hierarchy.
-	Level Level `json:"level"`
+	Level cgroupfs.Level `json:"level"`
 	// Container is the container name; empty for node levels, the pod and
 	// the sandbox.
 	Container string `json:"container,omitempty"`
@@ -111,7 +100,7 @@ type ExplainedValue struct {
 	// Values are the values this explanation covers.
 	Values []string `json:"values"`
 	// Reason is one of the Reason* codes.
-	Reason string `json:"reason"`
+	Reason Reason `json:"reason"`
 	// Message tells an operator what the value means and what to do.
 	Message string `json:"message"`
 	// Shares is, for cpu.weight files, the cpu.shares the alternative
@@ -178,7 +167,7 @@ type TierContribution struct {
 
 // Cgroup returns the pod's cgroup of the given level and container name
 // (empty for the pod and the sandbox), or nil.
-func (p *PodExpectation) Cgroup(level Level, t ContainerType, container string) *ExpectedCgroup {
+func (p *PodExpectation) Cgroup(level cgroupfs.Level, t ContainerType, container string) *ExpectedCgroup {
 	for i := range p.Cgroups {
 		c := &p.Cgroups[i]
 		if c.Level == level && c.Container == container && (t == "" || c.ContainerType == t) {
@@ -189,7 +178,7 @@ func (p *PodExpectation) Cgroup(level Level, t ContainerType, container string) 
 }
 
 // NodeCgroup returns the node-level cgroup of the given level, or nil.
-func (x *Expectation) NodeCgroup(level Level) *ExpectedCgroup {
+func (x *Expectation) NodeCgroup(level cgroupfs.Level) *ExpectedCgroup {
 	for i := range x.Node {
 		if x.Node[i].Level == level {
 			return &x.Node[i]

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -21,7 +22,7 @@ func expectOne(t *testing.T, pod *corev1.Pod, mutate func(*Profile)) *PodExpecta
 	return &x.Pods[0]
 }
 
-func accept(t *testing.T, pe *PodExpectation, level Level, container, file string) string {
+func accept(t *testing.T, pe *PodExpectation, level cgroupfs.Level, container, file string) string {
 	t.Helper()
 	cg := pe.Cgroup(level, "", container)
 	if cg == nil {
@@ -42,27 +43,27 @@ func TestExclusiveCPUsByVersion(t *testing.T) {
 	}
 	g2 := mkPod("b", []corev1.Container{ctr("c", "cpu=2,memory=4Gi", "cpu=2,memory=4Gi")})
 	pe := expectOne(t, g2, static("1.37"))
-	if got := accept(t, pe, LevelPod, "", "cpu.max"); got != "max 100000" {
+	if got := accept(t, pe, cgroupfs.LevelPod, "", "cpu.max"); got != "max 100000" {
 		t.Errorf("1.37 static pod cpu.max %s", got)
 	}
-	if got := accept(t, pe, LevelContainer, "c", "cpu.max"); got != "max 100000" {
+	if got := accept(t, pe, cgroupfs.LevelContainer, "c", "cpu.max"); got != "max 100000" {
 		t.Errorf("1.37 static container cpu.max %s", got)
 	}
-	if ex := pe.Cgroup(LevelPod, "", "").Files["cpu.max"].Explained; len(ex) == 0 || ex[0].Reason != ReasonExclusiveCPUs || ex[0].Values[0] != "200000 100000" {
+	if ex := pe.Cgroup(cgroupfs.LevelPod, "", "").Files["cpu.max"].Explained; len(ex) == 0 || ex[0].Reason != ReasonExclusiveCPUs || ex[0].Values[0] != "200000 100000" {
 		t.Errorf("exclusive-cpus explanation: %+v", ex)
 	}
-	if got := accept(t, expectOne(t, g2, static("1.32")), LevelContainer, "c", "cpu.max"); got != "200000 100000" {
+	if got := accept(t, expectOne(t, g2, static("1.32")), cgroupfs.LevelContainer, "c", "cpu.max"); got != "200000 100000" {
 		t.Errorf("1.32 static container cpu.max %s", got)
 	}
-	if got := accept(t, expectOne(t, g2, nil), LevelPod, "", "cpu.max"); got != "200000 100000" {
+	if got := accept(t, expectOne(t, g2, nil), cgroupfs.LevelPod, "", "cpu.max"); got != "200000 100000" {
 		t.Errorf("policy none pod cpu.max %s", got)
 	}
 	mixed := mkPod("m", []corev1.Container{ctr("half", "cpu=500m,memory=1Gi", "cpu=500m,memory=1Gi"), ctr("one", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")})
 	pe = expectOne(t, mixed, static("1.37"))
 	for _, c := range []struct {
-		level      Level
+		level      cgroupfs.Level
 		name, want string
-	}{{LevelPod, "", "max 100000"}, {LevelContainer, "half", "50000 100000"}, {LevelContainer, "one", "max 100000"}} {
+	}{{cgroupfs.LevelPod, "", "max 100000"}, {cgroupfs.LevelContainer, "half", "50000 100000"}, {cgroupfs.LevelContainer, "one", "max 100000"}} {
 		if got := accept(t, pe, c.level, c.name, "cpu.max"); got != c.want {
 			t.Errorf("mixed %s %q: %s, want %s", c.level, c.name, got, c.want)
 		}
@@ -82,7 +83,7 @@ func TestCustomPeriodByVersion(t *testing.T) {
 		p.KubernetesVersion = "1.36"
 		p.Kubelet.CPUCFSQuotaPeriod.Duration = 5 * time.Millisecond
 	})
-	if got := accept(t, pe, LevelContainer, "c", "cpu.max"); got != "1000 5000" {
+	if got := accept(t, pe, cgroupfs.LevelContainer, "c", "cpu.max"); got != "1000 5000" {
 		t.Errorf("1.36 5ms: %s", got)
 	}
 	pe = expectOne(t, pod, func(p *Profile) {
@@ -90,7 +91,7 @@ func TestCustomPeriodByVersion(t *testing.T) {
 		p.FeatureGates = map[string]bool{"CustomCPUCFSQuotaPeriod": true}
 		p.Kubelet.CPUCFSQuotaPeriod.Duration = 50 * time.Millisecond
 	})
-	if got := accept(t, pe, LevelPod, "", "cpu.max"); got != "10000 50000" {
+	if got := accept(t, pe, cgroupfs.LevelPod, "", "cpu.max"); got != "10000 50000" {
 		t.Errorf("1.35 gate on 50ms: %s", got)
 	}
 }
@@ -115,7 +116,7 @@ func TestMemoryQoSRegimes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		pe := expectOne(t, pod, tt.mutate)
-		got := []string{accept(t, pe, LevelContainer, "c", "memory.min"), accept(t, pe, LevelContainer, "c", "memory.low"), accept(t, pe, LevelContainer, "c", "memory.high"), accept(t, pe, LevelPod, "", "memory.min")}
+		got := []string{accept(t, pe, cgroupfs.LevelContainer, "c", "memory.min"), accept(t, pe, cgroupfs.LevelContainer, "c", "memory.low"), accept(t, pe, cgroupfs.LevelContainer, "c", "memory.high"), accept(t, pe, cgroupfs.LevelPod, "", "memory.min")}
 		want := []string{tt.cMin, tt.cLow, tt.cHigh, tt.podMin}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: container min/low/high, pod min = %v, want %v", tt.name, got, want)
@@ -123,10 +124,10 @@ func TestMemoryQoSRegimes(t *testing.T) {
 	}
 	// BestEffort memory.high: 1.37 with a factor only.
 	be := mkPod("be", []corev1.Container{ctr("c", "", "")})
-	if got := accept(t, expectOne(t, be, func(p *Profile) { p.Kubelet.MemoryThrottlingFactor = ptrTo(0.9) }), LevelContainer, "c", "memory.high"); got != "30923763712" {
+	if got := accept(t, expectOne(t, be, func(p *Profile) { p.Kubelet.MemoryThrottlingFactor = ptrTo(0.9) }), cgroupfs.LevelContainer, "c", "memory.high"); got != "30923763712" {
 		t.Errorf("1.37 BestEffort memory.high %s", got)
 	}
-	if got := accept(t, expectOne(t, be, on("1.36")), LevelContainer, "c", "memory.high"); got != "max" {
+	if got := accept(t, expectOne(t, be, on("1.36")), cgroupfs.LevelContainer, "c", "memory.high"); got != "max" {
 		t.Errorf("1.36 BestEffort memory.high %s", got)
 	}
 }
@@ -148,10 +149,10 @@ func TestOOMGroupByVersion(t *testing.T) {
 	single := func(v string) func(*Profile) {
 		return func(p *Profile) { p.KubernetesVersion = v; p.Kubelet.SingleProcessOOMKill = ptrTo(true) }
 	}
-	if got := accept(t, expectOne(t, pod, single("1.31")), LevelContainer, "c", "memory.oom.group"); got != "1" {
+	if got := accept(t, expectOne(t, pod, single("1.31")), cgroupfs.LevelContainer, "c", "memory.oom.group"); got != "1" {
 		t.Errorf("1.31: %s", got)
 	}
-	if got := accept(t, expectOne(t, pod, single("1.32")), LevelContainer, "c", "memory.oom.group"); got != "0" {
+	if got := accept(t, expectOne(t, pod, single("1.32")), cgroupfs.LevelContainer, "c", "memory.oom.group"); got != "0" {
 		t.Errorf("1.32: %s", got)
 	}
 }
@@ -160,7 +161,7 @@ func TestOOMGroupByVersion(t *testing.T) {
 func TestSystemdQuotaRounding(t *testing.T) {
 	systemd := func(v string) func(*Profile) {
 		return func(p *Profile) {
-			p.Kubelet.CgroupDriver = DriverSystemd
+			p.Kubelet.CgroupDriver = cgroupfs.DriverSystemd
 			if v == "v1" {
 				p.CgroupVersion = 1
 			}
@@ -174,9 +175,9 @@ func TestSystemdQuotaRounding(t *testing.T) {
 	} {
 		pod := mkPod("p", []corev1.Container{ctr("c", "", "cpu="+tt.cpu)})
 		pe := expectOne(t, pod, systemd(tt.version))
-		for _, level := range []Level{LevelPod, LevelContainer} {
+		for _, level := range []cgroupfs.Level{cgroupfs.LevelPod, cgroupfs.LevelContainer} {
 			name := ""
-			if level == LevelContainer {
+			if level == cgroupfs.LevelContainer {
 				name = "c"
 			}
 			if got := accept(t, pe, level, name, tt.file); got != tt.want {
@@ -197,7 +198,7 @@ func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(x.Node) != 0 || x.Pods[0].Cgroup(LevelPod, "", "") != nil || !x.Pods[0].Cgroup(LevelContainer, ContainerApp, "c").Optional {
+	if len(x.Node) != 0 || x.Pods[0].Cgroup(cgroupfs.LevelPod, "", "") != nil || !x.Pods[0].Cgroup(cgroupfs.LevelContainer, ContainerApp, "c").Optional {
 		t.Errorf("cgroupsPerQOS false: %+v", x)
 	}
 	done := mkPod("done", []corev1.Container{ctr("c", "cpu=1", "")}, func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded })
@@ -208,7 +209,7 @@ func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
 	if len(x.Pods[0].Cgroups) != 0 || x.Pods[0].Tier.Active {
 		t.Errorf("terminal pod: %+v", x.Pods[0])
 	}
-	if got := x.NodeCgroup(LevelBurstable).Files["cpu.weight"].Shares; got != 1024 {
+	if got := x.NodeCgroup(cgroupfs.LevelBurstable).Files["cpu.weight"].Shares; got != 1024 {
 		t.Errorf("burstable shares %d, want 1024 (the terminal pod does not count)", got)
 	}
 }

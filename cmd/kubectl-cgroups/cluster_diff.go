@@ -422,7 +422,7 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 		}
 		for _, want := range plan.pods {
 			if !onNode[want] {
-				report.Notes = append(report.Notes, qos.Note{Reason: "pod-gone", Message: fmt.Sprintf("pod %s was no longer on node %s when its cgroups were read", want, plan.name)})
+				report.Notes = append(report.Notes, qos.Note{Reason: qos.ReasonPodGone, Message: fmt.Sprintf("pod %s was no longer on node %s when its cgroups were read", want, plan.name)})
 			}
 		}
 		filterResults(report, func(res qos.DiffResult) bool { return slices.Contains(plan.pods, res.Pod) })
@@ -452,9 +452,9 @@ func (g *clusterNode) facts(n *cgroupfs.Node) (*nodeFacts, []qos.Note) {
 		f.machineSource = "node-object, stats/summary (pid)"
 	case m != nil && m.PIDMax > 0:
 		f.machineSource = "node-object, snapshot pod (pid)"
-		notes = append(notes, qos.Note{Reason: "capacity-uncertain", Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: if kubepods pids.max drifts, give --node-capacity pids=N", g.name, shortProxyError(g.maxPIDErr))})
+		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: if kubepods pids.max drifts, give --node-capacity pids=N", g.name, shortProxyError(g.maxPIDErr))})
 	default:
-		notes = append(notes, qos.Note{Reason: "capacity-unknown", Message: "the pid capacity is not known (no stats/summary, and the snapshot pod could not read pid_max); kubepods pids.max assumes the default (give --node-capacity pids=N)"})
+		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the pid capacity is not known (no stats/summary, and the snapshot pod could not read pid_max); kubepods pids.max assumes the default (give --node-capacity pids=N)"})
 	}
 	info := g.node.Status.NodeInfo
 	if v, note := kubeletMinor(info.KubeletVersion); v != "" {
@@ -472,7 +472,7 @@ func (g *clusterNode) facts(n *cgroupfs.Node) (*nodeFacts, []qos.Note) {
 	if g.configzErr == nil {
 		f.kubeletConfig, f.kubeletSource = g.configz, "configz"
 	} else {
-		notes = append(notes, qos.Note{Reason: "kubelet-config-unknown", Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: give --node-config", g.name, shortProxyError(g.configzErr))})
+		notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: give --node-config", g.name, shortProxyError(g.configzErr))})
 	}
 	return f, notes
 }

@@ -450,7 +450,7 @@ func TestClusterDiffPods(t *testing.T) {
 		seen := map[string]bool{}
 		for _, r := range l.Items[0].Results {
 			seen[r.Pod] = true
-			if r.Level != qos.LevelPod && r.Level != qos.LevelContainer {
+			if r.Level != cgroupfs.LevelPod && r.Level != cgroupfs.LevelContainer {
 				t.Errorf("%v: node-level result in a pod report: %+v", tc.args, r)
 			}
 		}
@@ -558,7 +558,7 @@ func TestClusterDegradedKubelet(t *testing.T) {
 	if !strings.HasPrefix(it.ProfileSources["kubelet"], "default") || it.ProfileSources["capacity"] != "node-object, snapshot pod (pid)" {
 		t.Errorf("profileSources %v", it.ProfileSources)
 	}
-	reasons := map[string]string{}
+	reasons := map[qos.Reason]string{}
 	for _, n := range it.Notes {
 		reasons[n.Reason] = n.Message
 	}

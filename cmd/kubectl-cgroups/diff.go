@@ -223,7 +223,7 @@ func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) 
 			facts.pageSize = snap.Info.PageSizeBytes
 		}
 		if snap.Info.CapturedAt.IsZero() {
-			r.notes = append(r.notes, qos.Note{Reason: "time-unknown", Message: "the snapshot does not record when it was taken, so QoS tier values that lag recent pods cannot be explained"})
+			r.notes = append(r.notes, qos.Note{Reason: qos.ReasonTimeUnknown, Message: "the snapshot does not record when it was taken, so QoS tier values that lag recent pods cannot be explained"})
 		} else {
 			r.opts.Now = snap.Info.CapturedAt
 		}
@@ -233,11 +233,11 @@ func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) 
 		if m, err := readMachine("/proc", "/sys"); err == nil {
 			facts.machine, facts.machineSource = m, "host"
 		} else {
-			r.notes = append(r.notes, qos.Note{Reason: "capacity-unknown", Message: fmt.Sprintf("the machine's capacity could not be read (%v); kubepods values use --node-capacity or the defaults", err)})
+			r.notes = append(r.notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: fmt.Sprintf("the machine's capacity could not be read (%v); kubepods values use --node-capacity or the defaults", err)})
 		}
 	}
 	if facts.machine == nil && !c.Flags().Changed("node-capacity") {
-		r.notes = append(r.notes, qos.Note{Reason: "capacity-unknown", Message: "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"})
+		r.notes = append(r.notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"})
 	}
 	if !c.Flags().Changed("oci-runtime") {
 		o.profile.ociRuntime = "unknown"
@@ -315,7 +315,7 @@ func (r *diffRun) diff() (*qos.DiffReport, error) {
 	report.ProfileSources = r.sources
 	report.Notes = append(r.notes, report.Notes...)
 	for _, n := range node.Notes {
-		report.Notes = append(report.Notes, qos.Note{Reason: "tree", Message: n})
+		report.Notes = append(report.Notes, qos.Note{Reason: qos.ReasonTree, Message: n})
 	}
 	return report, nil
 }

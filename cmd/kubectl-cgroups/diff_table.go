@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 )
 
@@ -204,13 +205,13 @@ func orSlash(s string) string {
 // container (indented under its pod).
 func cgroupLabel(r qos.DiffResult, n int) string {
 	switch r.Level {
-	case qos.LevelPod:
+	case cgroupfs.LevelPod:
 		who := r.Pod
 		if who == "" {
 			who = "(not in the input)"
 		}
 		return fit(who, n-15) + "  pod" + shortID(r.UID, 8)
-	case qos.LevelContainer:
+	case cgroupfs.LevelContainer:
 		name := r.Container
 		switch {
 		case r.ContainerType == qos.ContainerSandbox:

@@ -98,13 +98,13 @@ func TestDemoShowsEveryKind(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	reasons := map[string]bool{}
+	reasons := map[qos.Reason]bool{}
 	for _, x := range r.Results {
 		if x.Status == qos.StatusExplained {
 			reasons[x.Reason] = true
 		}
 	}
-	for _, want := range []string{qos.ReasonWeightFormula, qos.ReasonSystemdQuotaRounding, qos.ReasonResizeInProgress, qos.ReasonQOSTierLag} {
+	for _, want := range []qos.Reason{qos.ReasonWeightFormula, qos.ReasonSystemdQuotaRounding, qos.ReasonResizeInProgress, qos.ReasonQOSTierLag} {
 		if !reasons[want] {
 			t.Errorf("the demo shows no %s", want)
 		}

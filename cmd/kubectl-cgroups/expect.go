@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 )
@@ -115,7 +116,7 @@ func printExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
 		podPath := ""
 		for _, cg := range pe.Cgroups {
 			label := string(cg.Level)
-			if cg.Level == qos.LevelContainer {
+			if cg.Level == cgroupfs.LevelContainer {
 				label = cg.Container
 				if cg.ContainerType == qos.ContainerSandbox {
 					label = "sandbox"
@@ -130,7 +131,7 @@ func printExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
 			}
 			fmt.Fprintln(w)
 			printCgroup(w, cg, "  "+label, podPath, wide)
-			if cg.Level == qos.LevelPod {
+			if cg.Level == cgroupfs.LevelPod {
 				podPath = cg.Path
 			}
 		}
@@ -211,7 +212,7 @@ func printCgroup(w io.Writer, cg qos.ExpectedCgroup, label, podPath string, wide
 			if ex.Reason == qos.ReasonPageRounding && !wide {
 				continue // another page size: in -o wide and json
 			}
-			printWrapped(w, indent+"      also ", strings.Join(ex.Values, " or ")+" ("+ex.Reason+")")
+			printWrapped(w, indent+"      also ", strings.Join(ex.Values, " or ")+" ("+string(ex.Reason)+")")
 		}
 		if wide {
 			printWrapped(w, indent+"      = ", r.f.Derivation)

@@ -184,7 +184,7 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 		}
 		set("cgroupDriver", "flag")
 	case facts.driver != "":
-		p.Kubelet.CgroupDriver = qos.CgroupDriver(facts.driver)
+		p.Kubelet.CgroupDriver = cgroupfs.Driver(facts.driver)
 		set("cgroupDriver", facts.treeSource)
 	case kubeletFrom == "":
 		if err := setDriver(&p, f.cgroupDriver); err != nil {
@@ -308,7 +308,7 @@ func (f *profileFlags) resolve(c *cobra.Command, facts *nodeFacts) (qos.Profile,
 func setDriver(p *qos.Profile, driver string) error {
 	switch driver {
 	case "cgroupfs", "systemd":
-		p.Kubelet.CgroupDriver = qos.CgroupDriver(driver)
+		p.Kubelet.CgroupDriver = cgroupfs.Driver(driver)
 		return nil
 	}
 	return fmt.Errorf("--cgroup-driver %q: want cgroupfs or systemd", driver)

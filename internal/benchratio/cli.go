@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
-	"github.com/kubecgroups/kubecgroups/qos"
 )
 
 // timeCLI builds kubectl-cgroups (unless bin names one), writes a snapshot (.tar.gz, with the
@@ -29,7 +29,7 @@ func timeCLI(dir, bin string, pods, runs int) {
 		check(build.Run())
 	}
 	hyperfine, _ := exec.LookPath("hyperfine")
-	for _, l := range []nodegen.Layout{{Version: convert.CgroupV1, Driver: qos.DriverCgroupfs}, {Version: convert.CgroupV2, Driver: qos.DriverSystemd}} {
+	for _, l := range []nodegen.Layout{{Version: convert.CgroupV1, Driver: cgroupfs.DriverCgroupfs}, {Version: convert.CgroupV2, Driver: cgroupfs.DriverSystemd}} {
 		n, err := nodegen.Generate(nodegen.Options{Pods: pods, Layout: l})
 		check(err)
 		snap := filepath.Join(dir, fmt.Sprintf("node-%s-%d.tar.gz", l, pods))

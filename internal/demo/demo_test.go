@@ -129,7 +129,7 @@ func pod(name string, started time.Time, cs ...ctr) *corev1.Pod {
 
 func v2Node() qos.Profile {
 	p := qos.DefaultProfile()
-	p.Kubelet.CgroupDriver = qos.DriverSystemd
+	p.Kubelet.CgroupDriver = cgroupfs.DriverSystemd
 	p.Runtime.OCI, _ = qos.ParseOCIRuntime("runc-1.4.0")
 	return p
 }
@@ -174,10 +174,10 @@ func TestGenerateV2Scenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tierWeight := lag.NodeCgroup(qos.LevelBurstable).Files["cpu.weight"].Accept[0]
+	tierWeight := lag.NodeCgroup(cgroupfs.LevelBurstable).Files["cpu.weight"].Accept[0]
 	files, err := treegen.Files(x, treegen.Options{Value: func(cg *qos.ExpectedCgroup, pe *qos.PodExpectation, file string, ef qos.ExpectedFile) (string, bool) {
 		switch {
-		case cg.Level == qos.LevelBurstable && file == "cpu.weight":
+		case cg.Level == cgroupfs.LevelBurstable && file == "cpu.weight":
 			return tierWeight, true
 		case pe != nil && pe.Name == "web" && cg.Container == "app" && file == "memory.max":
 			return "536870912", true

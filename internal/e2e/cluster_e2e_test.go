@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -429,7 +430,7 @@ func testClusterResize(t *testing.T, r *clusterRig, bin, node string) {
 		t.Fatalf("e2e: the resize to %s was not deferred", cpu)
 	}
 	t.Logf("e2e: resize to %s deferred after %s", cpu, time.Since(start).Round(10*time.Millisecond))
-	shares := func(l *clusterReportList, level qos.Level) string {
+	shares := func(l *clusterReportList, level cgroupfs.Level) string {
 		for _, x := range l.Items[0].Results {
 			if x.Pod == "default/resize" && x.Level == level && x.File == "cpu.shares" {
 				return x.Actual
@@ -445,8 +446,8 @@ func testClusterResize(t *testing.T, r *clusterRig, bin, node string) {
 		}
 	}
 	oldShares := fmt.Sprint(oldReq.MilliValue() * 1024 / 1000)
-	if res.code != 0 || l.Summary.Unexplained() != 0 || !strings.Contains(note, "pod default/resize: a resize is pending (Deferred") || shares(l, qos.LevelPod) != oldShares {
-		t.Errorf("e2e: diff of the deferred resize: exit %d, %+v, note %q, pod cpu.shares %s (want %s)", res.code, l.Summary.DiffSummary, note, shares(l, qos.LevelPod), oldShares)
+	if res.code != 0 || l.Summary.Unexplained() != 0 || !strings.Contains(note, "pod default/resize: a resize is pending (Deferred") || shares(l, cgroupfs.LevelPod) != oldShares {
+		t.Errorf("e2e: diff of the deferred resize: exit %d, %+v, note %q, pod cpu.shares %s (want %s)", res.code, l.Summary.DiffSummary, note, shares(l, cgroupfs.LevelPod), oldShares)
 	}
 	t.Logf("e2e: the deferred resize: %s", note)
 
@@ -473,11 +474,11 @@ func testClusterResize(t *testing.T, r *clusterRig, bin, node string) {
 		for _, n := range l.Items[0].Notes {
 			resizing = resizing || strings.HasPrefix(n.Reason, "resize-")
 		}
-		if res.code == 0 && !resizing && l.Summary.Explained == 0 && shares(l, qos.LevelPod) == newShares && shares(l, qos.LevelContainer) == newShares {
+		if res.code == 0 && !resizing && l.Summary.Explained == 0 && shares(l, cgroupfs.LevelPod) == newShares && shares(l, cgroupfs.LevelContainer) == newShares {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("e2e: no match after the resize: exit %d %+v, pod cpu.shares %s (want %s)", res.code, l.Summary.DiffSummary, shares(l, qos.LevelPod), newShares)
+			t.Fatalf("e2e: no match after the resize: exit %d %+v, pod cpu.shares %s (want %s)", res.code, l.Summary.DiffSummary, shares(l, cgroupfs.LevelPod), newShares)
 		}
 		time.Sleep(2 * time.Second)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -222,7 +223,7 @@ func testLiveNode(t *testing.T, bin, runtime, config string) {
 func countPods(rep *qos.DiffReport) int {
 	seen := map[string]bool{}
 	for _, r := range rep.Results {
-		if r.UID != "" && r.Level == qos.LevelPod {
+		if r.UID != "" && r.Level == cgroupfs.LevelPod {
 			seen[r.UID] = true
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // Layout is a cgroup version and a kubelet cgroup driver.
 type Layout struct {
 	Version convert.CgroupVersion
-	Driver  qos.CgroupDriver
+	Driver  cgroupfs.Driver
 }
 
 // String returns "v1-cgroupfs", "v2-systemd", ...
@@ -25,8 +25,8 @@ func (l Layout) String() string { return fmt.Sprintf("v%d-%s", l.Version, l.Driv
 // Layouts returns the four layouts: v1 and v2, each with both drivers.
 func Layouts() []Layout {
 	return []Layout{
-		{convert.CgroupV1, qos.DriverCgroupfs}, {convert.CgroupV1, qos.DriverSystemd},
-		{convert.CgroupV2, qos.DriverCgroupfs}, {convert.CgroupV2, qos.DriverSystemd},
+		{convert.CgroupV1, cgroupfs.DriverCgroupfs}, {convert.CgroupV1, cgroupfs.DriverSystemd},
+		{convert.CgroupV2, cgroupfs.DriverCgroupfs}, {convert.CgroupV2, cgroupfs.DriverSystemd},
 	}
 }
 
@@ -105,7 +105,7 @@ func Generate(opts Options) (*Node, error) {
 		opts.Layout.Version = convert.CgroupV2
 	}
 	if opts.Layout.Driver == "" {
-		opts.Layout.Driver = qos.DriverCgroupfs
+		opts.Layout.Driver = cgroupfs.DriverCgroupfs
 	}
 	if opts.CgroupRoot == "" {
 		opts.CgroupRoot = "/"

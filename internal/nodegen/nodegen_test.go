@@ -94,7 +94,7 @@ func TestPods(t *testing.T) {
 // TestDeterministic: the same options give the same tree; another seed a
 // different one.
 func TestDeterministic(t *testing.T) {
-	opts := Options{Pods: 12, Layout: Layout{1, qos.DriverSystemd}, Seed: 3}
+	opts := Options{Pods: 12, Layout: Layout{1, cgroupfs.DriverSystemd}, Seed: 3}
 	a, b := MustGenerate(opts).Txtar(), MustGenerate(opts).Txtar()
 	if !bytes.Equal(a, b) {
 		t.Error("two generations of the same options differ")
@@ -108,7 +108,7 @@ func TestDeterministic(t *testing.T) {
 // TestWriteDirAndTarGz reads a tree written to disk (as a copied
 // /sys/fs/cgroup) and the .tar.gz snapshot of it, and diffs both clean.
 func TestWriteDirAndTarGz(t *testing.T) {
-	for _, l := range []Layout{{1, qos.DriverCgroupfs}, {2, qos.DriverSystemd}} {
+	for _, l := range []Layout{{1, cgroupfs.DriverCgroupfs}, {2, cgroupfs.DriverSystemd}} {
 		t.Run(l.String(), func(t *testing.T) {
 			n := MustGenerate(Options{Pods: 8, Layout: l, CgroupRoot: "/custom"})
 			dir := t.TempDir()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
-	"github.com/kubecgroups/kubecgroups/qos"
 )
 
 // TestRealV1 creates generated nodes of both drivers as throwaway cgroups
@@ -23,7 +22,7 @@ func TestRealV1(t *testing.T) {
 	trees := &Trees{}
 	defer trees.Close()
 	var tops []string
-	for _, d := range []qos.CgroupDriver{qos.DriverCgroupfs, qos.DriverSystemd} {
+	for _, d := range []cgroupfs.Driver{cgroupfs.DriverCgroupfs, cgroupfs.DriverSystemd} {
 		n, err := trees.Real(Options{Pods: 6, Layout: Layout{convert.CgroupV1, d}})
 		if err != nil {
 			t.Fatal(err)
