@@ -313,7 +313,12 @@ func (d *differ) index() {
 }
 
 func (d *differ) add(res DiffResult) {
-	s := &d.r.Summary
+	d.r.Summary.count(res)
+	d.r.Results = append(d.r.Results, res)
+}
+
+// count adds one result to the file and status counts.
+func (s *DiffSummary) count(res DiffResult) {
 	if res.File != "" {
 		s.Files++
 	}
@@ -333,7 +338,6 @@ func (d *differ) add(res DiffResult) {
 	case StatusError:
 		s.Errors++
 	}
-	d.r.Results = append(d.r.Results, res)
 }
 
 // where identifies a cgroup in results.

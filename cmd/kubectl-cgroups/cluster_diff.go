@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -372,41 +371,29 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := g.snap.FS()
+	overrides, err := o.profile.overrides(c)
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", plan.name, err)
+		return nil, err
 	}
-	defer fsys.Close()
-	r := &diffRun{fsys: fsys, nodeOpts: nodeOpts, pods: g.pods}
-	if r.node, err = fsys.Node(discoveryOptions(nodeOpts)); err != nil {
+	facts, notes := g.facts()
+	result, err := qos.Check(qos.CheckOptions{
+		Node: nodeOpts, Snapshot: g.snap,
+		Pods:            g.pods,
+		PodsSource:      fmt.Sprintf("the API server: %d pods with spec.nodeName=%s", len(g.pods), plan.name),
+		CompletePodList: true,
+		Facts:           facts, Overrides: overrides, Notes: notes,
+	})
+	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", plan.name, kubepodsHint(err))
 	}
-	facts, notes := g.facts(r.node)
-	r.notes = notes
-	if r.profile, r.sources, err = o.profile.resolve(c, facts); err != nil {
-		return nil, fmt.Errorf("node %s: %w", plan.name, err)
-	}
-	if !c.Flags().Changed("oci-runtime") {
-		r.sources["ociRuntime"] = "default: unknown, both formulas accepted; the report infers it"
-	}
+	report := result.Report
 	if g.configzErr != nil && o.profile.nodeConfig == "" {
-		r.sources["kubelet"] = "default (the kubelet's /configz could not be read)"
-	}
-	r.sources["pods"] = fmt.Sprintf("the API server: %d pods with spec.nodeName=%s", len(g.pods), plan.name)
-	r.opts = qos.DiffOptions{Now: g.snap.Info.CapturedAt, CompletePodList: true}
-	for _, pod := range r.pods {
-		if err := r.profile.DefaultPod(pod); err != nil {
-			return nil, fmt.Errorf("node %s: %w", plan.name, err)
-		}
-	}
-	report, err := r.diff()
-	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", plan.name, err)
+		report.ProfileSources["kubelet"] = "default (the kubelet's /configz could not be read)"
 	}
 
 	// A resize in flight is news even when every file matches (a
 	// Deferred resize keeps the allocated values, which match).
-	for _, pe := range r.expectation.Pods {
+	for _, pe := range result.Expectation.Pods {
 		key := pe.Namespace + "/" + pe.Name
 		if st := pe.Resize.State; st != "" && st != "none" && (plan.pods == nil || slices.Contains(plan.pods, key)) {
 			report.Notes = append(report.Notes, resizeNote(key, pe.Resize))
@@ -425,7 +412,7 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 				report.Notes = append(report.Notes, qos.Note{Reason: qos.ReasonPodGone, Message: fmt.Sprintf("pod %s was no longer on node %s when its cgroups were read", want, plan.name)})
 			}
 		}
-		filterResults(report, func(res qos.DiffResult) bool { return slices.Contains(plan.pods, res.Pod) })
+		qos.FilterReport(report, func(res qos.DiffResult) bool { return slices.Contains(plan.pods, res.Pod) })
 		report.ProfileSources["pods"] += "; this report shows " + strings.Join(plan.pods, ", ")
 	}
 	item := &nodeDiffReport{NodeName: plan.name, Scope: scope, Pods: plan.pods, SnapshotPod: sp, DiffReport: report}
@@ -440,37 +427,34 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 // snapshot pod), the kubelet's version and the CRI runtime from the Node
 // object, the kubelet's configuration from /configz. The notes say what
 // could not be gathered.
-func (g *clusterNode) facts(n *cgroupfs.Node) (*nodeFacts, []qos.Note) {
+func (g *clusterNode) facts() (qos.Facts, []qos.Note) {
 	var notes []qos.Note
-	f := treeFacts(n, "snapshot")
-	if p := g.snap.Info.PageSizeBytes; p != 0 {
-		f.pageSize = p
-	}
-	f.machine, f.machineSource = g.snap.Info.Machine, "node-object"
-	switch m := f.machine; {
+	f := qos.Facts{PageSizeBytes: g.snap.Info.PageSizeBytes}
+	f.Machine, f.MachineSource = g.snap.Info.Machine, "node-object"
+	switch m := f.Machine; {
 	case g.maxPID > 0:
-		f.machineSource = "node-object, stats/summary (pid)"
+		f.MachineSource = "node-object, stats/summary (pid)"
 	case m != nil && m.PIDMax > 0:
-		f.machineSource = "node-object, snapshot pod (pid)"
+		f.MachineSource = "node-object, snapshot pod (pid)"
 		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: if kubepods pids.max drifts, give --node-capacity pids=N", g.name, shortProxyError(g.maxPIDErr))})
 	default:
 		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the pid capacity is not known (no stats/summary, and the snapshot pod could not read pid_max); kubepods pids.max assumes the default (give --node-capacity pids=N)"})
 	}
 	info := g.node.Status.NodeInfo
-	if v, note := kubeletMinor(info.KubeletVersion); v != "" {
-		f.kubernetesVersion, f.versionSource = v, "node-object"
+	if v, note := qos.KubeletMinor(info.KubeletVersion); v != "" {
+		f.KubernetesVersion, f.VersionSource = v, "node-object"
 		if note != nil {
-			f.versionSource = "node-object (nearest modelled)"
+			f.VersionSource = "node-object (nearest modelled)"
 			notes = append(notes, *note)
 		}
 	} else if note != nil {
 		notes = append(notes, *note)
 	}
-	if cri := criFromRuntimeVersion(info.ContainerRuntimeVersion); cri != "" {
-		f.cri, f.criSource = cri, "node-object"
+	if cri := qos.CRIFromRuntimeVersion(info.ContainerRuntimeVersion); cri != "" {
+		f.CRI, f.CRISource = cri, "node-object"
 	}
 	if g.configzErr == nil {
-		f.kubeletConfig, f.kubeletSource = g.configz, "configz"
+		f.KubeletConfig, f.KubeletSource = g.configz, "configz"
 	} else {
 		notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: give --node-config", g.name, shortProxyError(g.configzErr))})
 	}
@@ -503,41 +487,6 @@ func resizeNote(pod string, st qos.ResizeState) qos.Note {
 		reason, msg = qos.ReasonResizeInProgress, "a resize is in progress%s: its cgroups may still hold the previous resources until the kubelet has written the new ones"
 	}
 	return qos.Note{Reason: reason, Message: "pod " + pod + ": " + fmt.Sprintf(msg, why)}
-}
-
-// filterResults keeps the results keep accepts and recounts the summary.
-func filterResults(r *qos.DiffReport, keep func(qos.DiffResult) bool) {
-	kept := r.Results[:0:0]
-	var s qos.DiffSummary
-	cgroups := map[string]bool{}
-	for _, res := range r.Results {
-		if !keep(res) {
-			continue
-		}
-		kept = append(kept, res)
-		if res.File != "" {
-			s.Files++
-			cgroups[res.UID+"\x00"+string(res.Level)+"\x00"+string(res.ContainerType)+"\x00"+res.Container+"\x00"+res.Path] = true
-		}
-		switch res.Status {
-		case qos.StatusMatch:
-			s.Match++
-		case qos.StatusDrift:
-			s.Drift++
-		case qos.StatusExplained:
-			s.Explained++
-		case qos.StatusMissing:
-			s.Missing++
-		case qos.StatusUnexpected:
-			s.Unexpected++
-		case qos.StatusUnlisted:
-			s.Unlisted++
-		case qos.StatusError:
-			s.Errors++
-		}
-	}
-	s.Cgroups = len(cgroups)
-	r.Results, r.Summary = kept, s
 }
 
 // printDiffList writes the cluster-mode report: a DiffReportList, or a

@@ -14,14 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -127,7 +124,7 @@ func (f *clusterFlags) gatherNode(ctx context.Context, api *clusterAPI, name str
 		Hostname:    name,
 		ToolVersion: "kubectl-cgroups " + currentVersion().Version,
 		Description: desc,
-		Machine:     machineFromNode(node, raw.Info.Machine, n.maxPID),
+		Machine:     qos.MachineFromNode(node, raw.Info.Machine, n.maxPID),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", name, kubepodsHint(err))
@@ -260,86 +257,6 @@ func (f *clusterFlags) nodePods(ctx context.Context, api *clusterAPI, node strin
 		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
 	})
 	return pods, nil
-}
-
-// machineFromNode returns the machine facts of a node: CPUs, memory, huge
-// page sizes (and swap, when the node reports it) from the Node object,
-// which the kubelet fills from cAdvisor as it does the capacity it
-// computes kubepods from. The pid capacity is the kubelet's own,
-// min(pid_max, threads-max), when its /stats/summary gave it (maxPID);
-// otherwise what the snapshot pod read, where pid_max may be its pid
-// namespace's (per namespace since Linux 6.14) rather than the host's.
-func machineFromNode(n *corev1.Node, pod *cgroupfs.MachineInfo, maxPID int64) *cgroupfs.MachineInfo {
-	m := &cgroupfs.MachineInfo{}
-	capacity := n.Status.Capacity
-	if q, ok := capacity[corev1.ResourceCPU]; ok {
-		m.CPUs = int(q.Value())
-	}
-	if q, ok := capacity[corev1.ResourceMemory]; ok {
-		m.MemoryBytes = q.Value()
-	}
-	for name := range capacity {
-		if !strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix) {
-			continue
-		}
-		if size, err := convert.ParseHugePageResourceName(string(name)); err == nil {
-			m.HugePageSizes = append(m.HugePageSizes, size)
-		}
-	}
-	slices.Sort(m.HugePageSizes)
-	if s := n.Status.NodeInfo.Swap; s != nil && s.Capacity != nil {
-		m.SwapBytes = *s.Capacity
-	}
-	if pod != nil {
-		m.PIDMax, m.ThreadsMax = pod.PIDMax, pod.ThreadsMax
-	}
-	if maxPID > 0 {
-		// The kubelet's min(pid_max, threads-max): threads-max (not
-		// namespaced) stays as read, so the minimum is maxPID.
-		m.PIDMax = maxPID
-		if m.ThreadsMax != 0 && m.ThreadsMax < maxPID {
-			m.ThreadsMax = maxPID
-		}
-	}
-	return m
-}
-
-var kubeletVersionRE = regexp.MustCompile(`^v?(\d+)\.(\d+)`)
-
-// kubeletMinor returns the minor version of a kubeletVersion
-// ("v1.37.2" gives "1.37"); a version outside the supported range gives
-// the nearest supported one and a note.
-func kubeletMinor(v string) (string, *qos.Note) {
-	m := kubeletVersionRE.FindStringSubmatch(v)
-	if m == nil {
-		return "", &qos.Note{Reason: "kubelet-version-unknown", Message: fmt.Sprintf("the node's kubeletVersion %q is not a version; the predictions follow the default 1.37 (give --kubernetes-version)", v)}
-	}
-	minor := m[1] + "." + m[2]
-	if _, err := qos.ParseKubernetesVersion(minor); err == nil {
-		return minor, nil
-	}
-	n, _ := strconv.Atoi(m[2])
-	near := "1.37"
-	if m[1] == "1" && n < 30 {
-		near = "1.30"
-	}
-	return near, &qos.Note{Reason: "kubelet-version-unsupported", Message: fmt.Sprintf("the node's kubelet is %s; the predictions follow the nearest version modelled, %s (kubecgroups models 1.30 to 1.37)", v, near)}
-}
-
-// criFromRuntimeVersion reads the CRI runtime from a node's
-// containerRuntimeVersion ("containerd://1.6.20"); the OCI runtime under
-// it is not visible there.
-func criFromRuntimeVersion(v string) qos.CRIRuntime {
-	scheme, _, _ := strings.Cut(v, "://")
-	switch scheme {
-	case "containerd":
-		return qos.CRIContainerd
-	case "cri-o", "crio":
-		return qos.CRICRIO
-	case "docker":
-		return qos.CRIDockerd
-	}
-	return ""
 }
 
 // isLinuxNode reports whether the snapshot pod (a Linux image reading

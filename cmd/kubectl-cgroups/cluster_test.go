@@ -869,39 +869,6 @@ func TestNoKubeconfig(t *testing.T) {
 	}
 }
 
-func TestKubeletFacts(t *testing.T) {
-	for _, tc := range []struct{ in, want, note string }{
-		{"v1.37.2", "1.37", ""},
-		{"v1.30.0-eks-1234", "1.30", ""},
-		{"v1.38.0", "1.37", "nearest version modelled, 1.37"},
-		{"v1.28.9", "1.30", "nearest version modelled, 1.30"},
-		{"", "", "is not a version"},
-	} {
-		got, note := kubeletMinor(tc.in)
-		if got != tc.want || (note == nil) != (tc.note == "") || (note != nil && !strings.Contains(note.Message, tc.note)) {
-			t.Errorf("kubeletMinor(%q) = %q, %+v; want %q, %q", tc.in, got, note, tc.want, tc.note)
-		}
-	}
-	for in, want := range map[string]qos.CRIRuntime{"containerd://1.6.20": qos.CRIContainerd, "cri-o://1.30.1": qos.CRICRIO, "docker://24.0.7": qos.CRIDockerd, "remote://x": "", "": ""} {
-		if got := criFromRuntimeVersion(in); got != want {
-			t.Errorf("criFromRuntimeVersion(%q) = %q, want %q", in, got, want)
-		}
-	}
-	n := testNode("n", "v1.37.2", "containerd://2.1.0")
-	n.Status.NodeInfo.Swap = &corev1.NodeSwapStatus{Capacity: ptrTo(int64(1 << 30))}
-	n.Status.Capacity["hugepages-1Gi"] = resource.MustParse("2Gi")
-	m := machineFromNode(n, &cgroupfs.MachineInfo{PIDMax: 4194304, ThreadsMax: 192729}, 0)
-	if m.CPUs != 2 || m.MemoryBytes != 25276026880 || m.SwapBytes != 1<<30 || len(m.HugePageSizes) != 2 || m.HugePageSizes[0] != 2<<20 || m.PIDMax != 4194304 || m.ThreadsMax != 192729 {
-		t.Errorf("machine %+v", m)
-	}
-	if m := machineFromNode(n, &cgroupfs.MachineInfo{PIDMax: 4194304, ThreadsMax: 192729}, 32768); m.PIDMax != 32768 || m.ThreadsMax != 192729 {
-		t.Errorf("machine with maxpid %+v", m)
-	}
-	if m := machineFromNode(n, &cgroupfs.MachineInfo{PIDMax: 4194304, ThreadsMax: 1000}, 1000); m.PIDMax != 1000 || m.ThreadsMax != 1000 {
-		t.Errorf("machine with maxpid = threads-max %+v", m)
-	}
-}
-
 func ptrTo[T any](v T) *T { return &v }
 
 func TestPodRunState(t *testing.T) {

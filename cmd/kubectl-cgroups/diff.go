@@ -5,15 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 )
 
 type diffOptions struct {
@@ -147,15 +143,11 @@ func (o *diffOptions) run(c *cobra.Command, s streams, args []string) error {
 	if cluster {
 		return o.runCluster(c, s, args)
 	}
-	run, err := o.prepare(ctx, c, s)
+	result, err := o.check(ctx, c, s)
 	if err != nil {
 		return err
 	}
-	defer run.fsys.Close()
-	report, err := run.diff()
-	if err != nil {
-		return err
-	}
+	report := result.Report
 	if err := printDiff(s.Out, report, diffPrintOptions{
 		format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(s.Out),
 	}); err != nil {
@@ -174,26 +166,9 @@ func (o *diffOptions) labelOf(name string) string {
 	return o.label(name)
 }
 
-// diffRun is a diff ready to run: the tree, the pods and the profile.
-type diffRun struct {
-	fsys     *cgroupfs.FS
-	nodeOpts cgroupfs.NodeOptions
-	// node is the discovery read (discoveryOptions) the profile's tree
-	// facts come from; diff reads the files it compares afresh.
-	node    *cgroupfs.Node
-	pods    []*corev1.Pod
-	profile qos.Profile
-	sources map[string]string
-	opts    qos.DiffOptions
-	notes   []qos.Note
-	// expectation is what diff computed (cluster mode reads the pods'
-	// resize states from it).
-	expectation *qos.Expectation
-}
-
-// prepare opens the tree, reads the node, loads the pods and resolves the
-// profile.
-func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) (*diffRun, error) {
+// check runs a node-mode diff: it opens the tree, loads the pods and
+// runs qos.Check.
+func (o *diffOptions) check(ctx context.Context, c *cobra.Command, s streams) (*qos.CheckResult, error) {
 	if o.in.files == nil && o.kubeletPods == "" && o.static.dir == "" {
 		return nil, errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR (node mode), or pod/NAME, -l SELECTOR, --node NODE or --all-nodes (cluster mode)")
 	}
@@ -201,189 +176,52 @@ func (o *diffOptions) prepare(ctx context.Context, c *cobra.Command, s streams) 
 	if err != nil {
 		return nil, err
 	}
-	fsys, src, snap, err := o.tree.open()
+	overrides, err := o.profile.overrides(c)
 	if err != nil {
 		return nil, err
 	}
-	r := &diffRun{fsys: fsys, nodeOpts: nodeOpts}
-	ok := false
-	defer func() {
-		if !ok {
-			fsys.Close()
+	in := qos.CheckOptions{Node: nodeOpts, Overrides: overrides, CompletePodList: o.complete}
+	if o.tree.snapshot != "" {
+		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
+			return nil, err
 		}
-	}()
-	if r.node, err = fsys.Node(discoveryOptions(nodeOpts)); err != nil {
-		return nil, err
-	}
-	facts := treeFacts(r.node, src.Kind)
-	switch {
-	case snap != nil:
-		facts.machine, facts.machineSource = snap.Info.Machine, "snapshot"
-		if snap.Info.PageSizeBytes != 0 {
-			facts.pageSize = snap.Info.PageSizeBytes
+	} else {
+		if in.Tree, err = cgroupfs.NewFS(o.tree.root); err != nil {
+			return nil, err
 		}
-		if snap.Info.CapturedAt.IsZero() {
-			r.notes = append(r.notes, qos.Note{Reason: qos.ReasonTimeUnknown, Message: "the snapshot does not record when it was taken, so QoS tier values that lag recent pods cannot be explained"})
+		defer in.Tree.Close()
+		in.Facts.PageSizeBytes = int64(os.Getpagesize())
+		if m, err := cgroupfs.ReadMachine("/proc", "/sys"); err == nil {
+			in.Facts.Machine, in.Facts.MachineSource = m, "host"
 		} else {
-			r.opts.Now = snap.Info.CapturedAt
-		}
-	default:
-		r.opts.Now = time.Now()
-		facts.pageSize = int64(os.Getpagesize())
-		if m, err := readMachine("/proc", "/sys"); err == nil {
-			facts.machine, facts.machineSource = m, "host"
-		} else {
-			r.notes = append(r.notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: fmt.Sprintf("the machine's capacity could not be read (%v); kubepods values use --node-capacity or the defaults", err)})
+			in.Notes = append(in.Notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: fmt.Sprintf("the machine's capacity could not be read (%v); kubepods values use --node-capacity or the defaults", err)})
 		}
 	}
-	if facts.machine == nil && !c.Flags().Changed("node-capacity") {
-		r.notes = append(r.notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"})
-	}
-	if !c.Flags().Changed("oci-runtime") {
-		o.profile.ociRuntime = "unknown"
-	}
-	if r.profile, r.sources, err = o.profile.resolve(c, facts); err != nil {
-		return nil, err
-	}
-	if !c.Flags().Changed("oci-runtime") {
-		r.sources["ociRuntime"] = "default: unknown, both formulas accepted; the report infers it"
-	}
-
 	switch {
 	case o.kubeletPods != "":
 		body, err := o.http.get(ctx, o.kubeletPods)
 		if err != nil {
 			return nil, fmt.Errorf("--kubelet-pods: %w", err)
 		}
-		if r.pods, err = readPodList(body, o.kubeletPods); err != nil {
+		if in.Pods, err = readPodList(body, o.kubeletPods); err != nil {
 			return nil, err
 		}
-		r.opts.CompletePodList = true
-		r.sources["pods"] = o.kubeletPods
+		in.CompletePodList = true
+		in.PodsSource = o.kubeletPods
 	case o.static.dir != "":
-		if r.pods, err = o.static.load(); err != nil {
+		if in.Pods, err = o.static.load(); err != nil {
 			return nil, err
 		}
-		r.sources["pods"] = "static pods " + o.labelOf(o.static.dir)
+		in.PodsSource = "static pods " + o.labelOf(o.static.dir)
 	default:
-		if r.pods, err = o.in.load(s.In, r.profile); err != nil {
+		if in.Pods, err = o.in.load(s.In); err != nil {
 			return nil, err
 		}
 		var names []string
 		for _, f := range o.in.files {
 			names = append(names, o.labelOf(f))
 		}
-		r.sources["pods"] = strings.Join(names, ", ")
+		in.PodsSource = strings.Join(names, ", ")
 	}
-	if o.complete {
-		r.opts.CompletePodList = true
-	}
-	for _, pod := range r.pods {
-		if err := r.profile.DefaultPod(pod); err != nil {
-			return nil, err
-		}
-	}
-	ok = true
-	return r, nil
-}
-
-// discoveryOptions are opts for the read that precedes the expectation:
-// the node levels with their files (treeFacts reads huge page sizes and
-// swap accounting from kubepods), and the pods and containers without
-// any (treeFacts needs only the runtime's naming). diff then reads the
-// files the expectation compares, and only those.
-func discoveryOptions(opts cgroupfs.NodeOptions) cgroupfs.NodeOptions {
-	opts.Files = map[cgroupfs.Level][]string{cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {}}
-	return opts
-}
-
-// diff computes the expectation, reads the files it compares, and
-// compares.
-func (r *diffRun) diff() (*qos.DiffReport, error) {
-	x, err := qos.Expect(r.pods, r.profile)
-	if err != nil {
-		return nil, err
-	}
-	r.expectation = x
-	opts := r.nodeOpts
-	opts.Files = x.Files()
-	node, err := r.fsys.Node(opts)
-	if err != nil {
-		return nil, err
-	}
-	report := qos.Diff(x, node, r.opts)
-	report.ProfileSources = r.sources
-	report.Notes = append(r.notes, report.Notes...)
-	for _, n := range node.Notes {
-		report.Notes = append(report.Notes, qos.Note{Reason: qos.ReasonTree, Message: n})
-	}
-	return report, nil
-}
-
-func treeFacts(n *cgroupfs.Node, sourceKind string) *nodeFacts {
-	f := &nodeFacts{treeSource: "tree"}
-	if sourceKind == "snapshot" {
-		f.treeSource = "snapshot"
-	}
-	f.cgroupVersion = n.Mode.Version()
-	f.driver = string(n.Driver)
-	f.cgroupRoot = n.CgroupRoot
-	if n.PageSizeBytes != 0 && sourceKind == "snapshot" {
-		f.pageSize = n.PageSizeBytes
-	}
-	if n.Kubepods != nil {
-		_, hasHugetlb := n.Controllers["hugetlb"]
-		f.hugetlbKnown = true
-		rsvd := false
-		for name, file := range n.Kubepods.Files {
-			size, ok := strings.CutPrefix(name, "hugetlb.")
-			if !ok || !hasHugetlb {
-				continue
-			}
-			sizeName, rest, _ := strings.Cut(size, ".")
-			if strings.HasPrefix(rest, "rsvd.") && file.Err == nil {
-				rsvd = true
-			}
-			if b, err := convert.ParseHugePageSizeName(sizeName); err == nil && !slices.Contains(f.hugePageSizes, b) {
-				f.hugePageSizes = append(f.hugePageSizes, b)
-			}
-		}
-		slices.Sort(f.hugePageSizes)
-		if len(f.hugePageSizes) > 0 {
-			f.hugetlbRsvd = &rsvd
-		}
-		swapFile := "memory.swap.max"
-		if f.cgroupVersion == convert.CgroupV1 {
-			swapFile = "memory.memsw.limit_in_bytes"
-		}
-		if file, ok := n.Kubepods.Files[swapFile]; ok {
-			acct := !errors.Is(file.Err, os.ErrNotExist) && !errors.Is(file.Err, cgroupfs.ErrNotSupported)
-			f.swapAccounting = &acct
-		}
-	}
-	f.cri = criFromNaming(n)
-	return f
-}
-
-// criFromNaming tells the CRI runtime from the container cgroups' names.
-func criFromNaming(n *cgroupfs.Node) qos.CRIRuntime {
-	counts := map[cgroupfs.Naming]int{}
-	for _, p := range n.Pods {
-		for _, c := range p.Containers {
-			counts[c.Naming]++
-		}
-	}
-	best, bestN := cgroupfs.Naming(""), 0
-	for naming, k := range counts {
-		if k > bestN || (k == bestN && naming < best) {
-			best, bestN = naming, k
-		}
-	}
-	switch {
-	case strings.Contains(string(best), "crio"):
-		return qos.CRICRIO
-	case strings.Contains(string(best), "docker"):
-		return qos.CRIDockerd
-	}
-	return ""
+	return qos.Check(in)
 }

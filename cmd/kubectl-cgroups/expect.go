@@ -69,9 +69,14 @@ func (o *expectOptions) run(c *cobra.Command, s streams) error {
 	if err != nil {
 		return err
 	}
-	pods, err := o.in.load(s.In, p)
+	pods, err := o.in.load(s.In)
 	if err != nil {
 		return err
+	}
+	for _, pod := range pods {
+		if err := p.DefaultPod(pod); err != nil {
+			return err
+		}
 	}
 	x, err := qos.Expect(pods, p)
 	if err != nil {

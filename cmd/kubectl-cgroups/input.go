@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/qos"
@@ -26,9 +23,10 @@ func (in *podInput) addFlags(c interface {
 		"Pod manifests: files, directories or - for standard input. Pods (as stored by the API server or plain), kind List, multi-document YAML and the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs.")
 }
 
-// load reads every input and applies the API server's defaulting for
-// the profile, so plain manifests and stored pods give the same result.
-func (in *podInput) load(stdin io.Reader, p qos.Profile) ([]*corev1.Pod, error) {
+// load reads every input. The caller applies the API server's defaulting
+// for its profile (qos.Check does), so plain manifests and stored pods
+// give the same result.
+func (in *podInput) load(stdin io.Reader) ([]*corev1.Pod, error) {
 	if len(in.files) == 0 {
 		return nil, fmt.Errorf("no pods: give -f FILE (or -f - for standard input)")
 	}
@@ -47,7 +45,7 @@ func (in *podInput) load(stdin io.Reader, p qos.Profile) ([]*corev1.Pod, error) 
 			pods = append(pods, got...)
 			continue
 		}
-		got, err := readPodPath(name)
+		got, err := qos.ReadPodsPath(name)
 		if err != nil {
 			return nil, err
 		}
@@ -56,60 +54,5 @@ func (in *podInput) load(stdin io.Reader, p qos.Profile) ([]*corev1.Pod, error) 
 	if len(pods) == 0 {
 		return nil, fmt.Errorf("no pods found in %s", strings.Join(in.files, ", "))
 	}
-	for _, pod := range pods {
-		if err := p.DefaultPod(pod); err != nil {
-			return nil, err
-		}
-	}
 	return pods, nil
-}
-
-// readPodPath reads the pods of a manifest file, or of every manifest
-// file of a directory (see expandInput).
-func readPodPath(name string) ([]*corev1.Pod, error) {
-	paths, err := expandInput(name)
-	if err != nil {
-		return nil, err
-	}
-	var pods []*corev1.Pod
-	for _, path := range paths {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		got, err := qos.ReadPods(f, path)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		pods = append(pods, got...)
-	}
-	return pods, nil
-}
-
-// expandInput lists the manifest files of a path.
-func expandInput(name string) ([]string, error) {
-	st, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{name}, nil
-	}
-	entries, err := os.ReadDir(name)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
-			out = append(out, filepath.Join(name, e.Name()))
-		}
-	}
-	slices.Sort(out)
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no .yaml, .yml or .json files", name)
-	}
-	return out, nil
 }

@@ -169,7 +169,7 @@ func (s *staticPodFlags) addFlags(c *cobra.Command) {
 // load reads the static pod manifests and fills in each pod's UID and
 // container IDs from the kubelet's log directories.
 func (s *staticPodFlags) load() ([]*corev1.Pod, error) {
-	pods, err := readPodPath(s.dir)
+	pods, err := qos.ReadPodsPath(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("--static-pods: %w", err)
 	}

@@ -117,7 +117,7 @@ func (o *snapshotOptions) run(s streams) error {
 		// The machine's capacity, which kubepods values derive from, is not
 		// in the tree: record it (best effort; diff notes when it is absent).
 		if o.tree.root == cgroupfs.DefaultMountPoint {
-			if m, err := readMachine("/proc", "/sys"); err == nil {
+			if m, err := cgroupfs.ReadMachine("/proc", "/sys"); err == nil {
 				co.Machine = m
 			}
 		}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cgroupfs
 
 import (
 	"bufio"
@@ -12,16 +12,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 )
 
-// readMachine reads the capacity facts the kubelet takes from cAdvisor and
+// ReadMachine reads the capacity facts the kubelet takes from cAdvisor and
 // /proc on the machine this runs on: online CPUs, MemTotal and SwapTotal,
 // pid_max and threads-max, and the huge page sizes. procRoot and sysRoot
 // are normally /proc and /sys.
-func readMachine(procRoot, sysRoot string) (*cgroupfs.MachineInfo, error) {
-	m := &cgroupfs.MachineInfo{}
+func ReadMachine(procRoot, sysRoot string) (*MachineInfo, error) {
+	m := &MachineInfo{}
 	online, err := readSmall(filepath.Join(sysRoot, "devices/system/cpu/online"))
 	if err != nil {
 		return nil, err

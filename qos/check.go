@@ -1,0 +1,197 @@
+package qos
+
+import (
+	"errors"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// CheckOptions are the inputs of Check: a node's cgroup tree, its pods,
+// and what is known about the node besides its tree.
+type CheckOptions struct {
+	// Tree is a live cgroup tree (cgroupfs.NewFS); give it or Snapshot.
+	Tree *cgroupfs.FS
+	// Snapshot is a snapshot (cgroupfs.ReadSnapshot, ReadSnapshotFile);
+	// give it or Tree. Its capture time, page size and machine facts are
+	// used.
+	Snapshot *cgroupfs.Snapshot
+	// Node selects the kubepods cgroup (Driver, CgroupRoot; zero values
+	// are inferred from the tree). Files is ignored: Check reads the
+	// files the expectation compares, and only those.
+	Node cgroupfs.NodeOptions
+	// Pods are the node's pods as read (ReadPods, ReadPodList). Check
+	// applies the API server's defaulting for the profile to each (in
+	// place).
+	Pods []*corev1.Pod
+	// PodsSource names where the pods came from (profile source "pods").
+	PodsSource string
+	// CompletePodList says Pods are every pod of the node, so pod
+	// cgroups no pod explains are leftovers.
+	CompletePodList bool
+	// Facts are what the caller knows of the node besides its tree: the
+	// machine (on a live node, cgroupfs.ReadMachine of the host), and
+	// what the Kubernetes API tells (FactsFromNodeObject, /configz). Every
+	// field set replaces what the tree or the snapshot shows.
+	Facts Facts
+	// Overrides win over everything (a CLI's flags). An OCI runtime that
+	// is not given is "unknown": both shares-to-weight formulas are
+	// accepted and the report infers which one the node uses.
+	Overrides Overrides
+	// Notes are the caller's remarks, put first in the report.
+	Notes []Note
+	// Now is the time the tree was read, for QoS tier lag; zero means
+	// the snapshot's capture time, or the current time for a live tree.
+	Now time.Time
+}
+
+// CheckResult is what Check produced.
+type CheckResult struct {
+	// Report is the diff, with ProfileSources and notes filled in.
+	Report *DiffReport
+	// Expectation is what the pods should have produced (pods' resize
+	// states, per-cgroup derivations).
+	Expectation *Expectation
+	// Profile is the node profile resolved from the defaults, the facts
+	// and the overrides; Report.ProfileSources says where each part came
+	// from.
+	Profile Profile
+}
+
+// ociUnknownSource is the source of the OCI runtime when none is given.
+const ociUnknownSource = "default: unknown, both formulas accepted; the report infers it"
+
+// Check compares a node's cgroups with what its pods ask for: it reads
+// the node's shape from the tree (mode, driver, cgroupRoot, huge page
+// sizes, swap accounting, the runtime's naming), resolves the profile
+// (defaults, tree facts, o.Facts, o.Overrides), computes the expectation,
+// reads the files it compares and diffs them. Errors name the bad input;
+// a tree without a kubepods cgroup is an error.
+func Check(o CheckOptions) (*CheckResult, error) {
+	tree := o.Tree
+	switch {
+	case (tree == nil) == (o.Snapshot == nil):
+		return nil, errors.New("check: give a live tree or a snapshot, not both or neither")
+	case o.Snapshot != nil:
+		var err error
+		if tree, err = o.Snapshot.FS(); err != nil {
+			return nil, err
+		}
+		defer tree.Close()
+	}
+	discovery := o.Node
+	// The node levels with their files (huge page sizes, swap accounting),
+	// pods and containers by name only (the runtime's naming).
+	discovery.Files = map[cgroupfs.Level][]string{cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {}}
+	node, err := tree.Node(discovery)
+	if err != nil {
+		return nil, err
+	}
+	source := "tree"
+	if o.Snapshot != nil {
+		source = "snapshot"
+	}
+	facts := TreeFacts(node, source).With(o.Facts)
+	notes := append([]Note(nil), o.Notes...)
+	now := o.Now
+	if o.Snapshot != nil {
+		s := &o.Snapshot.Info
+		if facts.Machine == nil && s.Machine != nil {
+			facts.Machine, facts.MachineSource = s.Machine, "snapshot"
+		}
+		if facts.PageSizeBytes == 0 {
+			facts.PageSizeBytes = s.PageSizeBytes
+		}
+		if now.IsZero() {
+			if s.CapturedAt.IsZero() {
+				notes = append(notes, Note{Reason: ReasonTimeUnknown, Message: "the snapshot does not record when it was taken, so QoS tier values that lag recent pods cannot be explained"})
+			}
+			now = s.CapturedAt
+		}
+	} else if now.IsZero() {
+		now = time.Now()
+	}
+	if facts.Machine == nil && len(o.Overrides.Capacity) == 0 {
+		notes = append(notes, Note{Reason: ReasonCapacityUnknown, Message: "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"})
+	}
+	overrides := o.Overrides
+	if overrides.OCI == nil {
+		overrides.OCI = &OCIRuntime{Name: "unknown"}
+	}
+	profile, sources, err := ResolveProfile(facts, overrides)
+	if err != nil {
+		return nil, err
+	}
+	if o.Overrides.OCI == nil {
+		sources["ociRuntime"] = ociUnknownSource
+	}
+	if o.PodsSource != "" {
+		sources["pods"] = o.PodsSource
+	}
+	for _, pod := range o.Pods {
+		if err := profile.DefaultPod(pod); err != nil {
+			return nil, err
+		}
+	}
+	x, err := Expect(o.Pods, profile)
+	if err != nil {
+		return nil, err
+	}
+	read := o.Node
+	read.Files = x.Files()
+	if node, err = tree.Node(read); err != nil {
+		return nil, err
+	}
+	report := Diff(x, node, DiffOptions{Now: now, CompletePodList: o.CompletePodList})
+	report.ProfileSources = sources
+	report.Notes = append(notes, report.Notes...)
+	for _, n := range node.Notes {
+		report.Notes = append(report.Notes, Note{Reason: ReasonTree, Message: n})
+	}
+	return &CheckResult{Report: report, Expectation: x, Profile: profile}, nil
+}
+
+// With returns f with every field that g sets replaced by g's: g's
+// machine, version, kubelet configuration and CRI runtime (each with its
+// source), and page size.
+func (f Facts) With(g Facts) Facts {
+	if g.Machine != nil {
+		f.Machine, f.MachineSource = g.Machine, g.MachineSource
+	}
+	if g.KubernetesVersion != "" {
+		f.KubernetesVersion, f.VersionSource = g.KubernetesVersion, g.VersionSource
+	}
+	if g.KubeletConfig != nil {
+		f.KubeletConfig, f.KubeletSource = g.KubeletConfig, g.KubeletSource
+	}
+	if g.CRI != "" {
+		f.CRI, f.CRISource = g.CRI, g.CRISource
+	}
+	if g.PageSizeBytes != 0 {
+		f.PageSizeBytes = g.PageSizeBytes
+	}
+	return f
+}
+
+// FilterReport keeps the results keep accepts and recounts the summary
+// over them, as the diff counts: files and statuses of every kept result,
+// and the distinct cgroups among kept file results. Notes and profile
+// sources stay.
+func FilterReport(r *DiffReport, keep func(DiffResult) bool) {
+	kept := r.Results[:0:0]
+	var s DiffSummary
+	cgroups := map[ResultCgroup]bool{}
+	for _, res := range r.Results {
+		if !keep(res) {
+			continue
+		}
+		kept = append(kept, res)
+		s.count(res)
+		if res.File != "" && res.ResultCgroup != nil {
+			cgroups[*res.ResultCgroup] = true
+		}
+	}
+	s.Cgroups = len(cgroups)
+	r.Results, r.Summary = kept, s
+}
