@@ -17,26 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/remotecommand"
-	"k8s.io/streaming/pkg/httpstream"
 )
 
-// Defaults of the snapshot pod; see clusterFlags.
-const (
-	defaultSnapshotNamespace = "kubecgroups"
-	// defaultSnapshotImage is a small image with a POSIX shell, find,
-	// xargs, grep, awk and tar (gzip built in): busybox.
-	defaultSnapshotImage   = "docker.io/library/busybox:1.37"
-	defaultSnapshotTimeout = 2 * time.Minute
-	defaultMaxConcurrency  = 5
-)
+const defaultMaxConcurrency = 5
 
 // clusterFlags are the flags of cluster mode shared by diff, inspect,
 // snapshot and cleanup: kubectl's global flags, and where and how the
@@ -76,9 +62,9 @@ func (f *clusterFlags) addFlags(c *cobra.Command, shared *httpFlags) {
 // addSnapshotPodFlags registers the flags of the snapshot pod.
 func (f *clusterFlags) addSnapshotPodFlags(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&f.image, "image", defaultSnapshotImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox.")
-	fl.StringVar(&f.namespace, "snapshot-namespace", defaultSnapshotNamespace, "Namespace of the snapshot pod (cluster mode). Its Pod Security level must allow hostPath volumes (privileged); the shipped RBAC creates it.")
-	fl.DurationVar(&f.timeout, "snapshot-timeout", defaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode).")
+	fl.StringVar(&f.image, "image", cluster.DefaultImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox.")
+	fl.StringVar(&f.namespace, "snapshot-namespace", cluster.DefaultNamespace, "Namespace of the snapshot pod (cluster mode). Its Pod Security level must allow hostPath volumes (privileged); the shipped RBAC creates it.")
+	fl.DurationVar(&f.timeout, "snapshot-timeout", cluster.DefaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode).")
 }
 
 // clusterChanged reports whether any flag of cluster mode was given.
@@ -91,26 +77,12 @@ func clusterChanged(c *cobra.Command) bool {
 	return false
 }
 
-// clusterAPI is what cluster mode uses of the Kubernetes API: objects
-// through a clientset, the kubelet's configuration through the API
-// server's node proxy, and exec into the snapshot pod. Tests build one
-// around client-go's fake clientset.
+// clusterAPI is the Kubernetes API access of cluster mode
+// (cluster.API) and the namespace of pod names: -n, or the kubeconfig
+// context's. Tests build one around client-go's fake clientset.
 type clusterAPI struct {
-	client kubernetes.Interface
-	// kubelet returns the body of GET /api/v1/nodes/NODE/proxy/PATH: the
-	// kubelet's API (configz, stats/summary) through the API server.
-	kubelet func(ctx context.Context, node, path string) ([]byte, error)
-	// exec runs commands in pods.
-	exec podExecutor
-	// namespace is the namespace of pod names: -n, or the kubeconfig
-	// context's.
+	*cluster.API
 	namespace string
-}
-
-// podExecutor runs a command in a container of a running pod, as
-// kubectl exec does, and streams its standard output and error.
-type podExecutor interface {
-	Exec(ctx context.Context, namespace, pod, container string, command []string, stdout, stderr io.Writer) error
 }
 
 // clusterConnector builds the API access of cluster mode from the flags.
@@ -153,50 +125,24 @@ func connectCluster(f *clusterFlags) (*clusterAPI, error) {
 	config.QPS, config.Burst = 50, 100
 	// Timeouts are per request (contexts), never on the exec stream.
 	config.Timeout = 0
-	client, err := kubernetes.NewForConfig(config)
+	api, err := cluster.NewAPI(config)
 	if err != nil {
 		return nil, err
 	}
-	return &clusterAPI{
-		client:    client,
-		namespace: ns,
-		kubelet: func(ctx context.Context, node, path string) ([]byte, error) {
-			return client.CoreV1().RESTClient().Get().Resource("nodes").Name(node).SubResource("proxy").Suffix(path).DoRaw(ctx)
-		},
-		exec: &restExecutor{config: config, client: client},
-	}, nil
+	return &clusterAPI{API: api, namespace: ns}, nil
 }
 
-// restExecutor is kubectl exec's transport: a WebSocket connection, and
-// SPDY when the API server (or a proxy in between) refuses the WebSocket
-// upgrade.
-type restExecutor struct {
-	config *rest.Config
-	client kubernetes.Interface
-}
-
-func (e *restExecutor) Exec(ctx context.Context, namespace, pod, container string, command []string, stdout, stderr io.Writer) error {
-	req := e.client.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("exec").
-		VersionedParams(&corev1.PodExecOptions{Container: container, Command: command, Stdout: true, Stderr: true}, scheme.ParameterCodec)
-	spdy, err := remotecommand.NewSPDYExecutor(e.config, "POST", req.URL())
-	if err != nil {
-		return err
-	}
-	// WebSocket needs GET (RFC 6455). The fallback check must be
-	// k8s.io/streaming's: the older apimachinery helper never matches
-	// client-go 0.37's errors, so a user allowed only "create" on
-	// pods/exec would fail instead of falling back.
-	ws, err := remotecommand.NewWebSocketExecutor(e.config, "GET", req.URL().String())
-	if err != nil {
-		return err
-	}
-	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
-		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+// reader returns the snapshot-pod reader of the flags over api.
+func (f *clusterFlags) reader(api *clusterAPI) *cluster.Reader {
+	return cluster.NewReader(api.API, cluster.Options{
+		Namespace: f.namespace, Image: f.image, SnapshotTimeout: f.timeout, RequestTimeout: f.requestTimeout,
+		ToolVersion: "kubectl-cgroups " + currentVersion().Version, CommandName: commandName(),
 	})
-	if err != nil {
-		return err
-	}
-	return exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
+}
+
+// warnTo returns a warning sink that writes each warning as a line to w.
+func warnTo(w io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintln(w, msg) }
 }
 
 // withTimeout bounds one API request.
@@ -270,19 +216,7 @@ func parseTargets(args []string, bareKind string) ([]target, error) {
 // apiError adds what to do to the errors of API requests a user's RBAC
 // may not allow, naming the object.
 func apiError(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var hint string
-	switch {
-	case apierrors.IsForbidden(err):
-		hint = " (cluster mode needs the RBAC that " + commandName() + " rbac prints)"
-	case apierrors.IsUnauthorized(err):
-		hint = " (the API server does not accept these credentials: check --kubeconfig, --context or --token)"
-	case errors.Is(err, context.DeadlineExceeded):
-		hint = " (no answer in time: --request-timeout)"
-	}
-	return fmt.Errorf("%s: %w%s", what, err, hint)
+	return cluster.NewReader(nil, cluster.Options{CommandName: commandName()}).APIError(err, what)
 }
 
 // stderrTerminal reports whether progress lines may be drawn on w.

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -54,7 +54,7 @@ func (f *clusterFlags) resolveNodeTarget(ctx context.Context, api *clusterAPI, t
 		ns = metav1.NamespaceDefault
 	}
 	rctx, cancel := f.withTimeout(ctx)
-	p, err := api.client.CoreV1().Pods(ns).Get(rctx, t.name, metav1.GetOptions{})
+	p, err := api.Client.CoreV1().Pods(ns).Get(rctx, t.name, metav1.GetOptions{})
 	cancel()
 	if apierrors.IsNotFound(err) {
 		return nodeTarget{}, fmt.Errorf("pod %s not found in namespace %s", t.name, ns)
@@ -66,7 +66,7 @@ func (f *clusterFlags) resolveNodeTarget(ctx context.Context, api *clusterAPI, t
 		return nodeTarget{}, fmt.Errorf("pod %s/%s is not scheduled to a node yet (phase %s)", ns, t.name, p.Status.Phase)
 	}
 	uid := string(p.UID)
-	if m := p.Annotations[mirrorPodAnnotation]; m != "" {
+	if m := p.Annotations[cluster.MirrorPodAnnotation]; m != "" {
 		uid = m
 	}
 	return nodeTarget{node: p.Spec.NodeName, pod: ns + "/" + t.name, podUID: uid}, nil
@@ -97,11 +97,11 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 	}
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
-	g, err := o.cluster.gatherNode(ctx, r.api, t.node, s.Err, gatherOptions{capture: opts})
+	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts})
 	if err != nil {
 		return err
 	}
-	fsys, err := g.snap.FS()
+	fsys, err := g.Snapshot.FS()
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 	opts.PodUID = r.podUID
 	node, err := fsys.Node(opts)
 	if err != nil {
-		return fmt.Errorf("node %s: %w", t.node, kubepodsHint(err))
+		return fmt.Errorf("node %s: %w", t.node, cluster.KubepodsHint(err))
 	}
 	if err := checkPodFound(node, opts.PodUID); err != nil {
 		if t.pod != "" {
@@ -121,10 +121,10 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 }
 
 // clusterSource describes a node read through the API.
-func clusterSource(g *clusterNode) treeSource {
-	src := treeSource{Kind: "cluster", Path: "node/" + g.name, Hostname: g.snap.Info.Hostname,
-		ToolVersion: g.snap.Info.ToolVersion, Description: g.snap.Info.Description}
-	if at := g.snap.Info.CapturedAt; !at.IsZero() {
+func clusterSource(g *cluster.Gathered) treeSource {
+	src := treeSource{Kind: "cluster", Path: "node/" + g.Name, Hostname: g.Snapshot.Info.Hostname,
+		ToolVersion: g.Snapshot.Info.ToolVersion, Description: g.Snapshot.Info.Description}
+	if at := g.Snapshot.Info.CapturedAt; !at.IsZero() {
 		src.CapturedAt = &at
 	}
 	return src
@@ -142,12 +142,12 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string)
 	}
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
-	g, err := o.cluster.gatherNode(r.ctx, r.api, t.node, s.Err, gatherOptions{capture: opts, description: o.description})
+	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts, Description: o.description})
 	if err != nil {
 		return err
 	}
-	from := fmt.Sprintf("node/%s (snapshot pod %s/%s)", t.node, g.snapshotPod.Namespace, g.snapshotPod.Name)
-	return o.write(s, g.snap, opts, format, from)
+	from := fmt.Sprintf("node/%s (snapshot pod %s/%s)", t.node, g.SnapshotPod.Namespace, g.SnapshotPod.Name)
+	return o.write(s, g.Snapshot, opts, format, from)
 }
 
 // nodeRead is the start of inspect and snapshot in cluster mode: the
@@ -210,9 +210,9 @@ func newCleanupCmd(s streams, connect clusterConnector) *cobra.Command {
 		Short: "Delete snapshot pods left over by interrupted cluster-mode runs",
 		Long: `Delete the snapshot pods that cluster mode (diff, inspect and snapshot of
 pods and nodes) leaves behind when it is killed before it can delete them
-itself: every pod labelled ` + snapshotPodLabel + `=` + snapshotPodLabelValue + ` in the
+itself: every pod labelled ` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the
 snapshot namespace. Each is deleted gracefully and the command waits until
-it is gone. A snapshot pod left alone ends by itself after ` + snapshotPodLifetime.String() + ` and then
+it is gone. A snapshot pod left alone ends by itself after ` + cluster.SnapshotPodLifetime.String() + ` and then
 holds nothing but its API object.
 
 Snapshot pods of runs still in progress (other users, other terminals)
@@ -238,43 +238,31 @@ func (o *cleanupOptions) run(c *cobra.Command, s streams) error {
 		return err
 	}
 	ns := o.cluster.namespace
-	sel := labels.SelectorFromSet(labels.Set{snapshotPodLabel: snapshotPodLabelValue}).String()
-	rctx, cancel := o.cluster.withTimeout(ctx)
-	list, err := api.client.CoreV1().Pods(ns).List(rctx, metav1.ListOptions{LabelSelector: sel})
-	cancel()
+	r := o.cluster.reader(api)
+	pods, err := r.SnapshotPods(ctx)
 	if err != nil {
-		return apiError(err, fmt.Sprintf("listing the snapshot pods (-l %s) in namespace %s", sel, ns))
+		return err
 	}
-	if len(list.Items) == 0 {
+	if len(pods) == 0 {
 		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
 		return nil
 	}
 	failed := 0
-	for i := range list.Items {
-		p := &list.Items[i]
+	for i := range pods {
+		p := &pods[i]
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w", ctx.Err())
 		}
-		var warn strings.Builder
-		o.cluster.deleteSnapshotPod(ctx, api, p, &warn)
-		if warn.Len() > 0 {
+		if !r.DeleteSnapshotPod(ctx, p, warnTo(s.Err)) {
 			failed++
-			fmt.Fprint(s.Err, warn.String())
 			continue
 		}
-		fmt.Fprintf(s.Out, "deleted pod %s/%s (node %s, %s, age %s)\n", p.Namespace, p.Name, nodeOfSnapshotPod(p), p.Status.Phase, podAge(p))
+		fmt.Fprintf(s.Out, "deleted pod %s/%s (node %s, %s, age %s)\n", p.Namespace, p.Name, cluster.NodeOfSnapshotPod(p), p.Status.Phase, podAge(p))
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d snapshot pods could not be deleted", failed, len(list.Items))
+		return fmt.Errorf("%d of %d snapshot pods could not be deleted", failed, len(pods))
 	}
 	return nil
-}
-
-func nodeOfSnapshotPod(p *corev1.Pod) string {
-	if n := p.Annotations[snapshotNodeLabel]; n != "" {
-		return n
-	}
-	return p.Spec.NodeName
 }
 
 func podAge(p *corev1.Pod) string {
@@ -294,7 +282,7 @@ func newRBACCmd(s streams) *cobra.Command {
 		Use:   "rbac",
 		Short: "Print the minimal RBAC that cluster mode needs, to apply with kubectl",
 		Long: `Print the RBAC objects cluster mode needs: the snapshot namespace
-(` + defaultSnapshotNamespace + `, whose Pod Security level allows the snapshot pod's hostPath), a
+(` + cluster.DefaultNamespace + `, whose Pod Security level allows the snapshot pod's hostPath), a
 ClusterRole to read pods, nodes and the kubelet's configuration through the
 node proxy, and a Role to run snapshot pods in the snapshot namespace, both
 bound to the group kubecgroups:users.`,

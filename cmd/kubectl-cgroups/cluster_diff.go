@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -207,14 +208,14 @@ func (o *diffOptions) planCluster(ctx context.Context, api *clusterAPI, targets 
 	var skipped []nodeProblem
 	if cd.allNodes {
 		rctx, cancel := o.cluster.withTimeout(ctx)
-		nodes, err := api.client.CoreV1().Nodes().List(rctx, metav1.ListOptions{})
+		nodes, err := api.Client.CoreV1().Nodes().List(rctx, metav1.ListOptions{})
 		cancel()
 		if err != nil {
 			return nil, nil, apiError(err, "listing the nodes")
 		}
 		for i := range nodes.Items {
 			n := &nodes.Items[i]
-			if !isLinuxNode(n) {
+			if !cluster.IsLinuxNode(n) {
 				skipped = append(skipped, nodeProblem{NodeName: n.Name, Error: fmt.Sprintf("node %s runs %s: the snapshot pod reads Linux cgroups", n.Name, n.Labels[corev1.LabelOSStable])})
 				continue
 			}
@@ -249,7 +250,7 @@ func (o *diffOptions) planCluster(ctx context.Context, api *clusterAPI, targets 
 			continue
 		}
 		rctx, cancel := o.cluster.withTimeout(ctx)
-		p, err := api.client.CoreV1().Pods(ns).Get(rctx, t.name, metav1.GetOptions{})
+		p, err := api.Client.CoreV1().Pods(ns).Get(rctx, t.name, metav1.GetOptions{})
 		cancel()
 		if apierrors.IsNotFound(err) {
 			return nil, nil, fmt.Errorf("pod %s not found in namespace %s", t.name, ns)
@@ -267,7 +268,7 @@ func (o *diffOptions) planCluster(ctx context.Context, api *clusterAPI, targets 
 			lns, where = metav1.NamespaceAll, "any namespace"
 		}
 		rctx, cancel := o.cluster.withTimeout(ctx)
-		list, err := api.client.CoreV1().Pods(lns).List(rctx, metav1.ListOptions{LabelSelector: cd.selector})
+		list, err := api.Client.CoreV1().Pods(lns).List(rctx, metav1.ListOptions{LabelSelector: cd.selector})
 		cancel()
 		if err != nil {
 			return nil, nil, apiError(err, fmt.Sprintf("listing the pods of -l %s in %s", cd.selector, where))
@@ -367,7 +368,7 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 	if err != nil {
 		return nil, err
 	}
-	g, err := o.cluster.gatherNode(ctx, api, plan.name, warn, gatherOptions{pods: true, configz: true, capture: nodeOpts})
+	g, err := o.cluster.reader(api).Gather(ctx, plan.name, cluster.GatherOptions{Warn: warnTo(warn), Pods: true, Configz: true, Capture: nodeOpts})
 	if err != nil {
 		return nil, err
 	}
@@ -375,19 +376,19 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 	if err != nil {
 		return nil, err
 	}
-	facts, notes := g.facts()
+	facts, notes := g.Facts()
 	result, err := qos.Check(qos.CheckOptions{
-		Node: nodeOpts, Snapshot: g.snap,
-		Pods:            g.pods,
-		PodsSource:      fmt.Sprintf("the API server: %d pods with spec.nodeName=%s", len(g.pods), plan.name),
+		Node: nodeOpts, Snapshot: g.Snapshot,
+		Pods:            g.Pods,
+		PodsSource:      fmt.Sprintf("the API server: %d pods with spec.nodeName=%s", len(g.Pods), plan.name),
 		CompletePodList: true,
 		Facts:           facts, Overrides: overrides, Notes: notes,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", plan.name, kubepodsHint(err))
+		return nil, fmt.Errorf("node %s: %w", plan.name, cluster.KubepodsHint(err))
 	}
 	report := result.Report
-	if g.configzErr != nil && o.profile.nodeConfig == "" {
+	if g.ConfigzErr != nil && o.profile.nodeConfig == "" {
 		report.ProfileSources["kubelet"] = "default (the kubelet's /configz could not be read)"
 	}
 
@@ -399,12 +400,12 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 			report.Notes = append(report.Notes, resizeNote(key, pe.Resize))
 		}
 	}
-	sp := g.snapshotPod.Namespace + "/" + g.snapshotPod.Name
+	sp := g.SnapshotPod.Namespace + "/" + g.SnapshotPod.Name
 	scope := "node"
 	if plan.pods != nil {
 		scope = "pods"
 		onNode := map[string]bool{}
-		for _, p := range g.pods {
+		for _, p := range g.Pods {
 			onNode[p.Namespace+"/"+p.Name] = true
 		}
 		for _, want := range plan.pods {
@@ -416,61 +417,10 @@ func (o *diffOptions) checkNode(ctx context.Context, c *cobra.Command, api *clus
 		report.ProfileSources["pods"] += "; this report shows " + strings.Join(plan.pods, ", ")
 	}
 	item := &nodeDiffReport{NodeName: plan.name, Scope: scope, Pods: plan.pods, SnapshotPod: sp, DiffReport: report}
-	if at := g.snap.Info.CapturedAt; !at.IsZero() {
+	if at := g.Snapshot.Info.CapturedAt; !at.IsZero() {
 		item.CapturedAt = &at
 	}
 	return item, nil
-}
-
-// facts are what the node shows about its profile: the tree's facts from
-// the snapshot, the machine from the Node object (and pid_max from the
-// snapshot pod), the kubelet's version and the CRI runtime from the Node
-// object, the kubelet's configuration from /configz. The notes say what
-// could not be gathered.
-func (g *clusterNode) facts() (qos.Facts, []qos.Note) {
-	var notes []qos.Note
-	f := qos.Facts{PageSizeBytes: g.snap.Info.PageSizeBytes}
-	f.Machine, f.MachineSource = g.snap.Info.Machine, "node-object"
-	switch m := f.Machine; {
-	case g.maxPID > 0:
-		f.MachineSource = "node-object, stats/summary (pid)"
-	case m != nil && m.PIDMax > 0:
-		f.MachineSource = "node-object, snapshot pod (pid)"
-		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: if kubepods pids.max drifts, give --node-capacity pids=N", g.name, shortProxyError(g.maxPIDErr))})
-	default:
-		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the pid capacity is not known (no stats/summary, and the snapshot pod could not read pid_max); kubepods pids.max assumes the default (give --node-capacity pids=N)"})
-	}
-	info := g.node.Status.NodeInfo
-	if v, note := qos.KubeletMinor(info.KubeletVersion); v != "" {
-		f.KubernetesVersion, f.VersionSource = v, "node-object"
-		if note != nil {
-			f.VersionSource = "node-object (nearest modelled)"
-			notes = append(notes, *note)
-		}
-	} else if note != nil {
-		notes = append(notes, *note)
-	}
-	if cri := qos.CRIFromRuntimeVersion(info.ContainerRuntimeVersion); cri != "" {
-		f.CRI, f.CRISource = cri, "node-object"
-	}
-	if g.configzErr == nil {
-		f.KubeletConfig, f.KubeletSource = g.configz, "configz"
-	} else {
-		notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: give --node-config", g.name, shortProxyError(g.configzErr))})
-	}
-	return f, notes
-}
-
-// shortProxyError says why a kubelet endpoint could not be read through
-// the node proxy.
-func shortProxyError(err error) string {
-	if err == nil {
-		return "no error"
-	}
-	if apierrors.IsForbidden(err) {
-		return "forbidden: reading it needs get on nodes/proxy"
-	}
-	return err.Error()
 }
 
 // resizeNote says that a pod's in-place resize is not done: pending (the

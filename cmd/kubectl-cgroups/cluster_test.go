@@ -22,6 +22,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -83,7 +84,7 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, command 
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	if len(command) < 3 || command[0] != "sh" || command[2] != snapshotScript {
+	if len(command) < 3 || command[0] != "sh" || command[2] != cluster.SnapshotCommand("", "")[2] {
 		return fmt.Errorf("unexpected command %q", command)
 	}
 	p, err := e.fc.client.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
@@ -156,7 +157,7 @@ func newFakeCluster(t *testing.T, extraNodes ...*corev1.Node) *fakeCluster {
 	// created, with a UID as the API server gives one.
 	fc.client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
-		if p.Labels[snapshotPodLabel] != snapshotPodLabelValue {
+		if p.Labels[cluster.SnapshotPodLabel] != cluster.SnapshotPodLabelValue {
 			return false, nil, nil
 		}
 		fc.mu.Lock()
@@ -165,7 +166,7 @@ func newFakeCluster(t *testing.T, extraNodes ...*corev1.Node) *fakeCluster {
 		fc.mu.Unlock()
 		p.CreationTimestamp = metav1.Now()
 		p.Status = corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
-			Name: snapshotContainer, ContainerID: "containerd://" + strings.Repeat("ab", 32),
+			Name: cluster.SnapshotContainer, ContainerID: "containerd://" + strings.Repeat("ab", 32),
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
 		}}}
 		if fc.startStatus != nil {
@@ -193,11 +194,10 @@ func testNode(name, kubelet, runtime string) *corev1.Node {
 
 // api is the clusterAPI of the fake cluster.
 func (fc *fakeCluster) api() *clusterAPI {
-	return &clusterAPI{
-		client:    fc.client,
-		namespace: "default",
-		exec:      fc.exec,
-		kubelet: func(ctx context.Context, node, path string) ([]byte, error) {
+	return &clusterAPI{namespace: "default", API: &cluster.API{
+		Client: fc.client,
+		Exec:   fc.exec,
+		Kubelet: func(ctx context.Context, node, path string) ([]byte, error) {
 			if err := fc.kubeletErr[node+"/"+path]; err != nil {
 				return nil, err
 			}
@@ -206,7 +206,7 @@ func (fc *fakeCluster) api() *clusterAPI {
 			}
 			return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "nodes/proxy"}, node)
 		},
-	}
+	}}
 }
 
 // run runs the command line against the fake cluster.
@@ -226,7 +226,7 @@ func (fc *fakeCluster) run(ctx context.Context, args ...string) (string, string,
 // snapshotPods lists the snapshot pods left in the cluster.
 func (fc *fakeCluster) snapshotPods() []string {
 	fc.t.Helper()
-	list, err := fc.client.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{LabelSelector: snapshotPodLabel + "=" + snapshotPodLabelValue})
+	list, err := fc.client.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{LabelSelector: cluster.SnapshotPodLabel + "=" + cluster.SnapshotPodLabelValue})
 	if err != nil {
 		fc.t.Fatal(err)
 	}
@@ -378,9 +378,9 @@ func TestClusterDiffNode(t *testing.T) {
 	}
 	sc := created.Spec.Containers[0].SecurityContext
 	switch {
-	case created.Namespace != defaultSnapshotNamespace, created.Spec.NodeName != fakeNode,
+	case created.Namespace != cluster.DefaultNamespace, created.Spec.NodeName != fakeNode,
 		!strings.HasPrefix(created.Name, "kcg-snapshot-kcg-node-"),
-		created.Labels[snapshotPodLabel] != snapshotPodLabelValue, created.Labels[snapshotNodeLabel] != fakeNode,
+		created.Labels[cluster.SnapshotPodLabel] != cluster.SnapshotPodLabelValue, created.Labels[cluster.SnapshotNodeLabel] != fakeNode,
 		len(created.OwnerReferences) != 0,
 		created.Spec.Tolerations[0].Operator != corev1.TolerationOpExists,
 		sc == nil || *sc.AllowPrivilegeEscalation || !*sc.ReadOnlyRootFilesystem || sc.Capabilities.Drop[0] != "ALL",
@@ -388,7 +388,7 @@ func TestClusterDiffNode(t *testing.T) {
 		created.Spec.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault,
 		*created.Spec.Volumes[0].HostPath.Type != corev1.HostPathDirectory, !created.Spec.Containers[0].VolumeMounts[0].ReadOnly,
 		created.Spec.Volumes[1].EmptyDir.Medium != corev1.StorageMediumMemory,
-		created.Spec.Containers[0].Image != defaultSnapshotImage,
+		created.Spec.Containers[0].Image != cluster.DefaultImage,
 		len(created.Spec.Containers[0].Resources.Requests) != 0 || len(created.Spec.Containers[0].Resources.Limits) != 0:
 		t.Errorf("snapshot pod spec: %+v", created)
 	}
@@ -476,7 +476,7 @@ func TestClusterDiffMirrorPod(t *testing.T) {
 		t.Fatal(err)
 	}
 	fc.client.CoreV1().Pods("default").Delete(ctx, p.Name, metav1.DeleteOptions{})
-	p.Annotations[mirrorPodAnnotation] = string(p.UID)
+	p.Annotations[cluster.MirrorPodAnnotation] = string(p.UID)
 	p.UID, p.ResourceVersion = "0c7a11f5-0000-4000-8000-000000000001", ""
 	if _, err := fc.client.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -626,7 +626,7 @@ func TestClusterInterrupt(t *testing.T) {
 	fc.client.PrependReactor("get", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if deleted && strings.HasPrefix(a.(k8stesting.GetAction).GetName(), snapshotPodPrefix) && gets < 2 {
+		if deleted && strings.HasPrefix(a.(k8stesting.GetAction).GetName(), cluster.SnapshotPodPrefix) && gets < 2 {
 			gets++
 			return true, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: a.(k8stesting.GetAction).GetName(), UID: "5a0b0000-0000-4000-8000-000000000001", DeletionTimestamp: &metav1.Time{Time: time.Now()}}}, nil
 		}
@@ -658,7 +658,7 @@ func TestClusterPodStartFailures(t *testing.T) {
 		args   []string
 		want   string
 	}{
-		{"image", corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{Name: snapshotContainer, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "Back-off pulling image"}}}}},
+		{"image", corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{Name: cluster.SnapshotContainer, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "Back-off pulling image"}}}}},
 			[]string{"--image", "registry.example/busybox:nope"}, "its image registry.example/busybox:nope cannot be pulled (ImagePullBackOff: Back-off pulling image); give --image"},
 		{"rejected", corev1.PodStatus{Phase: corev1.PodFailed, Reason: "OutOfmemory", Message: "Node didn't have enough resource: memory"}, nil, "ended (Failed) before it could be read: OutOfmemory Node didn't have enough resource"},
 		{"pending", corev1.PodStatus{Phase: corev1.PodPending}, []string{"--snapshot-timeout", "600ms"}, "did not start within --snapshot-timeout 600ms: Pending"},
@@ -801,9 +801,9 @@ func TestClusterCleanup(t *testing.T) {
 		t.Errorf("nothing to clean: exit %d %q", code, out)
 	}
 	for _, p := range []*corev1.Pod{
-		snapshotPod("node-a", "kcg-snapshot-node-a-aaaaa", "kubecgroups", "busybox"),
-		snapshotPod("node-b", "kcg-snapshot-node-b-bbbbb", "kubecgroups", "busybox"),
-		snapshotPod("node-c", "kcg-snapshot-node-c-ccccc", "elsewhere", "busybox"),
+		cluster.SnapshotPod("node-a", "kcg-snapshot-node-a-aaaaa", "kubecgroups", "busybox"),
+		cluster.SnapshotPod("node-b", "kcg-snapshot-node-b-bbbbb", "kubecgroups", "busybox"),
+		cluster.SnapshotPod("node-c", "kcg-snapshot-node-c-ccccc", "elsewhere", "busybox"),
 		{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: "kubecgroups"}},
 	} {
 		if _, err := fc.client.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
@@ -826,7 +826,7 @@ func TestClusterCleanup(t *testing.T) {
 		t.Errorf("--snapshot-namespace: exit %d: %s", code, out)
 	}
 	// A user who may not delete: the pod stays, the command says so.
-	snap := snapshotPod("node-a", "kcg-snapshot-node-a-ddddd", "kubecgroups", "busybox")
+	snap := cluster.SnapshotPod("node-a", "kcg-snapshot-node-a-ddddd", "kubecgroups", "busybox")
 	fc.client.CoreV1().Pods("kubecgroups").Create(ctx, snap, metav1.CreateOptions{})
 	fc.client.PrependReactor("delete", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "x", errors.New("no"))
@@ -871,31 +871,6 @@ func TestNoKubeconfig(t *testing.T) {
 
 func ptrTo[T any](v T) *T { return &v }
 
-func TestPodRunState(t *testing.T) {
-	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
-	for _, tc := range []struct {
-		name    string
-		pod     corev1.Pod
-		state   string
-		running bool
-		err     string
-	}{
-		{"new", corev1.Pod{}, "not yet seen by the kubelet", false, ""},
-		{"creating", corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{Name: snapshotContainer, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}}}}}, "Pending, container waiting (ContainerCreating)", false, ""},
-		{"running", corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: snapshotContainer, State: running}}}}, "running", true, ""},
-		{"exited", corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: snapshotContainer, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 127}}}}}}, "", false, "exit code 127"},
-		{"config", corev1.Pod{Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: snapshotContainer, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: "runAsNonRoot"}}}}}}, "", false, "cannot run (CreateContainerConfigError: runAsNonRoot)"},
-		{"deleting", corev1.Pod{ObjectMeta: metav1.ObjectMeta{DeletionTimestamp: &metav1.Time{}}}, "", false, "is being deleted"},
-		{"unschedulable", corev1.Pod{Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Message: "taint"}}}}, "", false, "was not admitted to the node: taint"},
-	} {
-		tc.pod.Spec.Containers = []corev1.Container{{Name: snapshotContainer, Image: "busybox"}}
-		state, running, err := podRunState(&tc.pod)
-		if state != tc.state || running != tc.running || (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
-			t.Errorf("%s: %q %v %v; want %q %v %q", tc.name, state, running, err, tc.state, tc.running, tc.err)
-		}
-	}
-}
-
 func TestProgress(t *testing.T) {
 	var b bytes.Buffer
 	p := newProgress(&b, true, 3)
@@ -926,23 +901,6 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-func TestSnapshotPodName(t *testing.T) {
-	for node, prefix := range map[string]string{
-		"node-1":                         "kcg-snapshot-node-1-",
-		"ip-10-0-1-23.ec2.internal":      "kcg-snapshot-ip-10-0-1-23-ec2-internal-",
-		strings.Repeat("a", 63) + ".x.y": "kcg-snapshot-" + strings.Repeat("a", 40) + "-",
-	} {
-		got := snapshotPodName(node)
-		if !strings.HasPrefix(got, prefix) || len(got) != len(prefix)+5 || len(got) > 63 {
-			t.Errorf("snapshotPodName(%q) = %q", node, got)
-		}
-	}
-	long := strings.Repeat("n", 70)
-	if p := snapshotPod(long, "x", "ns", "img"); p.Labels[snapshotNodeLabel] != "" || p.Annotations[snapshotNodeLabel] != long {
-		t.Errorf("a node name too long for a label: %v %v", p.Labels, p.Annotations)
-	}
-}
-
 // TestSnapshotScript runs the snapshot pod's script with busybox (the
 // default image's shell and tools) on every fake tree laid out on disk,
 // and requires the archive it streams to read exactly like the tree. On
@@ -970,7 +928,7 @@ func TestSnapshotScript(t *testing.T) {
 			}
 			work := filepath.Join(t.TempDir(), "work")
 			var stdout, stderr bytes.Buffer
-			cmd := exec.Command(busybox, "sh", "-c", snapshotScript, "kcg-snapshot", dir, work)
+			cmd := exec.Command(busybox, cluster.SnapshotCommand(dir, work)...)
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Run(); err != nil {
 				t.Fatalf("%v: %s", err, stderr.String())

@@ -1,4 +1,4 @@
-package main
+package cluster
 
 // Gathering one node in cluster mode: the Node object, the kubelet's
 // configuration (/configz through the API server's node proxy), the node's
@@ -27,77 +27,92 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// mirrorPodAnnotation holds, on a static pod's mirror pod, the static
+// MirrorPodAnnotation holds, on a static pod's mirror pod, the static
 // pod's UID: the one its cgroup is named after (pkg/kubelet/types
 // ConfigMirrorAnnotationKey).
-const mirrorPodAnnotation = "kubernetes.io/config.mirror"
+const MirrorPodAnnotation = "kubernetes.io/config.mirror"
 
-// clusterNode is one node as cluster mode gathered it.
-type clusterNode struct {
-	name string
-	node *corev1.Node
-	// configz is the kubelet's /configz JSON; nil when it could not be
-	// read (configzErr says why).
-	configz    []byte
-	configzErr error
-	// maxPID is the kubelet's pid capacity, rlimit.maxpid of its
-	// /stats/summary; 0 when it could not be read (maxPIDErr says why).
-	maxPID    int64
-	maxPIDErr error
-	// snap is the captured tree, normalised (mode, capture time, page
+// Gathered is one node as read through the Kubernetes API: its Node
+// object, the kubelet's configuration and pid capacity (through the API
+// server's node proxy), its pods and its cgroups.
+type Gathered struct {
+	// Name is the node's name.
+	Name string
+	// Node is the Node object.
+	Node *corev1.Node
+	// Configz is the kubelet's /configz JSON; nil when it could not be
+	// read (ConfigzErr says why).
+	Configz    []byte
+	ConfigzErr error
+	// MaxPID is the kubelet's pid capacity, rlimit.maxpid of its
+	// /stats/summary; 0 when it could not be read (MaxPIDErr says why).
+	MaxPID    int64
+	MaxPIDErr error
+	// Snapshot is the captured tree, normalised (mode, capture time, page
 	// size, host name and machine facts recorded), exactly as "snapshot
 	// node/NAME" writes it.
-	snap *cgroupfs.Snapshot
-	// pods are the node's pods, listed while the snapshot pod still ran,
+	Snapshot *cgroupfs.Snapshot
+	// Pods are the node's pods, listed while the snapshot pod still ran,
 	// sorted by namespace and name. The snapshot pod is left out of them
-	// and of snap: a BestEffort pod, it moves no value of the others.
-	pods []*corev1.Pod
-	// snapshotPod is the pod that read the node.
-	snapshotPod *corev1.Pod
+	// and of Snapshot: a BestEffort pod, it moves no value of the others.
+	Pods []*corev1.Pod
+	// SnapshotPod is the pod that read the node.
+	SnapshotPod *corev1.Pod
 }
 
-// gatherOptions say what to gather besides the cgroup tree.
-type gatherOptions struct {
-	// pods lists the node's pods; configz reads the kubelet's
+// GatherOptions say what Gather reads besides the cgroup tree.
+type GatherOptions struct {
+	// Pods lists the node's pods; Configz reads the kubelet's
 	// configuration (/configz) through the API server's node proxy.
-	pods, configz bool
-	// capture narrows the normalised snapshot (cgroupRoot, driver, one
+	Pods, Configz bool
+	// Capture narrows the normalised snapshot (cgroupRoot, driver, one
 	// pod).
-	capture cgroupfs.NodeOptions
-	// description is recorded in the snapshot.
-	description string
+	Capture cgroupfs.NodeOptions
+	// Description is recorded in the snapshot; empty records one naming
+	// the node, its kubelet and runtime, and the snapshot pod.
+	Description string
+	// Warn receives warnings (a snapshot pod that may be left over, a
+	// kubelet endpoint that could not be read); nil drops them.
+	Warn func(msg string)
 }
 
-// gatherNode reads one node through the API.
-func (f *clusterFlags) gatherNode(ctx context.Context, api *clusterAPI, name string, warn io.Writer, o gatherOptions) (*clusterNode, error) {
-	n := &clusterNode{name: name}
-	rctx, cancel := f.withTimeout(ctx)
-	node, err := api.client.CoreV1().Nodes().Get(rctx, name, metav1.GetOptions{})
+// Gather reads one node through the API: the Node object, the kubelet's
+// pid capacity (and with o.Configz its configuration), the node's cgroups
+// through a snapshot pod that is deleted afterwards whatever happens, and
+// with o.Pods the node's pods.
+func (r *Reader) Gather(ctx context.Context, name string, o GatherOptions) (*Gathered, error) {
+	return r.gather(ctx, name, warnWriter(o.Warn), o)
+}
+
+func (r *Reader) gather(ctx context.Context, name string, warn io.Writer, o GatherOptions) (*Gathered, error) {
+	n := &Gathered{Name: name}
+	rctx, cancel := r.withTimeout(ctx)
+	node, err := r.api.Client.CoreV1().Nodes().Get(rctx, name, metav1.GetOptions{})
 	cancel()
 	if apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("node %s not found", name)
 	}
 	if err != nil {
-		return nil, apiError(err, "reading node "+name)
+		return nil, r.APIError(err, "reading node "+name)
 	}
-	n.node = node
-	n.readKubelet(ctx, f, api, o.configz)
-	if n.maxPIDErr != nil && !o.configz {
-		fmt.Fprintf(warn, "warning: node %s: the kubelet's pid capacity (stats/summary through the node proxy) could not be read (%s); the archive records pid_max as the snapshot pod saw it, which Linux 6.14 and later keep per pid namespace\n", name, shortProxyError(n.maxPIDErr))
+	n.Node = node
+	n.readKubelet(ctx, r, o.Configz)
+	if n.MaxPIDErr != nil && !o.Configz {
+		fmt.Fprintf(warn, "warning: node %s: the kubelet's pid capacity (stats/summary through the node proxy) could not be read (%s); the archive records pid_max as the snapshot pod saw it, which Linux 6.14 and later keep per pid namespace\n", name, shortProxyError(n.MaxPIDErr))
 	}
 	var during func(context.Context, *corev1.Pod) error
-	if o.pods {
+	if o.Pods {
 		during = func(ctx context.Context, self *corev1.Pod) error {
-			pods, err := f.nodePods(ctx, api, name, self.UID)
-			n.pods = pods
+			pods, err := r.NodePods(ctx, name, self.UID)
+			n.Pods = pods
 			return err
 		}
 	}
-	archive, pod, err := f.captureNode(ctx, api, name, warn, during)
+	archive, pod, err := r.captureNode(ctx, name, warn, during)
 	if err != nil {
 		return nil, err
 	}
-	n.snapshotPod = pod
+	n.SnapshotPod = pod
 	if archive, err = withoutPod(archive, string(pod.UID)); err != nil {
 		return nil, fmt.Errorf("the archive of the snapshot pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
@@ -110,7 +125,7 @@ func (f *clusterFlags) gatherNode(ctx context.Context, api *clusterAPI, name str
 		return nil, fmt.Errorf("the archive of the snapshot pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	defer fsys.Close()
-	desc := o.description
+	desc := o.Description
 	if desc == "" {
 		desc = fmt.Sprintf("node %s (kubelet %s, %s), read through the Kubernetes API by the snapshot pod %s/%s",
 			name, node.Status.NodeInfo.KubeletVersion, node.Status.NodeInfo.ContainerRuntimeVersion, pod.Namespace, pod.Name)
@@ -118,19 +133,19 @@ func (f *clusterFlags) gatherNode(ctx context.Context, api *clusterAPI, name str
 	// Normalise: record the mode, the machine and the node's name, so
 	// that the snapshot reads without notes and "diff --snapshot" gives the
 	// same answer later.
-	n.snap, err = cgroupfs.Capture(fsys, cgroupfs.CaptureOptions{
-		Node:        o.capture,
+	n.Snapshot, err = cgroupfs.Capture(fsys, cgroupfs.CaptureOptions{
+		Node:        o.Capture,
 		CapturedAt:  raw.Info.CapturedAt,
 		Hostname:    name,
-		ToolVersion: "kubectl-cgroups " + currentVersion().Version,
+		ToolVersion: r.opts.ToolVersion,
 		Description: desc,
-		Machine:     qos.MachineFromNode(node, raw.Info.Machine, n.maxPID),
+		Machine:     qos.MachineFromNode(node, raw.Info.Machine, n.MaxPID),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", name, kubepodsHint(err))
+		return nil, fmt.Errorf("node %s: %w", name, KubepodsHint(err))
 	}
 	if raw.Info.CapturedAt.IsZero() {
-		n.snap.Info.CapturedAt = time.Time{}
+		n.Snapshot.Info.CapturedAt = time.Time{}
 	}
 	return n, nil
 }
@@ -138,25 +153,25 @@ func (f *clusterFlags) gatherNode(ctx context.Context, api *clusterAPI, name str
 // readKubelet reads the kubelet's pid capacity and, with configz, its
 // configuration through the API server's node proxy; failures are
 // recorded, not returned: the diff then uses defaults and says so.
-func (n *clusterNode) readKubelet(ctx context.Context, f *clusterFlags, api *clusterAPI, configz bool) {
+func (n *Gathered) readKubelet(ctx context.Context, r *Reader, configz bool) {
 	if configz {
-		rctx, cancel := f.withTimeout(ctx)
-		n.configz, n.configzErr = api.kubelet(rctx, n.name, "configz")
+		rctx, cancel := r.withTimeout(ctx)
+		n.Configz, n.ConfigzErr = r.api.Kubelet(rctx, n.Name, "configz")
 		cancel()
-		if n.configzErr == nil && len(bytes.TrimSpace(n.configz)) == 0 {
-			n.configz, n.configzErr = nil, errors.New("empty answer")
+		if n.ConfigzErr == nil && len(bytes.TrimSpace(n.Configz)) == 0 {
+			n.Configz, n.ConfigzErr = nil, errors.New("empty answer")
 		}
-		if apierrors.IsForbidden(n.configzErr) {
+		if apierrors.IsForbidden(n.ConfigzErr) {
 			// The same permission (nodes/proxy get): no need to ask again.
-			n.maxPIDErr = n.configzErr
+			n.MaxPIDErr = n.ConfigzErr
 			return
 		}
 	}
-	rctx, cancel := f.withTimeout(ctx)
-	body, err := api.kubelet(rctx, n.name, "stats/summary")
+	rctx, cancel := r.withTimeout(ctx)
+	body, err := r.api.Kubelet(rctx, n.Name, "stats/summary")
 	cancel()
 	if err != nil {
-		n.maxPIDErr = err
+		n.MaxPIDErr = err
 		return
 	}
 	var summary struct {
@@ -168,11 +183,11 @@ func (n *clusterNode) readKubelet(ctx context.Context, f *clusterFlags, api *clu
 	}
 	switch err := json.Unmarshal(body, &summary); {
 	case err != nil:
-		n.maxPIDErr = fmt.Errorf("stats/summary: %w", err)
+		n.MaxPIDErr = fmt.Errorf("stats/summary: %w", err)
 	case summary.Node.Rlimit == nil || summary.Node.Rlimit.MaxPID == nil || *summary.Node.Rlimit.MaxPID <= 0:
-		n.maxPIDErr = errors.New("stats/summary has no node.rlimit.maxpid")
+		n.MaxPIDErr = errors.New("stats/summary has no node.rlimit.maxpid")
 	default:
-		n.maxPID = *summary.Node.Rlimit.MaxPID
+		n.MaxPID = *summary.Node.Rlimit.MaxPID
 	}
 }
 
@@ -221,8 +236,8 @@ func withoutPod(archive []byte, uid string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// kubepodsHint explains a tree without a kubepods cgroup.
-func kubepodsHint(err error) error {
+// KubepodsHint explains a tree without a kubepods cgroup.
+func KubepodsHint(err error) error {
 	if strings.Contains(err.Error(), "kubepods") {
 		return fmt.Errorf("%w (the kubelet keeps pods in a kubepods cgroup when cgroupsPerQOS is true; give --cgroup-root for an unusual cgroupRoot)", err)
 	}
@@ -233,14 +248,14 @@ func kubepodsHint(err error) error {
 // snapshot pod (self): the node's complete pod list, as the kubelet's
 // /pods has it. A mirror pod gets its static pod's UID, which its cgroup
 // is named after.
-func (f *clusterFlags) nodePods(ctx context.Context, api *clusterAPI, node string, self types.UID) ([]*corev1.Pod, error) {
-	rctx, cancel := f.withTimeout(ctx)
+func (r *Reader) NodePods(ctx context.Context, node string, self types.UID) ([]*corev1.Pod, error) {
+	rctx, cancel := r.withTimeout(ctx)
 	defer cancel()
-	list, err := api.client.CoreV1().Pods(metav1.NamespaceAll).List(rctx, metav1.ListOptions{
+	list, err := r.api.Client.CoreV1().Pods(metav1.NamespaceAll).List(rctx, metav1.ListOptions{
 		FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String(),
 	})
 	if err != nil {
-		return nil, apiError(err, "listing the pods of node "+node)
+		return nil, r.APIError(err, "listing the pods of node "+node)
 	}
 	var pods []*corev1.Pod
 	for i := range list.Items {
@@ -248,7 +263,7 @@ func (f *clusterFlags) nodePods(ctx context.Context, api *clusterAPI, node strin
 		if p.Spec.NodeName != node || p.UID == self {
 			continue // the snapshot pod, or a server (or fake) that ignored the field selector
 		}
-		if uid := p.Annotations[mirrorPodAnnotation]; uid != "" {
+		if uid := p.Annotations[MirrorPodAnnotation]; uid != "" {
 			p.UID = types.UID(uid)
 		}
 		pods = append(pods, p)
@@ -259,9 +274,9 @@ func (f *clusterFlags) nodePods(ctx context.Context, api *clusterAPI, node strin
 	return pods, nil
 }
 
-// isLinuxNode reports whether the snapshot pod (a Linux image reading
+// IsLinuxNode reports whether the snapshot pod (a Linux image reading
 // /sys/fs/cgroup) can run on the node.
-func isLinuxNode(n *corev1.Node) bool {
+func IsLinuxNode(n *corev1.Node) bool {
 	os, ok := n.Labels[corev1.LabelOSStable]
 	return !ok || os == "linux"
 }

@@ -1,4 +1,4 @@
-package main
+package cluster
 
 // The snapshot pod: how cluster mode reads a node's cgroups. A short-lived
 // pod pinned to the node with spec.nodeName mounts the host's
@@ -7,7 +7,7 @@ package main
 // 0, so tar on them would store empty files), and writes a tar.gz of the
 // copy to standard output over exec. The pod is deleted gracefully on
 // success, on error and on interrupt, and the command waits until it is
-// gone. Leftovers (the process was killed) carry snapshotPodLabel and are
+// gone. Leftovers (the process was killed) carry SnapshotPodLabel and are
 // removed by "kubectl cgroups cleanup".
 
 import (
@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -33,26 +34,26 @@ import (
 )
 
 const (
-	// snapshotPodLabel (app.kubernetes.io/name) marks every snapshot
+	// SnapshotPodLabel (app.kubernetes.io/name) marks every snapshot
 	// pod; cleanup deletes the pods that carry it.
-	snapshotPodLabel      = "app.kubernetes.io/name"
-	snapshotPodLabelValue = "kubecgroups-snapshot"
-	// snapshotNodeLabel names the node a snapshot pod reads (when the
+	SnapshotPodLabel      = "app.kubernetes.io/name"
+	SnapshotPodLabelValue = "kubecgroups-snapshot"
+	// SnapshotNodeLabel names the node a snapshot pod reads (when the
 	// node name fits a label value; the annotation always holds it).
-	snapshotNodeLabel = "kubecgroups.io/node"
-	// snapshotPodPrefix starts every snapshot pod's name:
+	SnapshotNodeLabel = "kubecgroups.io/node"
+	// SnapshotPodPrefix starts every snapshot pod's name:
 	// kcg-snapshot-<node>-<5 random characters>.
-	snapshotPodPrefix = "kcg-snapshot-"
-	// snapshotContainer is the container's name.
-	snapshotContainer = "snapshot"
+	SnapshotPodPrefix = "kcg-snapshot-"
+	// SnapshotContainer is the snapshot pod's container's name.
+	SnapshotContainer = "snapshot"
 	// hostCgroupMount is where the pod sees the host's /sys/fs/cgroup.
 	hostCgroupMount = "/host/sys/fs/cgroup"
 	// scratchDir is the in-memory emptyDir the files are copied into.
 	scratchDir = "/tmp"
-	// snapshotPodLifetime bounds the life of a snapshot pod whose
+	// SnapshotPodLifetime bounds the life of a snapshot pod whose
 	// command was killed before it could delete it: its shell exits, and
 	// the pod stays Succeeded until cleanup.
-	snapshotPodLifetime = 10 * time.Minute
+	SnapshotPodLifetime = 10 * time.Minute
 	// maxArchiveBytes bounds the compressed archive read from a pod; a
 	// node with 110 pods streams well under 1 MiB.
 	maxArchiveBytes = 256 << 20
@@ -113,7 +114,7 @@ num() { case $1 in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
 pm=$(num "$(cat /proc/sys/kernel/pid_max 2>/dev/null)")
 tm=$(num "$(cat /proc/sys/kernel/threads-max 2>/dev/null)")
 ps=$(num "$(awk '$1 == "KernelPageSize:" { print $2 * 1024; exit }' /proc/self/smaps 2>/dev/null)")
-printf '{"apiVersion":"` + apiVersion + `","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":%s,"machine":{"pidMax":%s,"threadsMax":%s}}\n' "$now" "$ps" "$pm" "$tm" >"$tree/` + cgroupfs.MetadataFile + `" || exit 3
+printf '{"apiVersion":"` + qos.APIVersion + `","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":%s,"machine":{"pidMax":%s,"threadsMax":%s}}\n' "$now" "$ps" "$pm" "$tm" >"$tree/` + cgroupfs.MetadataFile + `" || exit 3
 exec tar czf - -C "$tree" .
 `
 
@@ -135,9 +136,12 @@ func findNames() string {
 	return strings.Join(parts, " -o ")
 }
 
-// snapshotCommand is the exec command line of the snapshot.
-func snapshotCommand() []string {
-	return []string{"sh", "-c", snapshotScript, "kcg-snapshot", hostCgroupMount, scratchDir + "/kcg"}
+// SnapshotCommand is the command line the snapshot pod runs over exec:
+// the snapshot script with the host's cgroup tree at hostRoot and its
+// scratch directory at workDir. It writes a tar.gz snapshot (see
+// cgroupfs.ReadSnapshot) to standard output.
+func SnapshotCommand(hostRoot, workDir string) []string {
+	return []string{"sh", "-c", snapshotScript, "kcg-snapshot", hostRoot, workDir}
 }
 
 // snapshotPodName returns a fresh name for node's snapshot pod.
@@ -147,24 +151,24 @@ func snapshotPodName(node string) string {
 	if len(n) > 40 {
 		n = strings.TrimRight(n[:40], "-")
 	}
-	return snapshotPodPrefix + n + "-" + rand.String(5)
+	return SnapshotPodPrefix + n + "-" + rand.String(5)
 }
 
-// snapshotPod is the pod that reads node's cgroups: pinned with nodeName
+// SnapshotPod is the pod that reads node's cgroups: pinned with nodeName
 // (no scheduler involved, every taint tolerated), host network (no pod IP
 // needed, so it runs on nodes whose network plugin is not ready),
 // BestEffort (it changes no QoS tier value it reads), non-root, no
 // privilege escalation, no capabilities, RuntimeDefault seccomp, a
 // read-only root filesystem and a read-only hostPath of /sys/fs/cgroup.
 // Its shell exits on SIGTERM, so a graceful delete is quick, and on its
-// own after snapshotPodLifetime.
-func snapshotPod(node, name, namespace, image string) *corev1.Pod {
+// own after SnapshotPodLifetime.
+func SnapshotPod(node, name, namespace, image string) *corev1.Pod {
 	labels := map[string]string{
-		snapshotPodLabel:               snapshotPodLabelValue,
+		SnapshotPodLabel:               SnapshotPodLabelValue,
 		"app.kubernetes.io/managed-by": "kubectl-cgroups",
 	}
 	if len(validation.IsValidLabelValue(node)) == 0 {
-		labels[snapshotNodeLabel] = node
+		labels[SnapshotNodeLabel] = node
 	}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
@@ -172,7 +176,7 @@ func snapshotPod(node, name, namespace, image string) *corev1.Pod {
 			Namespace: namespace,
 			Labels:    labels,
 			Annotations: map[string]string{
-				snapshotNodeLabel:            node,
+				SnapshotNodeLabel:            node,
 				"kubecgroups.io/description": "reads the node's cgroups for kubectl cgroups; deleted when done (leftovers: kubectl cgroups cleanup)",
 			},
 		},
@@ -191,10 +195,10 @@ func snapshotPod(node, name, namespace, image string) *corev1.Pod {
 				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
 			Containers: []corev1.Container{{
-				Name:            snapshotContainer,
+				Name:            SnapshotContainer,
 				Image:           image,
 				ImagePullPolicy: corev1.PullIfNotPresent,
-				Command:         []string{"sh", "-c", fmt.Sprintf("trap 'exit 0' TERM; sleep %d & wait", int(snapshotPodLifetime.Seconds()))},
+				Command:         []string{"sh", "-c", fmt.Sprintf("trap 'exit 0' TERM; sleep %d & wait", int(SnapshotPodLifetime.Seconds()))},
 				SecurityContext: &corev1.SecurityContext{
 					Privileged:               ptr.To(false),
 					AllowPrivilegeEscalation: ptr.To(false),
@@ -224,33 +228,33 @@ func snapshotPod(node, name, namespace, image string) *corev1.Pod {
 // list matches the snapshot). Whatever happens — success, error, ctx
 // cancelled (Ctrl-C) — the pod is deleted gracefully and waited for;
 // problems deleting it are warnings on warn, not errors.
-func (f *clusterFlags) captureNode(ctx context.Context, api *clusterAPI, node string, warn io.Writer, during func(ctx context.Context, pod *corev1.Pod) error) (archive []byte, pod *corev1.Pod, err error) {
-	ns := f.namespace
-	want := snapshotPod(node, snapshotPodName(node), ns, f.image)
-	rctx, cancel := f.withTimeout(ctx)
-	created, err := api.client.CoreV1().Pods(ns).Create(rctx, want, metav1.CreateOptions{})
+func (r *Reader) captureNode(ctx context.Context, node string, warn io.Writer, during func(ctx context.Context, pod *corev1.Pod) error) (archive []byte, pod *corev1.Pod, err error) {
+	ns := r.opts.Namespace
+	want := SnapshotPod(node, snapshotPodName(node), ns, r.opts.Image)
+	rctx, cancel := r.withTimeout(ctx)
+	created, err := r.api.Client.CoreV1().Pods(ns).Create(rctx, want, metav1.CreateOptions{})
 	cancel()
 	if err != nil {
-		return nil, nil, createError(err, ns)
+		return nil, nil, r.createError(err, ns)
 	}
 	defer func() {
 		if ctx.Err() != nil {
 			fmt.Fprintf(warn, "interrupted: deleting the snapshot pod %s/%s\n", ns, created.Name)
 		}
-		f.deleteSnapshotPod(context.WithoutCancel(ctx), api, created, warn)
+		r.deleteSnapshotPod(context.WithoutCancel(ctx), created, warn)
 	}()
 
-	deadline := time.Now().Add(f.timeout)
-	if err := f.waitRunning(ctx, api, created, deadline); err != nil {
+	deadline := time.Now().Add(r.opts.SnapshotTimeout)
+	if err := r.waitRunning(ctx, created, deadline); err != nil {
 		return nil, created, err
 	}
 	ectx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	stdout := &limitedBuffer{max: maxArchiveBytes}
 	stderr := &limitedBuffer{max: 16 << 10}
-	err = api.exec.Exec(ectx, ns, created.Name, snapshotContainer, snapshotCommand(), stdout, stderr)
+	err = r.api.Exec.Exec(ectx, ns, created.Name, SnapshotContainer, SnapshotCommand(hostCgroupMount, scratchDir+"/kcg"), stdout, stderr)
 	if err != nil {
-		return nil, created, execError(err, ctx, ectx, ns, created.Name, stderr.String(), f.timeout)
+		return nil, created, r.execError(err, ctx, ectx, ns, created.Name, stderr.String())
 	}
 	if stdout.overflow {
 		return nil, created, fmt.Errorf("the snapshot pod %s/%s streamed more than %d MiB", ns, created.Name, maxArchiveBytes>>20)
@@ -264,32 +268,32 @@ func (f *clusterFlags) captureNode(ctx context.Context, api *clusterAPI, node st
 }
 
 // createError explains why the snapshot pod could not be created.
-func createError(err error, ns string) error {
+func (r *Reader) createError(err error, ns string) error {
 	msg := err.Error()
 	switch {
 	case apierrors.IsNotFound(err):
-		return fmt.Errorf("namespace %s does not exist: create it with the RBAC of cluster mode (%s rbac | kubectl apply -f -) or give --snapshot-namespace", ns, commandName())
+		return fmt.Errorf("namespace %s does not exist: create it with the RBAC of cluster mode (%s rbac | kubectl apply -f -) or give --snapshot-namespace", ns, r.opts.CommandName)
 	case apierrors.IsForbidden(err) && strings.Contains(msg, "PodSecurity"):
 		return fmt.Errorf("namespace %s does not allow the snapshot pod: %w (it needs a hostPath volume and the host network: label the namespace pod-security.kubernetes.io/enforce=privileged, as the shipped RBAC does, or give --snapshot-namespace)", ns, err)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("cannot create the snapshot pod in namespace %s: %w (cluster mode needs create and delete on pods there: %s rbac)", ns, err, commandName())
+		return fmt.Errorf("cannot create the snapshot pod in namespace %s: %w (cluster mode needs create and delete on pods there: %s rbac)", ns, err, r.opts.CommandName)
 	}
 	return fmt.Errorf("creating the snapshot pod in namespace %s: %w", ns, err)
 }
 
 // execError explains a failed exec into the snapshot pod.
-func execError(err error, ctx, ectx context.Context, ns, pod, stderr string, timeout time.Duration) error {
+func (r *Reader) execError(err error, ctx, ectx context.Context, ns, pod, stderr string) error {
 	where := fmt.Sprintf("the snapshot pod %s/%s", ns, pod)
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: %w", where, ctx.Err())
 	}
 	if ectx.Err() != nil {
-		return fmt.Errorf("%s: the archive did not arrive within --snapshot-timeout %s", where, timeout)
+		return fmt.Errorf("%s: the archive did not arrive within --snapshot-timeout %s", where, r.opts.SnapshotTimeout)
 	}
 	msg := err.Error()
 	var status apierrors.APIStatus
 	if (errors.As(err, &status) && status.Status().Code == 403) || (strings.Contains(msg, "forbidden") && strings.Contains(msg, "pods/exec")) {
-		return fmt.Errorf("cannot exec into %s: %w (cluster mode streams the snapshot with exec: the user needs create on pods/exec in namespace %s, see %s rbac)", where, err, ns, commandName())
+		return fmt.Errorf("cannot exec into %s: %w (cluster mode streams the snapshot with exec: the user needs create on pods/exec in namespace %s, see %s rbac)", where, err, ns, r.opts.CommandName)
 	}
 	var exit utilexec.ExitError
 	if errors.As(err, &exit) {
@@ -305,12 +309,12 @@ func execError(err error, ctx, ectx context.Context, ns, pod, stderr string, tim
 // waitRunning waits until the snapshot pod's container runs, failing
 // early on states it will not leave by itself (an image that cannot be
 // pulled, a container that cannot be created, a pod that ended).
-func (f *clusterFlags) waitRunning(ctx context.Context, api *clusterAPI, pod *corev1.Pod, deadline time.Time) error {
+func (r *Reader) waitRunning(ctx context.Context, pod *corev1.Pod, deadline time.Time) error {
 	where := fmt.Sprintf("the snapshot pod %s/%s on node %s", pod.Namespace, pod.Name, pod.Spec.NodeName)
 	last := "not read yet"
 	for {
-		rctx, cancel := f.withTimeout(ctx)
-		p, err := api.client.CoreV1().Pods(pod.Namespace).Get(rctx, pod.Name, metav1.GetOptions{})
+		rctx, cancel := r.withTimeout(ctx)
+		p, err := r.api.Client.CoreV1().Pods(pod.Namespace).Get(rctx, pod.Name, metav1.GetOptions{})
 		cancel()
 		switch {
 		case ctx.Err() != nil:
@@ -330,7 +334,7 @@ func (f *clusterFlags) waitRunning(ctx context.Context, api *clusterAPI, pod *co
 			last = state
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not start within --snapshot-timeout %s: %s (is the node Ready? is the image %s available there?)", where, f.timeout, last, pod.Spec.Containers[0].Image)
+			return fmt.Errorf("%s did not start within --snapshot-timeout %s: %s (is the node Ready? is the image %s available there?)", where, r.opts.SnapshotTimeout, last, pod.Spec.Containers[0].Image)
 		}
 		select {
 		case <-ctx.Done():
@@ -356,7 +360,7 @@ func podRunState(p *corev1.Pod) (state string, running bool, err error) {
 		return "", false, fmt.Errorf("ended (%s) before it could be read: %s", p.Status.Phase, msg)
 	}
 	for _, cs := range p.Status.ContainerStatuses {
-		if cs.Name != snapshotContainer {
+		if cs.Name != SnapshotContainer {
 			continue
 		}
 		if cs.State.Running != nil {
@@ -390,11 +394,11 @@ func podRunState(p *corev1.Pod) (state string, running bool, err error) {
 // deleteSnapshotPod deletes the snapshot pod gracefully (never with a
 // zero grace period, which leaves the kubelet cleaning up after a pod the
 // API no longer has) and waits until it is gone, for at most deleteWait.
-func (f *clusterFlags) deleteSnapshotPod(ctx context.Context, api *clusterAPI, pod *corev1.Pod, warn io.Writer) {
-	leftover := fmt.Sprintf("the snapshot pod %s/%s may be left over; %s cleanup removes it", pod.Namespace, pod.Name, commandName())
+func (r *Reader) deleteSnapshotPod(ctx context.Context, pod *corev1.Pod, warn io.Writer) {
+	leftover := fmt.Sprintf("the snapshot pod %s/%s may be left over; %s cleanup removes it", pod.Namespace, pod.Name, r.opts.CommandName)
 	dctx, cancel := context.WithTimeout(ctx, deleteWait)
 	defer cancel()
-	pods := api.client.CoreV1().Pods(pod.Namespace)
+	pods := r.api.Client.CoreV1().Pods(pod.Namespace)
 	err := pods.Delete(dctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
 	switch {
 	case apierrors.IsNotFound(err), apierrors.IsConflict(err):

@@ -1,0 +1,204 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/qos"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Defaults of Options.
+const (
+	// DefaultNamespace is where snapshot pods run.
+	DefaultNamespace = "kubecgroups"
+	// DefaultImage is a small image with a POSIX shell, find, xargs,
+	// grep, awk and tar (gzip built in): busybox.
+	DefaultImage = "docker.io/library/busybox:1.37"
+	// DefaultSnapshotTimeout bounds one node's snapshot pod, from
+	// creation to the end of its stream.
+	DefaultSnapshotTimeout = 2 * time.Minute
+	// DefaultCommandName is how hints name the command.
+	DefaultCommandName = "kubectl cgroups"
+)
+
+// Options configure a Reader. Zero fields take the defaults.
+type Options struct {
+	// Namespace is the namespace of snapshot pods (DefaultNamespace).
+	Namespace string
+	// Image is the snapshot pod's image (DefaultImage).
+	Image string
+	// SnapshotTimeout bounds one node's snapshot pod, from creation to
+	// the end of its stream (DefaultSnapshotTimeout).
+	SnapshotTimeout time.Duration
+	// RequestTimeout bounds each API request (not the exec stream); 0
+	// means no bound.
+	RequestTimeout time.Duration
+	// ToolVersion is recorded in the snapshots as the capturing tool.
+	ToolVersion string
+	// CommandName is how error hints name the command that prints the
+	// RBAC and removes leftovers (DefaultCommandName: "kubectl cgroups
+	// rbac", "kubectl cgroups cleanup").
+	CommandName string
+}
+
+// Reader reads nodes through the Kubernetes API with snapshot pods. It is
+// safe for concurrent use: several nodes may be gathered at once.
+type Reader struct {
+	api  *API
+	opts Options
+}
+
+// NewReader returns a Reader over api.
+func NewReader(api *API, o Options) *Reader {
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if o.Image == "" {
+		o.Image = DefaultImage
+	}
+	if o.SnapshotTimeout <= 0 {
+		o.SnapshotTimeout = DefaultSnapshotTimeout
+	}
+	if o.CommandName == "" {
+		o.CommandName = DefaultCommandName
+	}
+	return &Reader{api: api, opts: o}
+}
+
+// Options returns the options in force, defaults filled in.
+func (r *Reader) Options() Options { return r.opts }
+
+// withTimeout bounds one API request.
+func (r *Reader) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.opts.RequestTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, r.opts.RequestTimeout)
+}
+
+// APIError adds to err (from an API request about what) what to do when
+// the user's RBAC, credentials or patience do not allow it; nil stays nil.
+func (r *Reader) APIError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var hint string
+	switch {
+	case apierrors.IsForbidden(err):
+		hint = " (cluster mode needs the RBAC that " + r.opts.CommandName + " rbac prints)"
+	case apierrors.IsUnauthorized(err):
+		hint = " (the API server does not accept these credentials: check --kubeconfig, --context or --token)"
+	case errors.Is(err, context.DeadlineExceeded):
+		hint = " (no answer in time: --request-timeout)"
+	}
+	return fmt.Errorf("%s: %w%s", what, err, hint)
+}
+
+// SnapshotPods lists the snapshot pods in the snapshot namespace: those
+// of runs in progress and those left over by runs that were killed.
+func (r *Reader) SnapshotPods(ctx context.Context) ([]corev1.Pod, error) {
+	sel := labels.SelectorFromSet(labels.Set{SnapshotPodLabel: SnapshotPodLabelValue}).String()
+	rctx, cancel := r.withTimeout(ctx)
+	list, err := r.api.Client.CoreV1().Pods(r.opts.Namespace).List(rctx, metav1.ListOptions{LabelSelector: sel})
+	cancel()
+	if err != nil {
+		return nil, r.APIError(err, fmt.Sprintf("listing the snapshot pods (-l %s) in namespace %s", sel, r.opts.Namespace))
+	}
+	return list.Items, nil
+}
+
+// DeleteSnapshotPod deletes a snapshot pod gracefully and waits until it
+// is gone; it reports false, after telling warn why, when that could not
+// be confirmed.
+func (r *Reader) DeleteSnapshotPod(ctx context.Context, pod *corev1.Pod, warn func(msg string)) bool {
+	var b strings.Builder
+	r.deleteSnapshotPod(ctx, pod, &b)
+	if b.Len() > 0 {
+		warnWriter(warn).Write([]byte(b.String()))
+		return false
+	}
+	return true
+}
+
+// NodeOfSnapshotPod returns the node a snapshot pod reads.
+func NodeOfSnapshotPod(p *corev1.Pod) string {
+	if n := p.Annotations[SnapshotNodeLabel]; n != "" {
+		return n
+	}
+	return p.Spec.NodeName
+}
+
+// warnWriter turns warning lines written by the readers into calls of
+// fn, one per line, without the newline; nil drops them.
+func warnWriter(fn func(msg string)) io.Writer { return lineFunc(fn) }
+
+type lineFunc func(string)
+
+func (f lineFunc) Write(p []byte) (int, error) {
+	if f != nil {
+		for line := range strings.SplitSeq(strings.TrimSuffix(string(p), "\n"), "\n") {
+			f(line)
+		}
+	}
+	return len(p), nil
+}
+
+// Facts returns what the gathered node tells about its profile besides
+// its tree, for qos.Check: the machine from the Node object (and the pid
+// capacity from the kubelet's stats/summary or the snapshot pod), the
+// kubelet's version and the CRI runtime from the Node object, the
+// kubelet's configuration from /configz. The notes say what could not be
+// gathered and what that means.
+func (g *Gathered) Facts() (qos.Facts, []qos.Note) {
+	var notes []qos.Note
+	f := qos.Facts{PageSizeBytes: g.Snapshot.Info.PageSizeBytes}
+	f.Machine, f.MachineSource = g.Snapshot.Info.Machine, "node-object"
+	switch m := f.Machine; {
+	case g.MaxPID > 0:
+		f.MachineSource = "node-object, stats/summary (pid)"
+	case m != nil && m.PIDMax > 0:
+		f.MachineSource = "node-object, snapshot pod (pid)"
+		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: if kubepods pids.max drifts, give --node-capacity pids=N", g.Name, shortProxyError(g.MaxPIDErr))})
+	default:
+		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the pid capacity is not known (no stats/summary, and the snapshot pod could not read pid_max); kubepods pids.max assumes the default (give --node-capacity pids=N)"})
+	}
+	info := g.Node.Status.NodeInfo
+	if v, note := qos.KubeletMinor(info.KubeletVersion); v != "" {
+		f.KubernetesVersion, f.VersionSource = v, "node-object"
+		if note != nil {
+			f.VersionSource = "node-object (nearest modelled)"
+			notes = append(notes, *note)
+		}
+	} else if note != nil {
+		notes = append(notes, *note)
+	}
+	if cri := qos.CRIFromRuntimeVersion(info.ContainerRuntimeVersion); cri != "" {
+		f.CRI, f.CRISource = cri, "node-object"
+	}
+	if g.ConfigzErr == nil {
+		f.KubeletConfig, f.KubeletSource = g.Configz, "configz"
+	} else {
+		notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: give --node-config", g.Name, shortProxyError(g.ConfigzErr))})
+	}
+	return f, notes
+}
+
+// shortProxyError says why a kubelet endpoint could not be read through
+// the node proxy.
+func shortProxyError(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	if apierrors.IsForbidden(err) {
+		return "forbidden: reading it needs get on nodes/proxy"
+	}
+	return err.Error()
+}
