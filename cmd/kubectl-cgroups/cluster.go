@@ -35,26 +35,15 @@ type clusterFlags struct {
 	// requestTimeout bounds each API request (not the exec stream); 0
 	// means no bound.
 	requestTimeout time.Duration
-	// shared are the diff command's kubelet flags (--token,
-	// --client-certificate, ... --request-timeout), which in cluster mode
-	// authenticate to the API server instead; nil for commands that
-	// register kubectl's own.
-	shared *httpFlags
 	// connect builds the API access; nil means connectCluster. Tests
 	// substitute fakes.
 	connect clusterConnector
 }
 
-// addFlags registers kubectl's global flags and the snapshot pod flags.
-// With shared set (diff), the flags the diff command already has for the
-// kubelet are not registered again: they serve the API server in cluster
-// mode.
-func (f *clusterFlags) addFlags(c *cobra.Command, shared *httpFlags) {
+// addFlags registers kubectl's global flags (they always mean the API
+// server) and the snapshot pod flags.
+func (f *clusterFlags) addFlags(c *cobra.Command) {
 	f.kube = genericclioptions.NewConfigFlags(false)
-	f.shared = shared
-	if shared != nil {
-		f.kube.BearerToken, f.kube.CertFile, f.kube.KeyFile, f.kube.CAFile, f.kube.Insecure, f.kube.Timeout = nil, nil, nil, nil, nil, nil
-	}
 	f.kube.AddFlags(c.Flags())
 	f.addSnapshotPodFlags(c)
 }
@@ -100,14 +89,6 @@ func (f *clusterFlags) api() (*clusterAPI, error) {
 // through cli-runtime, a clientset, the node proxy and a WebSocket exec
 // that falls back to SPDY, as kubectl exec does.
 func connectCluster(f *clusterFlags) (*clusterAPI, error) {
-	if h := f.shared; h != nil {
-		kf := f.kube
-		token, err := h.bearer()
-		if err != nil {
-			return nil, err
-		}
-		kf.BearerToken, kf.CertFile, kf.KeyFile, kf.CAFile, kf.Insecure = &token, &h.clientCert, &h.clientKey, &h.caFile, &h.insecureTLS
-	}
 	loader := f.kube.ToRawKubeConfigLoader()
 	if raw, err := loader.RawConfig(); err == nil && len(raw.Clusters) == 0 && (f.kube.APIServer == nil || *f.kube.APIServer == "") {
 		return nil, errors.New("no cluster to talk to: cluster mode (pod/NAME, node/NAME, -l, --node, --all-nodes) reads the Kubernetes API; give --kubeconfig, set KUBECONFIG, or give --server")
@@ -153,14 +134,10 @@ func (f *clusterFlags) withTimeout(ctx context.Context) (context.Context, contex
 	return context.WithTimeout(ctx, f.requestTimeout)
 }
 
-// resolveRequestTimeout sets requestTimeout from --request-timeout: the
-// diff command's duration flag, or kubectl's string flag elsewhere ("0"
-// means none; a bare number is seconds, as kubectl reads it).
+// resolveRequestTimeout sets requestTimeout from kubectl's
+// --request-timeout ("0" means none; a bare number is seconds, as kubectl
+// reads it).
 func (f *clusterFlags) resolveRequestTimeout() error {
-	if f.shared != nil {
-		f.requestTimeout = f.shared.timeout
-		return nil
-	}
 	if f.kube.Timeout == nil {
 		return nil
 	}

@@ -224,7 +224,7 @@ are deleted too: their runs then fail for that node.`,
 			return o.run(c, s)
 		},
 	}
-	o.cluster.addFlags(c, nil)
+	o.cluster.addFlags(c)
 	for _, name := range []string{"image", "snapshot-timeout"} {
 		c.Flags().MarkHidden(name)
 	}

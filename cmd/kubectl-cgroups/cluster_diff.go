@@ -111,7 +111,9 @@ func (o *diffOptions) clusterMode(c *cobra.Command, args []string) (bool, error)
 			cluster = append(cluster, "--"+f)
 		}
 	}
-	for _, f := range []string{"root", "snapshot", "filename", "kubelet-pods", "static-pods", "complete-pod-list"} {
+	for _, f := range []string{"root", "snapshot", "filename", "kubelet-pods", "static-pods", "complete-pod-list",
+		"kubelet-token", "kubelet-token-file", "kubelet-client-certificate", "kubelet-client-key", "kubelet-certificate-authority",
+		"kubelet-insecure-skip-tls-verify", "kubelet-allow-token-over-http", "kubelet-request-timeout"} {
 		if changed(f) {
 			node = append(node, "--"+f)
 		}
@@ -126,6 +128,11 @@ func (o *diffOptions) clusterMode(c *cobra.Command, args []string) (bool, error)
 	for _, f := range []string{"namespace", "all-namespaces", "max-concurrency", "image", "snapshot-namespace", "snapshot-timeout"} {
 		if changed(f) {
 			return false, fmt.Errorf("--%s applies to cluster mode: name the pods (pod/NAME, -l SELECTOR) or nodes (--node NODE, --all-nodes) to check", f)
+		}
+	}
+	for _, f := range []string{"token", "client-certificate", "client-key", "certificate-authority", "insecure-skip-tls-verify", "request-timeout"} {
+		if changed(f) {
+			return false, fmt.Errorf("--%s authenticates to the API server (cluster mode); for the kubelet's endpoints in node mode use --kubelet-%s", f, f)
 		}
 	}
 	return false, nil

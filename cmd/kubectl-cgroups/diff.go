@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/kubelet"
 	"github.com/spf13/cobra"
 )
 
@@ -17,7 +18,7 @@ type diffOptions struct {
 	profile     profileFlags
 	in          podInput
 	static      staticPodFlags
-	http        httpFlags
+	kubelet     kubeletFlags
 	kubeletPods string
 	complete    bool
 	onlyDrift   bool
@@ -113,14 +114,14 @@ checked; nodes that could not be are listed and warned about).`,
 	o.profile.addFlags(c)
 	o.in.addFlags(c.Flags())
 	o.static.addFlags(c)
-	o.http.addFlags(c)
+	o.kubelet.addFlags(c)
 	c.Flags().StringVar(&o.kubeletPods, "kubelet-pods", "", "URL of the kubelet's /pods endpoint (the node's complete pod list).")
 	c.Flags().BoolVar(&o.complete, "complete-pod-list", false, "The pods given are every pod of the node, so pod cgroups no pod explains are leftovers (implied by --kubelet-pods).")
 	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences (the summary still counts everything).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	c.MarkFlagsMutuallyExclusive("filename", "kubelet-pods", "static-pods")
 	o.clusterDiff.addFlags(c)
-	o.cluster.addFlags(c, &o.http)
+	o.cluster.addFlags(c)
 	return c
 }
 
@@ -136,7 +137,7 @@ func (o *diffOptions) run(c *cobra.Command, s streams, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	o.profile.fetch = func(url string) ([]byte, error) { return o.http.get(ctx, url) }
+	o.profile.fetch = func(url string) ([]byte, error) { return o.kubelet.get(ctx, url) }
 	if c.Flags().Changed("cgroup-driver") {
 		o.tree.driver = o.profile.cgroupDriver
 	}
@@ -169,7 +170,7 @@ func (o *diffOptions) labelOf(name string) string {
 // check runs a node-mode diff: it opens the tree, loads the pods and
 // runs qos.Check.
 func (o *diffOptions) check(ctx context.Context, c *cobra.Command, s streams) (*qos.CheckResult, error) {
-	if o.in.files == nil && o.kubeletPods == "" && o.static.dir == "" {
+	if o.in.files == nil && o.kubeletPods == "" && o.static.opts.ManifestDir == "" {
 		return nil, errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR (node mode), or pod/NAME, -l SELECTOR, --node NODE or --all-nodes (cluster mode)")
 	}
 	nodeOpts, err := o.tree.nodeOptions()
@@ -199,20 +200,20 @@ func (o *diffOptions) check(ctx context.Context, c *cobra.Command, s streams) (*
 	}
 	switch {
 	case o.kubeletPods != "":
-		body, err := o.http.get(ctx, o.kubeletPods)
+		body, err := o.kubelet.get(ctx, o.kubeletPods)
 		if err != nil {
 			return nil, fmt.Errorf("--kubelet-pods: %w", err)
 		}
-		if in.Pods, err = readPodList(body, o.kubeletPods); err != nil {
+		if in.Pods, err = kubelet.ReadPodList(body, o.kubeletPods); err != nil {
 			return nil, err
 		}
 		in.CompletePodList = true
 		in.PodsSource = o.kubeletPods
-	case o.static.dir != "":
-		if in.Pods, err = o.static.load(); err != nil {
+	case o.static.opts.ManifestDir != "":
+		if in.Pods, err = kubelet.ReadStaticPods(o.static.opts); err != nil {
 			return nil, err
 		}
-		in.PodsSource = "static pods " + o.labelOf(o.static.dir)
+		in.PodsSource = "static pods " + o.labelOf(o.static.opts.ManifestDir)
 	default:
 		if in.Pods, err = o.in.load(s.In); err != nil {
 			return nil, err

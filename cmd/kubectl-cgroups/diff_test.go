@@ -195,7 +195,7 @@ func TestDiffKubeletEndpoints(t *testing.T) {
 	os.WriteFile(token, []byte("s3cret\n"), 0o600)
 	snap := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "--oci-runtime", "runc-1.1.5"}
 
-	_, errOut, code := runCLI(t, "", append(snap, "--kubelet-pods", srv.URL+"/pods", "--node-config", srv.URL+"/configz", "--token-file", token, "--insecure-skip-tls-verify")...)
+	_, errOut, code := runCLI(t, "", append(snap, "--kubelet-pods", srv.URL+"/pods", "--node-config", srv.URL+"/configz", "--kubelet-token-file", token, "--kubelet-insecure-skip-tls-verify")...)
 	if code != 0 {
 		t.Errorf("authenticated kubelet: exit %d: %s", code, errOut)
 	}
@@ -203,12 +203,12 @@ func TestDiffKubeletEndpoints(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--kubelet-pods", srv.URL + "/pods", "--insecure-skip-tls-verify"}, "401 Unauthorized (give --token"},
-		{[]string{"--kubelet-pods", srv.URL + "/pods", "--token", "s3cret"}, "certificate"},
-		{[]string{"--kubelet-pods", srv.URL + "/hang", "--insecure-skip-tls-verify", "--request-timeout", "300ms"}, "/hang"},
-		{[]string{"--kubelet-pods", srv.URL + "/notjson", "--insecure-skip-tls-verify"}, "/notjson"},
-		{[]string{"--kubelet-pods", srv.URL + "/pods", "--token", "a", "--token-file", token, "--insecure-skip-tls-verify"}, "not both"},
-		{[]string{"-f", filepath.Join(dir, "pods.json"), "--node-config", srv.URL + "/notjson", "--insecure-skip-tls-verify"}, "--node-config"},
+		{[]string{"--kubelet-pods", srv.URL + "/pods", "--kubelet-insecure-skip-tls-verify"}, "401 Unauthorized (give --kubelet-token"},
+		{[]string{"--kubelet-pods", srv.URL + "/pods", "--kubelet-token", "s3cret"}, "certificate"},
+		{[]string{"--kubelet-pods", srv.URL + "/hang", "--kubelet-insecure-skip-tls-verify", "--kubelet-request-timeout", "300ms"}, "/hang"},
+		{[]string{"--kubelet-pods", srv.URL + "/notjson", "--kubelet-insecure-skip-tls-verify"}, "/notjson"},
+		{[]string{"--kubelet-pods", srv.URL + "/pods", "--kubelet-token", "a", "--kubelet-token-file", token, "--kubelet-insecure-skip-tls-verify"}, "not both"},
+		{[]string{"-f", filepath.Join(dir, "pods.json"), "--node-config", srv.URL + "/notjson", "--kubelet-insecure-skip-tls-verify"}, "--node-config"},
 	} {
 		start := time.Now()
 		_, errOut, code := runCLI(t, "", append(snap, tc.args...)...)

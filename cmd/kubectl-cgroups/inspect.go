@@ -148,7 +148,7 @@ and status, and are a stable contract (kind NodeCgroups, see the README).`,
 	o.tree.addFlags(c)
 	c.Flags().StringVar(&o.pod, "pod", "", "Show only the pod with this UID (metadata.uid).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
-	o.cluster.addFlags(c, nil)
+	o.cluster.addFlags(c)
 	return c
 }
 

@@ -64,7 +64,7 @@ pods.json" and "inspect --snapshot FILE" read it offline.`,
 			return o.run(s)
 		},
 	}
-	o.cluster.addFlags(c, nil)
+	o.cluster.addFlags(c)
 	o.tree.addFlags(c)
 	c.Flags().StringVarP(&o.output, "output", "o", "", `Archive to write ("-" for standard output).`)
 	c.Flags().StringVar(&o.format, "format", "", "Archive format: tar.gz or txtar (default: from the file name; tar.gz for standard output).")

@@ -78,7 +78,7 @@ func runCmd(t *testing.T, cmd *exec.Cmd) cliResult {
 func (r *nodeRig) diffArgs(extra ...string) []string {
 	args := []string{"diff",
 		"--kubelet-pods", r.env["KUBELET_PODS_URL"],
-		"--node-config", r.env["KUBELET_CONFIGZ_URL"], "--insecure-skip-tls-verify",
+		"--node-config", r.env["KUBELET_CONFIGZ_URL"], "--kubelet-insecure-skip-tls-verify",
 		"--oci-runtime", "runc-" + strings.SplitN(r.env["RUNC_VERSION"], "+", 2)[0],
 	}
 	return append(args, extra...)
