@@ -317,6 +317,19 @@ func (d *differ) add(res DiffResult) {
 	d.r.Results = append(d.r.Results, res)
 }
 
+// Add adds the counts of o to s.
+func (s *DiffSummary) Add(o DiffSummary) {
+	s.Cgroups += o.Cgroups
+	s.Files += o.Files
+	s.Match += o.Match
+	s.Drift += o.Drift
+	s.Explained += o.Explained
+	s.Missing += o.Missing
+	s.Unexpected += o.Unexpected
+	s.Unlisted += o.Unlisted
+	s.Errors += o.Errors
+}
+
 // count adds one result to the file and status counts.
 func (s *DiffSummary) count(res DiffResult) {
 	if res.File != "" {

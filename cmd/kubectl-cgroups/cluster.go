@@ -22,8 +22,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 )
 
-const defaultMaxConcurrency = 5
-
 // clusterFlags are the flags of cluster mode shared by diff, inspect,
 // snapshot and cleanup: kubectl's global flags, and where and how the
 // snapshot pod runs.

@@ -340,9 +340,9 @@ func stable(s string) string {
 	return snapshotPodNameRE.ReplaceAllString(s, "kcg-snapshot-$1-xxxxx")
 }
 
-func decodeList(t *testing.T, out string) *diffReportList {
+func decodeList(t *testing.T, out string) *cluster.DiffReportList {
 	t.Helper()
-	var l diffReportList
+	var l cluster.DiffReportList
 	if err := json.Unmarshal([]byte(out), &l); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}
@@ -399,7 +399,7 @@ func TestClusterDiffNode(t *testing.T) {
 		t.Fatalf("json: exit %d", code)
 	}
 	l := decodeList(t, out)
-	if l.Kind != KindDiffReportList || len(l.Items) != 1 || l.Summary.Checked != 1 || l.Summary.Nodes != 1 {
+	if l.Kind != cluster.KindDiffReportList || len(l.Items) != 1 || l.Summary.Checked != 1 || l.Summary.Nodes != 1 {
 		t.Fatalf("list %+v", l.Summary)
 	}
 	it := l.Items[0]
