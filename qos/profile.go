@@ -245,9 +245,9 @@ func cmpDotted(a, b []int) int {
 	return 0
 }
 
-// DefaultOCIRuntime is the OCI runtime of DefaultProfile: a current runc,
-// which converts shares to cpu.weight with the quadratic formula.
-var DefaultOCIRuntime = OCIRuntime{Name: "runc", Version: "1.4.0"}
+// DefaultOCIRuntime returns the OCI runtime of DefaultProfile: a current
+// runc, which converts shares to cpu.weight with the quadratic formula.
+func DefaultOCIRuntime() OCIRuntime { return OCIRuntime{Name: "runc", Version: "1.4.0"} }
 
 // DefaultKubeletConfig returns the kubelet configuration of a stock
 // v1.37.2 kubelet after its defaulting, as spec §2.2 lists it. The kubelet
@@ -309,7 +309,7 @@ func DefaultProfile() Profile {
 		CgroupVersion:     convert.CgroupV2,
 		Kubelet:           DefaultKubeletConfig(),
 		Node:              DefaultNode(),
-		Runtime:           Runtime{CRI: CRIContainerd, OCI: DefaultOCIRuntime},
+		Runtime:           Runtime{CRI: CRIContainerd, OCI: DefaultOCIRuntime()},
 	}
 }
 

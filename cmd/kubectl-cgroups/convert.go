@@ -2,11 +2,10 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/convert"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -57,25 +56,6 @@ linear for older runtimes.`,
 	return c
 }
 
-// conversion is the -o json/yaml document of the convert command.
-type conversion struct {
-	APIVersion    string                `json:"apiVersion"`
-	Kind          string                `json:"kind"`
-	CgroupVersion string                `json:"cgroupVersion"`
-	WeightFormula string                `json:"weightFormula,omitempty"`
-	Requests      map[string]string     `json:"requests"`
-	Limits        map[string]string     `json:"limits"`
-	Files         []conversionFile      `json:"files"`
-	OCI           *specs.LinuxResources `json:"oci"`
-	Notes         []string              `json:"notes,omitempty"`
-}
-
-type conversionFile struct {
-	Name       string `json:"name"`
-	Value      string `json:"value"`
-	Derivation string `json:"derivation"`
-}
-
 func (o *convertOptions) run(s streams, requestsArg string) error {
 	if err := o.out.validate(); err != nil {
 		return err
@@ -104,7 +84,7 @@ func (o *convertOptions) run(s streams, requestsArg string) error {
 			return fmt.Errorf("request %s=%s is above its limit %s", name, rq.String(), q.String())
 		}
 	}
-	doc, err := containerConversion(requests, limits, v, formula)
+	doc, err := qos.ConvertContainer(requests, limits, v, formula)
 	if err != nil {
 		return err
 	}
@@ -159,115 +139,4 @@ func parseResourceList(what, arg string) (map[string]resource.Quantity, error) {
 		out[name] = q
 	}
 	return out, nil
-}
-
-// containerConversion computes the CRI resources a default v1.37.2
-// kubelet sends for a lone container (cpuCFSQuota on, default period,
-// MemoryQoS on with policy None and no throttling factor, NoSwap,
-// singleProcessOOMKill unset), applies containerd's defaulting, and lets
-// convert.OCIFiles produce the files.
-func containerConversion(requests, limits map[string]resource.Quantity, v convert.CgroupVersion, f convert.WeightFormula) (*conversion, error) {
-	doc := &conversion{
-		APIVersion: apiVersion, Kind: "Conversion", CgroupVersion: v.String(),
-		Requests: quantityStrings(requests), Limits: quantityStrings(limits),
-	}
-	if v == convert.CgroupV2 {
-		doc.WeightFormula = f.String()
-	}
-	k8s := map[string]string{} // file → the Kubernetes side of the derivation
-
-	res := &specs.LinuxResources{CPU: &specs.LinuxCPU{}, Memory: &specs.LinuxMemory{}}
-	cpuReq, hasReq := requests["cpu"]
-	milli := int64(0)
-	if hasReq {
-		milli = cpuReq.MilliValue()
-	}
-	shares := convert.MilliCPUToShares(milli)
-	res.CPU.Shares = &shares
-	if hasReq {
-		k8s["shares"] = fmt.Sprintf("cpu request %s: %dm × 1024 / 1000 = %d shares", cpuReq.String(), milli, shares)
-	} else {
-		k8s["shares"] = "no cpu request: 2 shares (the minimum)"
-	}
-	period := convert.DefaultPeriodMicros
-	res.CPU.Period = &period
-	if lim, ok := limits["cpu"]; ok && lim.MilliValue() > 0 {
-		q := convert.MilliCPUToQuota(lim.MilliValue(), period)
-		res.CPU.Quota = &q
-		k8s["quota"] = fmt.Sprintf("cpu limit %s: %dm × %d / 1000 = %d µs", lim.String(), lim.MilliValue(), period, q)
-	} else {
-		k8s["quota"] = "no cpu limit: no quota"
-	}
-	if lim, ok := limits["memory"]; ok && lim.Value() > 0 {
-		b := lim.Value()
-		res.Memory.Limit = &b
-		res.Memory.Swap = &b // containerd: memory+swap = memory when the kubelet sends no swap
-		k8s["memory"] = fmt.Sprintf("memory limit %s = %d bytes", lim.String(), b)
-		if v == convert.CgroupV1 {
-			k8s["memsw"] = "NoSwap: the kubelet sets memory+swap to the memory limit"
-		}
-	}
-	var hugeNames []string
-	for name := range limits {
-		if strings.HasPrefix(name, "hugepages-") {
-			hugeNames = append(hugeNames, name)
-		}
-	}
-	sort.Strings(hugeNames)
-	for _, name := range hugeNames {
-		size, _ := convert.ParseHugePageResourceName(name)
-		unit, err := convert.HugePageSizeName(size)
-		if err != nil {
-			return nil, fmt.Errorf("--limits: %s: %w", name, err)
-		}
-		q := limits[name]
-		res.HugepageLimits = append(res.HugepageLimits, specs.LinuxHugepageLimit{Pagesize: unit, Limit: uint64(q.Value())})
-	}
-	if v == convert.CgroupV2 {
-		res.Unified = map[string]string{
-			"memory.oom.group": "1", // singleProcessOOMKill unset on v2
-			"memory.min":       "0", // MemoryQoS on, memoryReservationPolicy None
-			"memory.low":       "0",
-			"memory.swap.max":  "0", // swapBehavior NoSwap with swap accounting
-		}
-		k8s["memory.oom.group"] = "kubelet: singleProcessOOMKill is not set, so the whole container is OOM-killed as a group"
-		k8s["memory.min"] = "kubelet: MemoryQoS (on in 1.37) with memoryReservationPolicy None"
-		k8s["memory.low"] = k8s["memory.min"]
-		k8s["memory.swap.max"] = "kubelet: swapBehavior NoSwap"
-		doc.Notes = append(doc.Notes, fmt.Sprintf("the pod cgroup is written by the kubelet with the linear formula: shares %d → cpu.weight %d.", shares, convert.SharesToWeightLinear(shares)))
-	}
-	files, err := convert.OCIFiles(res, convert.OCIOptions{Version: v, Formula: f, HugetlbRsvd: true})
-	if err != nil {
-		return nil, err
-	}
-	for _, fv := range files {
-		var pre string
-		switch {
-		case fv.Name == "cpu.shares" || fv.Name == "cpu.weight":
-			pre = k8s["shares"]
-		case fv.Name == "cpu.max" || fv.Name == "cpu.cfs_quota_us":
-			pre = k8s["quota"]
-		case fv.Name == "memory.max" || fv.Name == "memory.limit_in_bytes":
-			pre = k8s["memory"]
-		case fv.Name == "memory.memsw.limit_in_bytes":
-			pre = k8s["memsw"]
-		default:
-			pre = k8s[fv.Name]
-		}
-		d := fv.Derivation
-		if pre != "" {
-			d = pre + "; " + d
-		}
-		doc.Files = append(doc.Files, conversionFile{Name: fv.Name, Value: fv.Value, Derivation: d})
-	}
-	doc.OCI = res
-	return doc, nil
-}
-
-func quantityStrings(m map[string]resource.Quantity) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, q := range m {
-		out[k] = q.String()
-	}
-	return out
 }
