@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // nodeTarget is what inspect and snapshot read in cluster mode.
@@ -87,7 +88,7 @@ func (f *clusterFlags) prepare(c *cobra.Command, nodeOnly ...string) (*clusterAP
 }
 
 // runCluster is inspect node/NAME or pod/NAME.
-func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) error {
+func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStreams, args []string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 	}
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
-	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts})
+	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts})
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func clusterSource(g *cluster.Gathered) treeSource {
 }
 
 // runCluster is snapshot node/NAME or pod/NAME.
-func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string) error {
+func (o *snapshotOptions) runCluster(c *cobra.Command, s genericiooptions.IOStreams, args []string) error {
 	format, err := o.archiveFormat()
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string)
 	}
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
-	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts, Description: o.description})
+	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts, Description: o.description})
 	if err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ type cleanupOptions struct {
 	cluster clusterFlags
 }
 
-func newCleanupCmd(s streams, connect clusterConnector) *cobra.Command {
+func newCleanupCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
 	o := &cleanupOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
 		Use:   "cleanup [--snapshot-namespace NS]",
@@ -231,7 +232,7 @@ are deleted too: their runs then fail for that node.`,
 	return c
 }
 
-func (o *cleanupOptions) run(c *cobra.Command, s streams) error {
+func (o *cleanupOptions) run(c *cobra.Command, s genericiooptions.IOStreams) error {
 	ctx := contextOf(c)
 	api, err := o.cluster.prepare(c)
 	if err != nil {
@@ -253,7 +254,7 @@ func (o *cleanupOptions) run(c *cobra.Command, s streams) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w", ctx.Err())
 		}
-		if !r.DeleteSnapshotPod(ctx, p, warnTo(s.Err)) {
+		if !r.DeleteSnapshotPod(ctx, p, warnTo(s.ErrOut)) {
 			failed++
 			continue
 		}
@@ -277,7 +278,7 @@ func podAge(p *corev1.Pod) string {
 //go:embed rbac.yaml
 var rbacYAML string
 
-func newRBACCmd(s streams) *cobra.Command {
+func newRBACCmd(s genericiooptions.IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rbac",
 		Short: "Print the minimal RBAC that cluster mode needs, to apply with kubectl",

@@ -40,9 +40,9 @@ func (f *clusterDiffFlags) addFlags(c *cobra.Command) {
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", cluster.DefaultMaxConcurrency, fmt.Sprintf("Cluster mode: how many nodes are read at once (at most %d).", cluster.MaxConcurrency))
 }
 
-// clusterMode reports whether diff runs in cluster mode, and refuses a
+// detectMode reports whether diff runs in cluster mode, and refuses a
 // mix of the two modes' inputs.
-func (o *diffOptions) clusterMode(c *cobra.Command, args []string) (bool, error) {
+func (o *diffOptions) detectMode(c *cobra.Command, args []string) (bool, error) {
 	changed := c.Flags().Changed
 	var cluster, node []string
 	if len(args) > 0 {
@@ -80,43 +80,30 @@ func (o *diffOptions) clusterMode(c *cobra.Command, args []string) (bool, error)
 	return false, nil
 }
 
-// runCluster is diff in cluster mode.
-func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) error {
-	ctx := c.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	targets, err := parseTargets(args, "pod")
-	if err != nil {
-		return err
-	}
-	cd := &o.clusterDiff
-	if cd.allNodes && (len(targets) > 0 || len(cd.nodes) > 0 || cd.selector != "") {
+// validate checks the cluster-mode flags; pods says pods or nodes were
+// named as arguments.
+func (f *clusterDiffFlags) validate(named bool) error {
+	if f.allNodes && (named || len(f.nodes) > 0 || f.selector != "") {
 		return errors.New("--all-nodes checks every node: give no pods, -l or --node with it")
 	}
-	if cd.allNamespaces && cd.selector == "" {
+	if f.allNamespaces && f.selector == "" {
 		return errors.New("-A (--all-namespaces) selects pods with -l: a pod name needs its namespace (-n)")
 	}
-	if cd.maxConcurrency < 1 || cd.maxConcurrency > cluster.MaxConcurrency {
-		return fmt.Errorf("--max-concurrency %d: want 1 to %d (each node read holds its archive and expectation in memory)", cd.maxConcurrency, cluster.MaxConcurrency)
+	if f.maxConcurrency < 1 || f.maxConcurrency > cluster.MaxConcurrency {
+		return fmt.Errorf("--max-concurrency %d: want 1 to %d (each node read holds its archive and expectation in memory)", f.maxConcurrency, cluster.MaxConcurrency)
 	}
-	if err := o.cluster.resolveRequestTimeout(); err != nil {
-		return err
-	}
-	nodeOpts, err := o.tree.nodeOptions()
-	if err != nil {
-		return err
-	}
-	overrides, err := o.profile.overrides(c)
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// runCluster is diff in cluster mode.
+func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) error {
+	cd := &o.clusterDiff
 	api, err := o.cluster.api()
 	if err != nil {
 		return err
 	}
 	plan := cluster.PlanOptions{Namespace: api.namespace, Selector: cd.selector, AllNamespaces: cd.allNamespaces, Nodes: cd.nodes, AllNodes: cd.allNodes}
-	for _, t := range targets {
+	for _, t := range o.targets {
 		if t.kind == "node" {
 			plan.Nodes = append(plan.Nodes, t.name)
 		} else {
@@ -128,9 +115,9 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 	if err != nil {
 		return err
 	}
-	prog := newProgress(s.Err, len(plans) > 1 && stderrTerminal(s.Err), len(plans))
+	prog := newProgress(o.ErrOut, len(plans) > 1 && stderrTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
-		Node: nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency,
+		Node: o.nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency,
 		Warn: warnTo(prog), Started: prog.start, Done: prog.done,
 	})
 	prog.finish()
@@ -150,11 +137,11 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 		}
 		return fmt.Errorf("no node could be checked:\n  %s", strings.Join(msgs, "\n  "))
 	}
-	if err := printDiffList(s.Out, list, diffPrintOptions{format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(s.Out)}); err != nil {
+	if err := printDiffList(o.Out, list, diffPrintOptions{format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(o.Out)}); err != nil {
 		return err
 	}
 	for _, p := range list.Failed {
-		fmt.Fprintf(s.Err, "warning: %s\n", p.Error)
+		fmt.Fprintf(o.ErrOut, "warning: %s\n", p.Error)
 	}
 	if list.Summary.Unexplained() > 0 {
 		return &exitError{code: 1}

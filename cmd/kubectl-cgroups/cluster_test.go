@@ -30,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	utilexec "k8s.io/client-go/util/exec"
@@ -213,7 +214,7 @@ func (fc *fakeCluster) api() *clusterAPI {
 func (fc *fakeCluster) run(ctx context.Context, args ...string) (string, string, int) {
 	fc.t.Helper()
 	var out, errb bytes.Buffer
-	code := runWith(ctx, args, streams{In: strings.NewReader(""), Out: &out, Err: &errb}, func(f *clusterFlags) (*clusterAPI, error) {
+	code := runWith(ctx, args, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, func(f *clusterFlags) (*clusterAPI, error) {
 		api := fc.api()
 		if ns := *f.kube.Namespace; ns != "" {
 			api.namespace = ns // as the kubeconfig loader resolves -n

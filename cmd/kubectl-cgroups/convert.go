@@ -8,6 +8,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 type convertOptions struct {
@@ -17,7 +18,7 @@ type convertOptions struct {
 	out           outputFlag
 }
 
-func newConvertCmd(s streams) *cobra.Command {
+func newConvertCmd(s genericiooptions.IOStreams) *cobra.Command {
 	o := &convertOptions{}
 	c := &cobra.Command{
 		Use:   "convert REQUESTS [--limits LIMITS]",
@@ -56,7 +57,7 @@ linear for older runtimes.`,
 	return c
 }
 
-func (o *convertOptions) run(s streams, requestsArg string) error {
+func (o *convertOptions) run(s genericiooptions.IOStreams, requestsArg string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/internal/demo"
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 type demoOptions struct {
@@ -18,7 +19,7 @@ type demoOptions struct {
 	out       outputFlag
 }
 
-func newDemoCmd(s streams) *cobra.Command {
+func newDemoCmd(s genericiooptions.IOStreams) *cobra.Command {
 	o := &demoOptions{}
 	c := &cobra.Command{
 		Use:   "demo [SCENARIO...]",
@@ -50,7 +51,7 @@ with your own files. The demo exits 0 even when a scenario shows drift.`,
 	return c
 }
 
-func (o *demoOptions) run(c *cobra.Command, s streams, names []string) error {
+func (o *demoOptions) run(c *cobra.Command, s genericiooptions.IOStreams, names []string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}

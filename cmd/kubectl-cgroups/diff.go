@@ -11,6 +11,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/kubelet"
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 type diffOptions struct {
@@ -29,11 +30,19 @@ type diffOptions struct {
 	// label shows a file name in the report (the demo hides its temporary
 	// directory); nil shows names as given.
 	label func(string) string
+
+	genericiooptions.IOStreams
+	// Filled by Complete.
+	cmd         *cobra.Command
+	clusterMode bool
+	targets     []target
+	nodeOpts    cgroupfs.NodeOptions
 }
 
 // newDiffCmdWith builds the diff command around o (the demo presets
 // o.label, the root command o.cluster.connect).
-func newDiffCmdWith(s streams, o *diffOptions) *cobra.Command {
+func newDiffCmdWith(s genericiooptions.IOStreams, o *diffOptions) *cobra.Command {
+	o.IOStreams = s
 	c := &cobra.Command{
 		Use:   "diff (pod/NAME... | -l SELECTOR | --node NODE | --all-nodes) | diff [--root DIR | --snapshot FILE] (-f FILE | --kubelet-pods URL | --static-pods DIR)",
 		Short: "Compare a node's cgroups with what its pods' specs ask for, and explain every difference",
@@ -107,7 +116,13 @@ checked; nodes that could not be are listed and warned about).`,
   # Only what differs, as JSON
   kubectl-cgroups diff -f pods.json --only-drift -o json`,
 		RunE: func(c *cobra.Command, args []string) error {
-			return o.run(c, s, args)
+			if err := o.Complete(c, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(contextOf(c))
 		},
 	}
 	o.tree.addSourceFlags(c)
@@ -125,32 +140,60 @@ checked; nodes that could not be are listed and warned about).`,
 	return c
 }
 
-func (o *diffOptions) run(c *cobra.Command, s streams, args []string) error {
-	if err := o.out.validate(); err != nil {
+// Complete fills in what the flags and arguments imply: the mode, the
+// targets of cluster mode and where the kubepods cgroup is.
+func (o *diffOptions) Complete(c *cobra.Command, args []string) error {
+	o.cmd = c
+	var err error
+	if o.clusterMode, err = o.detectMode(c, args); err != nil {
 		return err
 	}
-	cluster, err := o.clusterMode(c, args)
-	if err != nil {
-		return err
-	}
-	ctx := c.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	o.profile.fetch = func(url string) ([]byte, error) { return o.kubelet.get(ctx, url) }
 	if c.Flags().Changed("cgroup-driver") {
 		o.tree.driver = o.profile.cgroupDriver
 	}
-	if cluster {
-		return o.runCluster(c, s, args)
+	if o.clusterMode {
+		if o.targets, err = parseTargets(args, "pod"); err != nil {
+			return err
+		}
+		if err := o.cluster.resolveRequestTimeout(); err != nil {
+			return err
+		}
 	}
-	result, err := o.check(ctx, c, s)
+	o.nodeOpts, err = o.tree.nodeOptions()
+	return err
+}
+
+// Validate refuses contradictions before any work.
+func (o *diffOptions) Validate() error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	if o.clusterMode {
+		return o.clusterDiff.validate(len(o.targets) > 0)
+	}
+	if o.in.files == nil && o.kubeletPods == "" && o.static.opts.ManifestDir == "" {
+		return errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR (node mode), or pod/NAME, -l SELECTOR, --node NODE or --all-nodes (cluster mode)")
+	}
+	return nil
+}
+
+// Run diffs and prints; unexplained differences exit with status 1.
+func (o *diffOptions) Run(ctx context.Context) error {
+	o.profile.fetch = func(url string) ([]byte, error) { return o.kubelet.get(ctx, url) }
+	overrides, err := o.profile.overrides(o.cmd)
+	if err != nil {
+		return err
+	}
+	if o.clusterMode {
+		return o.runCluster(ctx, overrides)
+	}
+	result, err := o.check(ctx, overrides)
 	if err != nil {
 		return err
 	}
 	report := result.Report
-	if err := printDiff(s.Out, report, diffPrintOptions{
-		format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(s.Out),
+	if err := printDiff(o.Out, report, diffPrintOptions{
+		format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(o.Out),
 	}); err != nil {
 		return err
 	}
@@ -169,19 +212,9 @@ func (o *diffOptions) labelOf(name string) string {
 
 // check runs a node-mode diff: it opens the tree, loads the pods and
 // runs qos.Check.
-func (o *diffOptions) check(ctx context.Context, c *cobra.Command, s streams) (*qos.CheckResult, error) {
-	if o.in.files == nil && o.kubeletPods == "" && o.static.opts.ManifestDir == "" {
-		return nil, errors.New("no pods: give -f FILE, --kubelet-pods URL or --static-pods DIR (node mode), or pod/NAME, -l SELECTOR, --node NODE or --all-nodes (cluster mode)")
-	}
-	nodeOpts, err := o.tree.nodeOptions()
-	if err != nil {
-		return nil, err
-	}
-	overrides, err := o.profile.overrides(c)
-	if err != nil {
-		return nil, err
-	}
-	in := qos.CheckOptions{Node: nodeOpts, Overrides: overrides, CompletePodList: o.complete}
+func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.CheckResult, error) {
+	var err error
+	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete}
 	if o.tree.snapshot != "" {
 		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
 			return nil, err
@@ -215,7 +248,7 @@ func (o *diffOptions) check(ctx context.Context, c *cobra.Command, s streams) (*
 		}
 		in.PodsSource = "static pods " + o.labelOf(o.static.opts.ManifestDir)
 	default:
-		if in.Pods, err = o.in.load(s.In); err != nil {
+		if in.Pods, err = o.in.load(o.In); err != nil {
 			return nil, err
 		}
 		var names []string

@@ -9,6 +9,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 type expectOptions struct {
@@ -17,7 +18,7 @@ type expectOptions struct {
 	out     outputFlag
 }
 
-func newExpectCmd(s streams) *cobra.Command {
+func newExpectCmd(s genericiooptions.IOStreams) *cobra.Command {
 	o := &expectOptions{}
 	c := &cobra.Command{
 		Use:   "expect -f FILE...",
@@ -61,7 +62,7 @@ of every value.`,
 	return c
 }
 
-func (o *expectOptions) run(c *cobra.Command, s streams) error {
+func (o *expectOptions) run(c *cobra.Command, s genericiooptions.IOStreams) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // treeFlags select the cgroup tree a command reads (a live mount point or
@@ -99,7 +100,7 @@ type inspectOptions struct {
 	cluster clusterFlags
 }
 
-func newInspectCmd(s streams, connect clusterConnector) *cobra.Command {
+func newInspectCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
 	o := &inspectOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
 		Use:   "inspect [node/NAME | pod/NAME] | inspect [--root DIR | --snapshot FILE] [--pod UID]",
@@ -160,7 +161,7 @@ type nodeCgroups struct {
 	*cgroupfs.Node
 }
 
-func (o *inspectOptions) run(s streams) error {
+func (o *inspectOptions) run(s genericiooptions.IOStreams) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func (o *inspectOptions) run(s streams) error {
 }
 
 // print writes what inspect read.
-func (o *inspectOptions) print(s streams, node *cgroupfs.Node, src treeSource) error {
+func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node, src treeSource) error {
 	switch o.out.format {
 	case "json", "yaml":
 		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: apiVersion, Kind: "NodeCgroups", Source: src, Node: node})

@@ -11,9 +11,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 func main() {
@@ -25,17 +26,9 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	code := run(ctx, os.Args[1:], genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
 	stop()
 	os.Exit(code)
-}
-
-// streams are the standard streams a command uses; tests substitute
-// buffers.
-type streams struct {
-	In  io.Reader
-	Out io.Writer
-	Err io.Writer
 }
 
 // exitError carries an exit status other than 2 (for example 1 for drift)
@@ -47,13 +40,13 @@ type exitError struct {
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // run executes the command line and returns the process exit status.
-func run(ctx context.Context, args []string, s streams) int {
+func run(ctx context.Context, args []string, s genericiooptions.IOStreams) int {
 	return runWith(ctx, args, s, nil)
 }
 
 // runWith is run with the cluster connection of cluster mode given (nil:
 // the kubeconfig's); tests pass fakes.
-func runWith(ctx context.Context, args []string, s streams, connect clusterConnector) int {
+func runWith(ctx context.Context, args []string, s genericiooptions.IOStreams, connect clusterConnector) int {
 	cmd := newRootCmdWith(s, connect)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
@@ -64,6 +57,6 @@ func runWith(ctx context.Context, args []string, s streams, connect clusterConne
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(s.Err, "error: %v\n", err)
+	fmt.Fprintf(s.ErrOut, "error: %v\n", err)
 	return 2
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // runCLI runs the command line in-process and returns stdout, stderr and
@@ -14,7 +15,7 @@ import (
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, streams{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	code := run(context.Background(), args, genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errb})
 	return out.String(), errb.String(), code
 }
 
@@ -90,6 +91,23 @@ func TestHelpTeaches(t *testing.T) {
 	for _, want := range []string{"Examples:", "--weight-formula", "runc >= 1.3.2", "--limits"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("convert --help lacks %q", want)
+		}
+	}
+}
+
+// TestCommandName: the program kubectl runs as the plugin names itself
+// "kubectl cgroups"; any other name (a test binary, a renamed copy) is not
+// the plugin.
+func TestCommandName(t *testing.T) {
+	for arg0, want := range map[string]string{
+		"/usr/local/bin/kubectl-cgroups":     "kubectl cgroups",
+		"kubectl-cgroups":                    "kubectl cgroups",
+		`C:\bin\kubectl-cgroups.exe`:         "kubectl cgroups",
+		"/tmp/go-build/kubectl-cgroups.test": "kubectl-cgroups",
+		"./kcg":                              "kubectl-cgroups",
+	} {
+		if got := commandNameOf(arg0); got != want {
+			t.Errorf("commandNameOf(%q) = %q, want %q", arg0, got, want)
 		}
 	}
 }

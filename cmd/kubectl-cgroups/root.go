@@ -3,16 +3,23 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// commandName is how the binary is invoked: "kubectl cgroups" when run as
-// a kubectl plugin, "kubectl-cgroups" otherwise.
-func commandName() string {
-	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") && os.Getenv("KUBECTL_PLUGINS_CALLER") != "" {
+// commandName is how the binary is invoked: "kubectl cgroups" when it runs
+// as the kubectl plugin, "kubectl-cgroups" otherwise. kubectl runs a plugin
+// by executing the program kubectl-cgroups found on PATH (with no marker
+// in the environment), so the program's own name decides; a renamed or
+// test binary is not the plugin.
+func commandName() string { return commandNameOf(os.Args[0]) }
+
+func commandNameOf(arg0 string) string {
+	base := arg0[strings.LastIndexAny(arg0, `/\`)+1:]
+	switch strings.TrimSuffix(base, ".exe") {
+	case "kubectl-cgroups":
 		return "kubectl cgroups"
 	}
 	return "kubectl-cgroups"
@@ -20,7 +27,7 @@ func commandName() string {
 
 // newRootCmdWith builds the command tree; connect reaches the cluster in
 // cluster mode (nil: through the kubeconfig).
-func newRootCmdWith(s streams, connect clusterConnector) *cobra.Command {
+func newRootCmdWith(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kubectl-cgroups",
 		Short: "Check that a node's cgroups hold what its pod specs ask for",
@@ -51,7 +58,7 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 	}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
-	root.SetErr(s.Err)
+	root.SetErr(s.ErrOut)
 	root.AddCommand(
 		newVersionCmd(s),
 		newConvertCmd(s),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 type snapshotOptions struct {
@@ -22,7 +23,7 @@ type snapshotOptions struct {
 	cluster     clusterFlags
 }
 
-func newSnapshotCmd(s streams, connect clusterConnector) *cobra.Command {
+func newSnapshotCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
 	o := &snapshotOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
 		Use:   "snapshot [node/NAME | pod/NAME] -o FILE | snapshot -o FILE [--root DIR | --snapshot FILE]",
@@ -88,7 +89,7 @@ func (o *snapshotOptions) archiveFormat() (string, error) {
 	return format, nil
 }
 
-func (o *snapshotOptions) run(s streams) error {
+func (o *snapshotOptions) run(s genericiooptions.IOStreams) error {
 	format, err := o.archiveFormat()
 	if err != nil {
 		return err
@@ -134,7 +135,7 @@ func (o *snapshotOptions) run(s streams) error {
 
 // write writes a captured snapshot in the format asked for, after reading
 // it back, and says what it wrote on standard error.
-func (o *snapshotOptions) write(s streams, snap *cgroupfs.Snapshot, opts cgroupfs.NodeOptions, format, from string) error {
+func (o *snapshotOptions) write(s genericiooptions.IOStreams, snap *cgroupfs.Snapshot, opts cgroupfs.NodeOptions, format, from string) error {
 	var buf bytes.Buffer
 	var err error
 	if format == "txtar" {
@@ -153,7 +154,7 @@ func (o *snapshotOptions) write(s streams, snap *cgroupfs.Snapshot, opts cgroupf
 	if err := writeOutput(s, o.output, buf.Bytes()); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(s.Err, "wrote %s (%s, %d bytes) from %s: %s\n", o.output, format, buf.Len(), from, summary)
+	_, err = fmt.Fprintf(s.ErrOut, "wrote %s (%s, %d bytes) from %s: %s\n", o.output, format, buf.Len(), from, summary)
 	return err
 }
 
@@ -187,7 +188,7 @@ func verifySnapshot(archive []byte, opts cgroupfs.NodeOptions) (string, error) {
 
 // writeOutput writes data to a file, atomically (a temporary file in the
 // same directory, renamed), or to standard output for "-".
-func writeOutput(s streams, name string, data []byte) error {
+func writeOutput(s genericiooptions.IOStreams, name string, data []byte) error {
 	if name == "-" {
 		_, err := s.Out.Write(data)
 		return err

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // version is set at build time with
@@ -41,7 +42,7 @@ func currentVersion() versionInfo {
 	}
 }
 
-func newVersionCmd(s streams) *cobra.Command {
+func newVersionCmd(s genericiooptions.IOStreams) *cobra.Command {
 	var out outputFlag
 	c := &cobra.Command{
 		Use:   "version",
