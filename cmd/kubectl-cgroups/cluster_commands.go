@@ -202,10 +202,13 @@ func contextOf(c *cobra.Command) context.Context {
 
 type cleanupOptions struct {
 	cluster clusterFlags
+
+	genericiooptions.IOStreams
+	cmd *cobra.Command
 }
 
 func newCleanupCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
-	o := &cleanupOptions{cluster: clusterFlags{connect: connect}}
+	o := &cleanupOptions{cluster: clusterFlags{connect: connect}, IOStreams: s}
 	c := &cobra.Command{
 		Use:   "cleanup [--snapshot-namespace NS]",
 		Short: "Delete snapshot pods left over by interrupted cluster-mode runs",
@@ -221,9 +224,7 @@ are deleted too: their runs then fail for that node.`,
 		Example: `  kubectl cgroups cleanup
   kubectl cgroups cleanup --snapshot-namespace kube-diag`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.run(c, s)
-		},
+		RunE: runOptions(o),
 	}
 	o.cluster.addFlags(c)
 	for _, name := range []string{"image", "snapshot-timeout"} {
@@ -232,9 +233,19 @@ are deleted too: their runs then fail for that node.`,
 	return c
 }
 
-func (o *cleanupOptions) run(c *cobra.Command, s genericiooptions.IOStreams) error {
-	ctx := contextOf(c)
-	api, err := o.cluster.prepare(c)
+// Complete keeps the command, whose kubectl flags say which cluster.
+func (o *cleanupOptions) Complete(c *cobra.Command, _ []string) error {
+	o.cmd = c
+	return nil
+}
+
+// Validate has nothing to check: cleanup takes no arguments.
+func (o *cleanupOptions) Validate() error { return nil }
+
+// Run deletes the snapshot pods.
+func (o *cleanupOptions) Run(ctx context.Context) error {
+	s := o.IOStreams
+	api, err := o.cluster.prepare(o.cmd)
 	if err != nil {
 		return err
 	}

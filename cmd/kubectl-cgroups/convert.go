@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -16,10 +17,17 @@ type convertOptions struct {
 	cgroupVersion string
 	formula       string
 	out           outputFlag
+
+	genericiooptions.IOStreams
+	requestsArg string
+	// Filled by Validate, which parses the arguments.
+	version          convert.CgroupVersion
+	weight           convert.WeightFormula
+	requests, limitQ map[string]resource.Quantity
 }
 
 func newConvertCmd(s genericiooptions.IOStreams) *cobra.Command {
-	o := &convertOptions{}
+	o := &convertOptions{IOStreams: s}
 	c := &cobra.Command{
 		Use:   "convert REQUESTS [--limits LIMITS]",
 		Short: "Show every cgroup file a container with these requests and limits gets",
@@ -46,9 +54,7 @@ linear for older runtimes.`,
   # Limits only (requests default to the limits), as JSON
   kubectl-cgroups convert "" --limits cpu=500m,memory=128Mi -o json`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			return o.run(s, args[0])
-		},
+		RunE: runOptions(o),
 	}
 	c.Flags().StringVar(&o.limits, "limits", "", "Resource limits, for example cpu=1,memory=256Mi.")
 	c.Flags().StringVar(&o.cgroupVersion, "cgroup-version", "v2", "cgroup version of the node: v1 or v2.")
@@ -57,7 +63,14 @@ linear for older runtimes.`,
 	return c
 }
 
-func (o *convertOptions) run(s genericiooptions.IOStreams, requestsArg string) error {
+// Complete takes the REQUESTS argument.
+func (o *convertOptions) Complete(_ *cobra.Command, args []string) error {
+	o.requestsArg = args[0]
+	return nil
+}
+
+// Validate parses the arguments and flags: an error names the bad token.
+func (o *convertOptions) Validate() error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
@@ -69,7 +82,7 @@ func (o *convertOptions) run(s genericiooptions.IOStreams, requestsArg string) e
 	if err != nil || formula == convert.WeightUnknown {
 		return fmt.Errorf("--weight-formula %q: want linear or quadratic", o.formula)
 	}
-	requests, err := parseResourceList("requests", requestsArg)
+	requests, err := parseResourceList("requests", o.requestsArg)
 	if err != nil {
 		return err
 	}
@@ -85,7 +98,14 @@ func (o *convertOptions) run(s genericiooptions.IOStreams, requestsArg string) e
 			return fmt.Errorf("request %s=%s is above its limit %s", name, rq.String(), q.String())
 		}
 	}
-	doc, err := qos.ConvertContainer(requests, limits, v, formula)
+	o.version, o.weight, o.requests, o.limitQ = v, formula, requests, limits
+	return nil
+}
+
+// Run converts and prints.
+func (o *convertOptions) Run(context.Context) error {
+	s := o.IOStreams
+	doc, err := qos.ConvertContainer(o.requests, o.limitQ, o.version, o.weight)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -17,10 +18,14 @@ type demoOptions struct {
 	list      bool
 	onlyDrift bool
 	out       outputFlag
+
+	genericiooptions.IOStreams
+	cmd   *cobra.Command
+	names []string
 }
 
 func newDemoCmd(s genericiooptions.IOStreams) *cobra.Command {
-	o := &demoOptions{}
+	o := &demoOptions{IOStreams: s}
 	c := &cobra.Command{
 		Use:   "demo [SCENARIO...]",
 		Short: "Run the diff on example nodes shipped in the binary",
@@ -41,9 +46,7 @@ with your own files. The demo exits 0 even when a scenario shows drift.`,
 
   # One scenario, as JSON
   kubectl-cgroups demo v2-systemd -o json`,
-		RunE: func(c *cobra.Command, args []string) error {
-			return o.run(c, s, args)
-		},
+		RunE: runOptions(o),
 	}
 	c.Flags().BoolVar(&o.list, "list", false, "List the scenarios and exit.")
 	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences.")
@@ -51,10 +54,18 @@ with your own files. The demo exits 0 even when a scenario shows drift.`,
 	return c
 }
 
-func (o *demoOptions) run(c *cobra.Command, s genericiooptions.IOStreams, names []string) error {
-	if err := o.out.validate(); err != nil {
-		return err
-	}
+// Complete takes the scenario names.
+func (o *demoOptions) Complete(c *cobra.Command, args []string) error {
+	o.cmd, o.names = c, args
+	return nil
+}
+
+// Validate checks the output format.
+func (o *demoOptions) Validate() error { return o.out.validate() }
+
+// Run runs the scenarios.
+func (o *demoOptions) Run(context.Context) error {
+	s, c, names := o.IOStreams, o.cmd, o.names
 	scenarios, err := demo.Scenarios()
 	if err != nil {
 		return err

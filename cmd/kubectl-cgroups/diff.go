@@ -115,15 +115,7 @@ checked; nodes that could not be are listed and warned about).`,
 
   # Only what differs, as JSON
   kubectl-cgroups diff -f pods.json --only-drift -o json`,
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(c, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(contextOf(c))
-		},
+		RunE: runOptions(o),
 	}
 	o.tree.addSourceFlags(c)
 	o.profile.addFlags(c)

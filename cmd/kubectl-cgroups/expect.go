@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -16,10 +17,13 @@ type expectOptions struct {
 	in      podInput
 	profile profileFlags
 	out     outputFlag
+
+	genericiooptions.IOStreams
+	cmd *cobra.Command
 }
 
 func newExpectCmd(s genericiooptions.IOStreams) *cobra.Command {
-	o := &expectOptions{}
+	o := &expectOptions{IOStreams: s}
 	c := &cobra.Command{
 		Use:   "expect -f FILE...",
 		Short: "Show what every cgroup of a node should hold for these pods",
@@ -52,9 +56,7 @@ of every value.`,
   # The pods a node runs, with its real kubelet configuration
   kubectl get pods -A --field-selector spec.nodeName=node1 -o yaml | kubectl-cgroups expect -f - --node-config configz.json -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.run(c, s)
-		},
+		RunE: runOptions(o),
 	}
 	o.in.addFlags(c.Flags())
 	o.profile.addFlags(c)
@@ -62,11 +64,20 @@ of every value.`,
 	return c
 }
 
-func (o *expectOptions) run(c *cobra.Command, s genericiooptions.IOStreams) error {
-	if err := o.out.validate(); err != nil {
-		return err
-	}
-	p, err := o.profile.profile(c)
+// Complete keeps the command, whose flags say which profile values were
+// given.
+func (o *expectOptions) Complete(c *cobra.Command, _ []string) error {
+	o.cmd = c
+	return nil
+}
+
+// Validate checks the output format.
+func (o *expectOptions) Validate() error { return o.out.validate() }
+
+// Run computes the expectation and prints it.
+func (o *expectOptions) Run(context.Context) error {
+	s := o.IOStreams
+	p, err := o.profile.profile(o.cmd)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -98,10 +99,15 @@ type inspectOptions struct {
 	pod     string
 	out     outputFlag
 	cluster clusterFlags
+
+	genericiooptions.IOStreams
+	cmd         *cobra.Command
+	args        []string
+	clusterMode bool
 }
 
 func newInspectCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
-	o := &inspectOptions{cluster: clusterFlags{connect: connect}}
+	o := &inspectOptions{cluster: clusterFlags{connect: connect}, IOStreams: s}
 	c := &cobra.Command{
 		Use:   "inspect [node/NAME | pod/NAME] | inspect [--root DIR | --snapshot FILE] [--pod UID]",
 		Short: "Show what a node's Kubernetes cgroups hold",
@@ -139,12 +145,7 @@ and status, and are a stable contract (kind NodeCgroups, see the README).`,
   # A snapshot taken on another node with "kubectl-cgroups snapshot"
   kubectl-cgroups inspect --snapshot node.tar.gz -o wide`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) > 0 || clusterChanged(c) {
-				return o.runCluster(c, s, args)
-			}
-			return o.run(s)
-		},
+		RunE: runOptions(o),
 	}
 	o.tree.addFlags(c)
 	c.Flags().StringVar(&o.pod, "pod", "", "Show only the pod with this UID (metadata.uid).")
@@ -161,10 +162,26 @@ type nodeCgroups struct {
 	*cgroupfs.Node
 }
 
-func (o *inspectOptions) run(s genericiooptions.IOStreams) error {
-	if err := o.out.validate(); err != nil {
-		return err
+// Complete tells the mode: node/NAME, pod/NAME or a kubectl flag read the
+// cluster; otherwise the tree here.
+func (o *inspectOptions) Complete(c *cobra.Command, args []string) error {
+	o.cmd, o.args = c, args
+	o.clusterMode = len(args) > 0 || clusterChanged(c)
+	return nil
+}
+
+// Validate checks the output format.
+func (o *inspectOptions) Validate() error { return o.out.validate() }
+
+// Run reads and prints.
+func (o *inspectOptions) Run(context.Context) error {
+	if o.clusterMode {
+		return o.runCluster(o.cmd, o.IOStreams, o.args)
 	}
+	return o.run(o.IOStreams)
+}
+
+func (o *inspectOptions) run(s genericiooptions.IOStreams) error {
 	opts, err := o.tree.nodeOptions()
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -23,6 +24,29 @@ func commandNameOf(arg0 string) string {
 		return "kubectl cgroups"
 	}
 	return "kubectl-cgroups"
+}
+
+// options is the shape of every command, as in kubectl and its plugins:
+// Complete fills in what the flags, arguments and kubeconfig imply,
+// Validate refuses contradictions before any work, Run does the work and
+// prints.
+type options interface {
+	Complete(c *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runOptions is the RunE of a command built around o.
+func runOptions(o options) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, args []string) error {
+		if err := o.Complete(c, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(contextOf(c))
+	}
 }
 
 // newRootCmdWith builds the command tree; connect reaches the cluster in

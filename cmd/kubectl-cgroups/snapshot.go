@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -21,10 +22,15 @@ type snapshotOptions struct {
 	pod         string
 	description string
 	cluster     clusterFlags
+
+	genericiooptions.IOStreams
+	cmd         *cobra.Command
+	args        []string
+	clusterMode bool
 }
 
 func newSnapshotCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
-	o := &snapshotOptions{cluster: clusterFlags{connect: connect}}
+	o := &snapshotOptions{cluster: clusterFlags{connect: connect}, IOStreams: s}
 	c := &cobra.Command{
 		Use:   "snapshot [node/NAME | pod/NAME] -o FILE | snapshot -o FILE [--root DIR | --snapshot FILE]",
 		Short: "Capture a node's Kubernetes cgroups into a portable archive",
@@ -58,12 +64,7 @@ pods.json" and "inspect --snapshot FILE" read it offline.`,
   # Turn a capture into a test tree
   kubectl-cgroups snapshot --snapshot node.tar.gz -o testdata/trees/mynode.txtar`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) > 0 || clusterChanged(c) {
-				return o.runCluster(c, s, args)
-			}
-			return o.run(s)
-		},
+		RunE: runOptions(o),
 	}
 	o.cluster.addFlags(c)
 	o.tree.addFlags(c)
@@ -87,6 +88,28 @@ func (o *snapshotOptions) archiveFormat() (string, error) {
 		return "", fmt.Errorf("--format %q: want tar.gz or txtar", format)
 	}
 	return format, nil
+}
+
+// Complete tells the mode: node/NAME, pod/NAME or a kubectl flag read the
+// cluster; otherwise the tree here.
+func (o *snapshotOptions) Complete(c *cobra.Command, args []string) error {
+	o.cmd, o.args = c, args
+	o.clusterMode = len(args) > 0 || clusterChanged(c)
+	return nil
+}
+
+// Validate checks the archive format.
+func (o *snapshotOptions) Validate() error {
+	_, err := o.archiveFormat()
+	return err
+}
+
+// Run captures and writes.
+func (o *snapshotOptions) Run(context.Context) error {
+	if o.clusterMode {
+		return o.runCluster(o.cmd, o.IOStreams, o.args)
+	}
+	return o.run(o.IOStreams)
 }
 
 func (o *snapshotOptions) run(s genericiooptions.IOStreams) error {
