@@ -122,8 +122,8 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 }
 
 // clusterSource describes a node read through the API.
-func clusterSource(g *cluster.Gathered) treeSource {
-	src := treeSource{Kind: "cluster", Path: "node/" + g.Name, Hostname: g.Snapshot.Info.Hostname,
+func clusterSource(g *cluster.Gathered) cgroupfs.Source {
+	src := cgroupfs.Source{Kind: "cluster", Path: "node/" + g.Name, Hostname: g.Snapshot.Info.Hostname,
 		ToolVersion: g.Snapshot.Info.ToolVersion, Description: g.Snapshot.Info.Description}
 	if at := g.Snapshot.Info.CapturedAt; !at.IsZero() {
 		src.CapturedAt = &at

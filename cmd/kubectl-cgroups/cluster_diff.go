@@ -14,10 +14,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
+	"github.com/kubecgroups/kubecgroups/qos/table"
 	"github.com/spf13/cobra"
 )
 
@@ -168,57 +168,7 @@ func printDiffList(w io.Writer, list *cluster.DiffReportList, o diffPrintOptions
 		}
 		return printStructured(w, o.format, list)
 	}
-	for i, it := range list.Items {
-		if i > 0 {
-			if _, err := io.WriteString(w, "\n"); err != nil {
-				return err
-			}
-		}
-		po := o
-		po.title = nodeTitle(it)
-		if err := writeDiffTable(w, it.DiffReport, po); err != nil {
-			return err
-		}
-	}
-	var b strings.Builder
-	for _, p := range list.Failed {
-		fmt.Fprintf(&b, "\n=== node %s: not checked\n", p.NodeName)
-		writeWrapped(&b, "    ", p.Error)
-	}
-	for _, p := range list.Skipped {
-		fmt.Fprintf(&b, "\n=== node %s: skipped\n", p.NodeName)
-		writeWrapped(&b, "    ", p.Error)
-	}
-	if sum := list.Summary; sum.Nodes > 1 {
-		fmt.Fprintf(&b, "\n%d nodes: %d checked", sum.Nodes, sum.Checked)
-		if sum.Failed > 0 {
-			fmt.Fprintf(&b, ", %d not checked", sum.Failed)
-		}
-		if sum.Skipped > 0 {
-			fmt.Fprintf(&b, ", %d skipped", sum.Skipped)
-		}
-		if u := sum.Unexplained(); u > 0 {
-			fmt.Fprintf(&b, "; %d unexplained difference(s).\n", u)
-		} else {
-			b.WriteString("; every file of the nodes checked matches or is explained.\n")
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// nodeTitle heads a node's table.
-func nodeTitle(it cluster.NodeDiffReport) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "=== node %s", it.NodeName)
-	if it.CapturedAt != nil {
-		fmt.Fprintf(&b, ", read %s", it.CapturedAt.UTC().Format(time.RFC3339))
-	}
-	fmt.Fprintf(&b, " by pod %s", it.SnapshotPod)
-	if it.Scope == "pods" {
-		fmt.Fprintf(&b, "\n    showing %s", strings.Join(it.Pods, ", "))
-	}
-	return b.String()
+	return table.WriteDiffList(w, list, o.table())
 }
 
 // progress draws "checking nodes: N/M done" on a terminal's standard

@@ -753,7 +753,7 @@ func TestClusterInspectAndSnapshot(t *testing.T) {
 		t.Fatalf("inspect pod: exit %d: %s", code, errOut)
 	}
 	var doc struct {
-		Source treeSource
+		Source cgroupfs.Source
 		Pods   []struct{ UID string }
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {

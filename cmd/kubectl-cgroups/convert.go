@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/table"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -112,7 +113,7 @@ func (o *convertOptions) Run(context.Context) error {
 	if o.out.format != "table" {
 		return printStructured(s.Out, o.out.format, doc)
 	}
-	tw := newTable(s.Out)
+	tw := table.NewTabWriter(s.Out)
 	fmt.Fprintln(tw, "FILE\tVALUE\tDERIVATION")
 	for _, f := range doc.Files {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Value, f.Derivation)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/internal/demo"
+	"github.com/kubecgroups/kubecgroups/qos/table"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -104,9 +105,9 @@ func (o *demoOptions) Run(context.Context) error {
 				fmt.Fprintln(s.Out)
 			}
 			var b strings.Builder
-			writeWrapped(&b, "", fmt.Sprintf("=== %s: %s", sc.Name, sc.Title))
+			table.Wrap(&b, "", fmt.Sprintf("=== %s: %s", sc.Name, sc.Title))
 			shown := strings.Fields(strings.ReplaceAll(strings.Join(args, " "), dir+string(filepath.Separator), ""))
-			b.WriteString(shellLine(append([]string{"$", "kubectl-cgroups", "diff"}, shown...), tableWidth))
+			b.WriteString(shellLine(append([]string{"$", "kubectl-cgroups", "diff"}, shown...), table.Width))
 			fmt.Fprintf(s.Out, "%s\n", b.String())
 		}
 		first = false

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"slices"
-	"strings"
 
-	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/table"
 )
 
 type diffPrintOptions struct {
@@ -21,6 +19,10 @@ type diffPrintOptions struct {
 	color bool
 	// title, when set, heads the table (the demo names its scenario).
 	title string
+}
+
+func (o diffPrintOptions) table() table.DiffOptions {
+	return table.DiffOptions{Wide: o.format == "wide", OnlyDrift: o.onlyDrift, Color: o.color, Title: o.title}
 }
 
 // isTerminal reports whether w is a terminal that wants colour.
@@ -43,256 +45,5 @@ func printDiff(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
 		}
 		return printStructured(w, o.format, r)
 	}
-	return writeDiffTable(w, r, o)
-}
-
-// cgroupGroup is the results of one cgroup, in report order.
-type cgroupGroup struct {
-	first   qos.DiffResult
-	results []qos.DiffResult
-	status  qos.Status
-}
-
-func groupResults(results []qos.DiffResult) []*cgroupGroup {
-	var groups []*cgroupGroup
-	index := map[string]*cgroupGroup{}
-	for _, r := range results {
-		key := r.UID + "\x00" + string(r.Level) + "\x00" + string(r.ContainerType) + "\x00" + r.Container + "\x00" + r.Path
-		g := index[key]
-		if g == nil {
-			g = &cgroupGroup{first: r, status: qos.StatusMatch}
-			index[key] = g
-			groups = append(groups, g)
-		}
-		g.results = append(g.results, r)
-		if r.Status.Severity() > g.status.Severity() {
-			g.status = r.Status
-		}
-	}
-	return groups
-}
-
-const (
-	ansiReset  = "\x1b[0m"
-	ansiRed    = "\x1b[31m"
-	ansiYellow = "\x1b[33m"
-	ansiGreen  = "\x1b[32m"
-	ansiCyan   = "\x1b[36m"
-)
-
-func statusLabel(s qos.Status, color bool) string {
-	label := string(s)
-	if s.Unexplained() {
-		label = strings.ToUpper(label)
-	}
-	padded := fmt.Sprintf("%-10s", label)
-	if !color {
-		return padded
-	}
-	c := ansiGreen
-	switch {
-	case s.Unexplained():
-		c = ansiRed
-	case s == qos.StatusExplained:
-		c = ansiYellow
-	case s == qos.StatusUnlisted:
-		c = ansiCyan
-	}
-	return c + padded + ansiReset
-}
-
-// writeDiffTable renders one line per cgroup (status, level, pod and
-// container, path), with each file that is not a plain match expanded
-// below it, then the notes and a summary line. Table output fits 80
-// columns; wide output adds every file and each expected value's
-// derivation.
-func writeDiffTable(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
-	wide := o.format == "wide"
-	var b strings.Builder
-	if o.title != "" {
-		fmt.Fprintf(&b, "%s\n\n", o.title)
-	}
-	writeDiffHeader(&b, r)
-	fmt.Fprintf(&b, "%-10s %-10s %s\n", "STATUS", "LEVEL", "CGROUP")
-	for _, g := range groupResults(r.Results) {
-		if o.onlyDrift && !g.status.Unexplained() {
-			continue
-		}
-		fmt.Fprintf(&b, "%s %-10s %s\n", statusLabel(g.status, o.color), string(g.first.Level), cgroupLabel(g.first, 80-22))
-		if wide {
-			writeWrapped(&b, "    ", "path "+g.first.Path)
-		}
-		for _, res := range g.results {
-			if res.File == "" {
-				writeWrapped(&b, "    ", res.Message)
-				continue
-			}
-			if res.Status == qos.StatusMatch && !wide {
-				continue
-			}
-			if o.onlyDrift && !res.Status.Unexplained() {
-				continue
-			}
-			writeFileResult(&b, res, wide)
-		}
-	}
-	if len(r.Notes) > 0 {
-		b.WriteString("\nNotes:\n")
-		for _, n := range r.Notes {
-			writeWrapped(&b, "  ", fmt.Sprintf("- %s", n.Message))
-		}
-	}
-	s := r.Summary
-	fmt.Fprintf(&b, "\n%d cgroups, %d files: %d match, %d explained, %d drift, %d missing, %d unexpected", s.Cgroups, s.Files, s.Match, s.Explained, s.Drift, s.Missing, s.Unexpected)
-	if s.Errors > 0 {
-		fmt.Fprintf(&b, ", %d unreadable", s.Errors)
-	}
-	if s.Unlisted > 0 {
-		fmt.Fprintf(&b, ", %d pods not in the input", s.Unlisted)
-	}
-	b.WriteString("\n")
-	if s.Unexplained() == 0 {
-		b.WriteString("Every file matches or is explained.\n")
-	} else {
-		fmt.Fprintf(&b, "%d unexplained difference(s).\n", s.Unexplained())
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func writeDiffHeader(b *strings.Builder, r *qos.DiffReport) {
-	p := r.Profile
-	fmt.Fprintf(b, "NODE  %s (cgroup %s), %s driver, cgroupRoot %s\n", r.Node.Mode, p.CgroupVersion, p.Kubelet.CgroupDriver, orSlash(p.Kubelet.CgroupRoot))
-	fmt.Fprintf(b, "      kubelet %s, %s + %s\n", p.KubernetesVersion, p.Runtime.CRI, p.Runtime.OCI)
-	// Where the profile came from, grouped by source.
-	bySource := map[string][]string{}
-	var order []string
-	for _, k := range []string{"cgroupVersion", "cgroupDriver", "cgroupRoot", "capacity", "hugePageSizes", "pageSize", "swapAccounting", "hugetlbRsvd", "runtime", "kubelet", "kubernetesVersion", "featureGates", "ociRuntime"} {
-		v, ok := r.ProfileSources[k]
-		if !ok || v == "default" || strings.HasPrefix(v, "default") {
-			continue
-		}
-		if _, seen := bySource[v]; !seen {
-			order = append(order, v)
-		}
-		bySource[v] = append(bySource[v], k)
-	}
-	var from []string
-	for _, src := range order {
-		from = append(from, src+": "+strings.Join(bySource[src], ", "))
-	}
-	if p, ok := r.ProfileSources["pods"]; ok {
-		writeWrapped(b, "      ", "pods from "+p)
-	}
-	if len(from) > 0 {
-		writeWrapped(b, "      ", "profile from "+strings.Join(from, "; ")+"; the rest defaults")
-	}
-	if f := r.Node.WeightFormula; f != nil {
-		writeWrapped(b, "      ", "cpu.weight formula: "+f.Message)
-	}
-	b.WriteString("\n")
-}
-
-func orSlash(s string) string {
-	if s == "" {
-		return "/"
-	}
-	return s
-}
-
-// cgroupLabel names a cgroup in at most n columns: the path of a node
-// level, namespace/name and short UID of a pod, the name and short ID of a
-// container (indented under its pod).
-func cgroupLabel(r qos.DiffResult, n int) string {
-	switch r.Level {
-	case cgroupfs.LevelPod:
-		who := r.Pod
-		if who == "" {
-			who = "(not in the input)"
-		}
-		return fit(who, n-15) + "  pod" + shortID(r.UID, 8)
-	case cgroupfs.LevelContainer:
-		name := r.Container
-		switch {
-		case r.ContainerType == qos.ContainerSandbox:
-			name = "(sandbox)"
-		case name == "" && r.Pod == "" && r.UID != "":
-			name = "(pod " + shortID(r.UID, 8) + ")"
-		case name == "":
-			name = "(unknown)"
-		case r.ContainerType != qos.ContainerApp && r.ContainerType != "":
-			name += " (" + string(r.ContainerType) + ")"
-		}
-		if r.ContainerID != "" {
-			name += "  " + shortID(r.ContainerID, 12)
-		}
-		return "  " + fit(name, n-2)
-	}
-	return fit(r.Path, n)
-}
-
-func shortID(id string, n int) string {
-	if len(id) > n {
-		return id[:n]
-	}
-	return id
-}
-
-// fit shortens s to n columns, keeping its end (container names).
-func fit(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return "…" + string(r[len(r)-n+1:])
-}
-
-func writeFileResult(b *strings.Builder, res qos.DiffResult, wide bool) {
-	line := res.File
-	switch res.Status {
-	case qos.StatusMatch:
-		line += fmt.Sprintf("  %s", res.Actual)
-	case qos.StatusExplained:
-		line += fmt.Sprintf("  %s  (%s)", valueOrNone(res.Actual), res.Reason)
-	case qos.StatusDrift:
-		line += fmt.Sprintf("  expected %s, found %s", strings.Join(res.Expected, " or "), res.Actual)
-	default:
-		line += fmt.Sprintf("  %s", res.Status)
-	}
-	writeWrapped(b, "    ", line)
-	if res.Status != qos.StatusMatch && res.Status != qos.StatusDrift && res.Message != "" {
-		writeWrapped(b, "      ", res.Message)
-	}
-	if res.Status == qos.StatusDrift || (wide && res.Derivation != "") {
-		writeWrapped(b, "      ", "expected: "+res.Derivation)
-	}
-}
-
-func valueOrNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-// writeWrapped writes text wrapped at tableWidth columns with the given
-// indent on every line.
-func writeWrapped(b *strings.Builder, indent, text string) {
-	width := tableWidth - len([]rune(indent))
-	line := ""
-	for _, word := range strings.Fields(text) {
-		if line != "" && len([]rune(line))+1+len([]rune(word)) > width {
-			b.WriteString(indent + line + "\n")
-			line = "  " + word
-			continue
-		}
-		if line == "" {
-			line = word
-		} else {
-			line += " " + word
-		}
-	}
-	if line != "" {
-		b.WriteString(indent + line + "\n")
-	}
+	return table.WriteDiff(w, r, o.table())
 }
