@@ -158,7 +158,7 @@ func (e *env) containerHugepages(pod *corev1.Pod, c *corev1.Container, dra corev
 		}
 	}
 	plrSet := e.plr && resourcehelper.IsPodLevelResourcesSet(pod)
-	if plrSet && e.minor >= 34 {
+	if plrSet && e.has(podLevelHugepages) {
 		set(pod.Spec.Resources.Limits, "pod-level")
 	}
 	set(c.Resources.Limits, "container")
@@ -213,7 +213,7 @@ func (e *env) containerSwap(pi *podInfo, c *corev1.Container, r *criResources) {
 	memReq := c.Resources.Requests[corev1.ResourceMemory]
 	memLim := c.Resources.Limits[corev1.ResourceMemory]
 	limited := e.p.Kubelet.SwapBehavior == "LimitedSwap" && e.nodeSwap && e.v2 &&
-		!(e.minor >= 31 && isCritical(pi.pod)) && pi.class == corev1.PodQOSBurstable &&
+		!(e.has(swapSkipsCriticalPods) && isCritical(pi.pod)) && pi.class == corev1.PodQOSBurstable &&
 		!(memReq.IsZero() && memLim.IsZero()) && memReq.Cmp(memLim) != 0
 	if limited {
 		swap, err := convert.LimitedSwap(memReq.Value(), e.memCapacity, e.swapCapacity)
@@ -239,7 +239,7 @@ func (e *env) containerSwap(pi *podInfo, c *corev1.Container, r *criResources) {
 // regime of the release, or memory.high=max when the gate is off (1.37).
 func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit resource.Quantity, dra corev1.ResourceList, r *criResources) {
 	if !e.enforceMemoryQoS {
-		if e.v2 && e.minor >= 37 {
+		if e.v2 && e.has(memoryHighResetWhenOff) {
 			r.setUnified("memory.high", "max", "kubelet: MemoryQoS is off, so memory.high is reset to max")
 		}
 		return
@@ -248,7 +248,7 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 	req := c.Resources.Requests.Memory().Value()
 	limSpec := c.Resources.Limits.Memory().Value()
 	switch {
-	case e.regime == memoryQoSLegacy:
+	case !e.has(memoryReservationPolicy):
 		if req != 0 {
 			r.setUnified("memory.min", strconv.FormatInt(req, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = memory request %d", e.minor, req))
 		}
@@ -268,8 +268,8 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 		return
 	}
 	var want bool
-	switch e.regime {
-	case memoryQoS137:
+	switch {
+	case e.has(containerMemoryHighPodAware):
 		skip := limSpec == 0 && e.plr && resourcehelper.IsPodLevelResourcesSet(pod) && !pod.Spec.Resources.Limits.Memory().IsZero()
 		want = !skip && (req != limSpec || req == 0)
 	default:
@@ -280,7 +280,7 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 	}
 	lim := limSpec
 	limWhy := "memory limit"
-	if _, ok := dra[corev1.ResourceMemory]; ok && limSpec != 0 && e.regime == memoryQoS137 {
+	if _, ok := dra[corev1.ResourceMemory]; ok && limSpec != 0 && e.has(containerMemoryHighPodAware) {
 		lim = memLimit.Value()
 		limWhy = "memory limit with DRA"
 	}

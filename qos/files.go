@@ -145,7 +145,7 @@ func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
 		n := *rc.pids
 		val := convert.FormatPidsMax(n)
 		why := rc.pidsBy
-		if n == 0 && e.minor >= 36 {
+		if n == 0 && e.has(pidsZeroIsOne) {
 			val = "1"
 			why += "; opencontainers/cgroups writes a limit of 0 as 1"
 		}

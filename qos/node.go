@@ -102,7 +102,7 @@ func (e *env) nodeCgroups(pis []*podInfo) []ExpectedCgroup {
 		kp.pidsBy = fmt.Sprintf("pids.max = %s pid %d", allocWhat, n)
 	}
 	e.unboundedHugetlb(kp, "kubepods (the allocatable value written at startup is overwritten)")
-	if !e.staticCPU && e.minor >= 32 {
+	if !e.staticCPU && e.has(kubepodsCPUSet) {
 		n := int(e.cpuCapacity / 1000)
 		if n > 0 {
 			kp.cpuset = fmt.Sprintf("0-%d", n-1)
@@ -162,16 +162,16 @@ func contains(list []string, s string) bool {
 func (e *env) kubepodsMemoryQoS(rc *resourceConfig, s tierSums) {
 	gb := s.g + s.b
 	switch {
-	case e.regime == memoryQoSLegacy:
+	case !e.has(memoryReservationPolicy):
 		if e.memoryQoS && gb > 0 {
 			rc.setUnified("memory.min", strconv.FormatInt(gb, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = Guaranteed + Burstable memory requests %d + %d", e.minor, s.g, s.b))
 		}
 	case e.tiered:
 		rc.setUnified("memory.min", strconv.FormatInt(gb, 10), fmt.Sprintf("MemoryQoS TieredReservation: memory.min = Guaranteed + Burstable memory requests %d + %d (every minute)", s.g, s.b))
-		if e.regime == memoryQoS137 {
+		if e.has(qosMemoryReset) {
 			rc.setUnified("memory.low", strconv.FormatInt(s.b, 10), fmt.Sprintf("MemoryQoS TieredReservation: memory.low = Burstable memory requests %d (every minute)", s.b))
 		}
-	case e.regime == memoryQoS137:
+	case e.has(qosMemoryReset):
 		why := "MemoryQoS with policy None: reset to 0 at QoS-manager start"
 		if !e.memoryQoS {
 			why = "MemoryQoS off: node-allocatable enforcement writes 0"
@@ -186,13 +186,13 @@ func (e *env) kubepodsMemoryQoS(rc *resourceConfig, s tierSums) {
 // burstableMemoryQoS sets the burstable tier's MemoryQoS keys.
 func (e *env) burstableMemoryQoS(rc *resourceConfig, s tierSums) {
 	switch {
-	case e.regime == memoryQoSLegacy:
+	case !e.has(memoryReservationPolicy):
 		if e.memoryQoS && s.b > 0 {
 			rc.setUnified("memory.min", strconv.FormatInt(s.b, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = Burstable memory requests %d", e.minor, s.b))
 		}
 	case e.tiered:
 		rc.setUnified("memory.low", strconv.FormatInt(s.b, 10), fmt.Sprintf("MemoryQoS TieredReservation: memory.low = Burstable memory requests %d (every minute)", s.b))
-	case e.regime == memoryQoS137 || e.memoryQoS:
+	case e.has(qosMemoryReset) || e.memoryQoS:
 		rc.setUnified("memory.low", "0", "MemoryQoS without TieredReservation: the kubelet resets memory.low to 0")
 	}
 }

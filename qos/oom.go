@@ -39,7 +39,7 @@ func (e *env) oomScoreAdj(pi *podInfo, c *corev1.Container) int {
 	} else {
 		score = 1000 - (1000*req)/capacity
 	}
-	if e.minor >= 32 && isSidecar(c) && isInitContainer(pod, c.Name) && len(pod.Spec.Containers) > 0 {
+	if e.has(sidecarOOMScoreCap) && isSidecar(c) && isInitContainer(pod, c.Name) && len(pod.Spec.Containers) > 0 {
 		minReq := e.effectiveMemoryRequest(pod, &pod.Spec.Containers[0])
 		for i := 1; i < len(pod.Spec.Containers); i++ {
 			minReq = min(minReq, e.effectiveMemoryRequest(pod, &pod.Spec.Containers[i]))

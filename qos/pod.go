@@ -145,7 +145,7 @@ func (e *env) declaredLimits(pod *corev1.Pod) (cpu, mem bool, cpuBy, memBy strin
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		cpuLim, memLim := c.Resources.Limits.Cpu().DeepCopy(), c.Resources.Limits.Memory().DeepCopy()
-		if e.minor <= 36 {
+		if !e.has(ownLimitsDeclared) {
 			if isSidecar(c) {
 				sideCPU.Add(cpuLim)
 				sideMem.Add(memLim)
@@ -288,7 +288,7 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	}
 	if e.enforceMemoryQoS && memReq > 0 {
 		switch {
-		case e.regime == memoryQoSLegacy:
+		case !e.has(memoryReservationPolicy):
 			rc.setUnified("memory.min", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = pod memory request %d", e.minor, memReq))
 		case e.tiered && pi.class == corev1.PodQOSGuaranteed:
 			rc.setUnified("memory.min", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS TieredReservation, Guaranteed pod: memory.min = pod memory request %d", memReq))
@@ -302,7 +302,7 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	}
 
 	// Pod-level memory.high (1.37, spec §7.3).
-	if e.enforceMemoryQoS && e.regime == memoryQoS137 && e.factor != nil {
+	if e.enforceMemoryQoS && e.has(podLevelMemoryHigh) && e.factor != nil {
 		e.podMemoryHigh(pi, rc)
 	}
 	return rc

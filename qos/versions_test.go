@@ -1,6 +1,7 @@
 package qos
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,63 @@ func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
 	}
 	if got := x.NodeCgroup(cgroupfs.LevelBurstable).Files["cpu.weight"].Shares; got != 1024 {
 		t.Errorf("burstable shares %d, want 1024 (the terminal pod does not count)", got)
+	}
+}
+
+// TestBehaviourTable: every behaviour has an entry that names its
+// upstream source and a release inside the modelled range, and arrives
+// exactly in that release.
+func TestBehaviourTable(t *testing.T) {
+	for x := range numBehaviours {
+		s := behaviourTable[x]
+		if s.since <= minMinor || s.since > maxMinor {
+			t.Errorf("behaviour %d: since 1.%d, want 1.%d to 1.%d", x, s.since, minMinor+1, maxMinor)
+		}
+		if !strings.Contains(s.source, ".go") {
+			t.Errorf("behaviour %d: source %q names no source file", x, s.source)
+		}
+		if behavioursOf(s.since-1).has(x) || !behavioursOf(s.since).has(x) || !behavioursOf(maxMinor).has(x) {
+			t.Errorf("behaviour %d does not arrive in 1.%d", x, s.since)
+		}
+	}
+	if b := behavioursOf(minMinor); b != 0 {
+		t.Errorf("1.%d has behaviours %b, want none (it is the baseline)", minMinor, b)
+	}
+}
+
+// TestVariantOwnsItsMaps: the MemoryQoS-off and other-CPU-policy
+// alternatives are profiles resolved on their own: they share only the
+// build state with the env, never its maps and slices, and they resolve
+// even when the profile holds settings only valid with MemoryQoS.
+func TestVariantOwnsItsMaps(t *testing.T) {
+	e := testEnv(t, func(p *Profile) {
+		p.Kubelet.MemoryReservationPolicy = "TieredReservation"
+		p.Kubelet.MemoryThrottlingFactor = ptrTo(0.8)
+		p.FeatureGates = map[string]bool{GateMemoryQoS: true}
+	})
+	e.cache = newFileCache()
+	alt, err := e.variant(withoutMemoryQoS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.memoryQoS || !e.tiered || e.factor == nil || alt.memoryQoS || alt.enforceMemoryQoS || alt.tiered {
+		t.Errorf("memoryQoS/tiered/factor: env %v/%v/%v, variant %v/%v", e.memoryQoS, e.tiered, e.factor, alt.memoryQoS, alt.tiered)
+	}
+	if !e.p.FeatureGates[GateMemoryQoS] || !e.gates[GateMemoryQoS] {
+		t.Error("resolving the variant changed the env's feature gates")
+	}
+	same := func(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+	if same(e.gates, alt.gates) || same(e.allocatable, alt.allocatable) || same(e.p.Node.Capacity, alt.p.Node.Capacity) || same(e.huge, alt.huge) || same(e.hugeSizes, alt.hugeSizes) {
+		t.Error("the variant shares a map or slice with the env")
+	}
+	if alt.cache != e.cache || alt.files != e.files {
+		t.Error("the variant does not share the build state")
+	}
+	cpu, err := e.variant(withOtherCPUPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.staticCPU || !cpu.staticCPU {
+		t.Errorf("staticCPU: env %v, variant %v", e.staticCPU, cpu.staticCPU)
 	}
 }
