@@ -197,8 +197,11 @@ func validateNode(p Profile, _ int, _ behaviours, _ map[string]bool) error {
 	if ps := pageSizeOf(n.PageSize); ps < 0 || ps&(ps-1) != 0 {
 		return &ProfileError{Field: "node.pageSize", Err: fmt.Errorf("%d: must be a power of two", n.PageSize)}
 	}
-	capacity := normaliseCapacity(n.Capacity)
+	capacity := n.Capacity // errors name what normaliseCapacity will call it
 	for name, q := range capacity {
+		if name == "pids" {
+			name = resourcePID
+		}
 		if q.Sign() < 0 {
 			return &ProfileError{Field: "node.capacity." + string(name), Err: fmt.Errorf("negative")}
 		}
