@@ -20,7 +20,7 @@
 // pod-level resources, DRA claims) is k8s.io/component-helpers/resource,
 // the kubelet's own code; every number goes through package convert.
 //
-// # Version differences modelled (spec §13)
+// # Version differences modelled
 //
 // The profile's version selects: feature-gate defaults and locks; a custom
 // CFS period honoured by default from 1.36 (refused without the gate
@@ -45,5 +45,5 @@
 // steady 2^62 is expected); kube-reserved and system-reserved cgroups;
 // the kubelet's sandbox "overhead" message; ephemeral containers; the
 // cgroup of containers when cgroupsPerQOS is false; CRI-O's infra
-// container details (unverified in the spec).
+// container details (not verified against CRI-O's source).
 package qos

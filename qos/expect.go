@@ -292,7 +292,8 @@ func containerID(pod *corev1.Pod, name string) string {
 
 // sandboxCgroup is the pause container's cgroup. containerd and
 // cri-dockerd run it with 2 shares and no limits whatever the kubelet's
-// sandbox resources say (spec §6.4); those resources are given as the
+// sandbox resources say (containerd's and cri-dockerd's
+// defaultSandboxCPUshares); those resources are given as the
 // runtime-sandbox-default explanation.
 func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error) {
 	// What the kubelet asks for (calculateSandboxResources), given as the
@@ -339,7 +340,8 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	return cg, nil
 }
 
-// sandboxCRI is calculateSandboxResources (spec §6.4).
+// sandboxCRI is calculateSandboxResources
+// (pkg/kubelet/kuberuntime/kuberuntime_sandbox_linux.go, v1.37.2).
 func (e *env) sandboxCRI(pi *podInfo) *criResources {
 	opts := e.podResourceOptions()
 	opts.ExcludeOverhead = true
@@ -441,7 +443,8 @@ func (e *env) mergeExplained(base, alt []ExpectedCgroup, reason Reason, prefix s
 	}
 }
 
-// allocated returns the pod the kubelet computes cgroups from (spec §8.1)
+// allocated returns the pod the kubelet computes cgroups from
+// (pkg/kubelet/allocation/allocation_manager.go: UpdatePodFromAllocation, v1.37.2)
 // and the resize state; specPod (the resize target) and actuated (the
 // last actuated resources) are the alternatives to explain, when they
 // differ.

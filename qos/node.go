@@ -10,7 +10,9 @@ import (
 	resourcehelper "k8s.io/component-helpers/resource"
 )
 
-// tierSums are the node-level sums over active pods (spec §6.2, §7.3).
+// tierSums are the node-level sums over active pods
+// (pkg/kubelet/cm/qos_container_manager_linux.go: setCPUCgroupConfig,
+// getQoSMemoryRequests, v1.37.2).
 type tierSums struct {
 	burstableCPUMilli int64
 	burstablePods     int
@@ -157,8 +159,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// kubepodsMemoryQoS sets kubepods memory.min/low per release (spec §6.1,
-// §7.3, §13.1).
+// kubepodsMemoryQoS sets kubepods memory.min/low per release
+// (pkg/kubelet/cm/qos_container_manager_linux.go: Start, setMemoryQoS;
+// node_container_manager_linux.go: enforceNodeAllocatableCgroups, v1.37.2).
 func (e *env) kubepodsMemoryQoS(rc *resourceConfig, s tierSums) {
 	gb := s.g + s.b
 	switch {
@@ -197,7 +200,8 @@ func (e *env) burstableMemoryQoS(rc *resourceConfig, s tierSums) {
 	}
 }
 
-// qosReservedLimits sets tier memory limits under QOSReserved (spec §7.12).
+// qosReservedLimits sets tier memory limits under QOSReserved
+// (pkg/kubelet/cm/qos_container_manager_linux.go: setMemoryReserve, v1.37.2).
 func (e *env) qosReservedLimits(bu, be *resourceConfig, s tierSums) {
 	pct, ok := e.p.Kubelet.QOSReserved["memory"]
 	if !e.qosReserved || !ok {

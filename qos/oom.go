@@ -16,7 +16,8 @@ const (
 	SandboxOOMScoreAdj = -998
 )
 
-// oomScoreAdj is GetContainerOOMScoreAdjust (spec §7.5) with the release's
+// oomScoreAdj is GetContainerOOMScoreAdjust (pkg/kubelet/qos/policy.go,
+// v1.37.2) with the release's
 // behaviour: sidecar capping and the pod-level remainder from 1.32.
 func (e *env) oomScoreAdj(pi *podInfo, c *corev1.Container) int {
 	pod := pi.pod

@@ -26,7 +26,8 @@ import (
 type Profile struct {
 	// KubernetesVersion is the kubelet's minor version, "1.30" to "1.37"
 	// ("v1.37" and "1.37.2" are accepted too). It selects the feature-gate
-	// defaults and the behaviours that changed between releases (spec §13).
+	// defaults and the behaviours that changed between releases
+	// (gateTable and behaviourTable).
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// FeatureGates overrides the version's feature-gate defaults, by gate
 	// name (for example "MemoryQoS": false). Gates not listed keep their
@@ -47,7 +48,8 @@ type Profile struct {
 // (KubeletConfiguration, kubelet.config.k8s.io/v1beta1) that decides cgroup
 // values. Field names follow the configuration file. The zero value is not
 // a valid configuration: start from [DefaultKubeletConfig], which applies
-// the kubelet's defaulting (spec §2.2).
+// the kubelet's defaulting (pkg/kubelet/apis/config/v1beta1/defaults.go:
+// SetDefaults_KubeletConfiguration, v1.37.2).
 type KubeletConfig struct {
 	// CgroupDriver is "cgroupfs" or "systemd". The kubelet asks the CRI
 	// runtime for it when the runtime implements RuntimeConfig; set the
@@ -184,7 +186,9 @@ func (o *OCIRuntime) UnmarshalText(b []byte) error {
 }
 
 // WeightFormula returns the shares-to-cpu.weight formula the OCI runtime
-// uses on cgroup v2 (runtime-conversion.md §1.2): quadratic from runc
+// uses on cgroup v2 (ConvertCPUSharesToCgroupV2Value in opencontainers/cgroups
+// utils.go, vendored by runc; crun src/libcrun/cgroup-internal.h:
+// convert_shares_to_weight): quadratic from runc
 // 1.3.2 (and every 1.4.0-rc and later) and crun 1.23, linear before, and
 // unknown for an unknown runtime.
 func (o OCIRuntime) WeightFormula() convert.WeightFormula {
@@ -251,7 +255,7 @@ func cmpDotted(a, b []int) int {
 var DefaultOCIRuntime = OCIRuntime{Name: "runc", Version: "1.4.0"}
 
 // DefaultKubeletConfig returns the kubelet configuration of a stock
-// v1.37.2 kubelet after its defaulting, as spec §2.2 lists it. The kubelet
+// v1.37.2 kubelet after its defaulting. The kubelet
 // applies these defaults in k8s.io/kubernetes (pkg/kubelet/apis/config/
 // v1beta1/defaults.go and cmd/kubelet/app/server.go), which this module
 // does not import; they are restated here: cgroupDriver cgroupfs,
@@ -339,8 +343,8 @@ type gateSpec struct {
 	effect   bool // whether the model reads it
 }
 
-// gateTable restates spec §2.1 (defaultVersionedKubernetesFeatureGates of
-// v1.37.2, which match the older trees).
+// gateTable restates defaultVersionedKubernetesFeatureGates
+// (pkg/features/kube_features.go, v1.37.2, which match the older trees).
 var gateTable = map[string]gateSpec{
 	GatePodLevelResources:                       {defaults: [8]int8{-1, -1, 0, 0, 1, 1, 1, 1}, effect: true},
 	GateInPlacePodVerticalScaling:               {defaults: [8]int8{0, 0, 0, 1, 1, 1, 1, 1}, locked: 35, effect: true},
@@ -435,7 +439,7 @@ type behaviourSpec struct {
 
 // behaviourTable is indexed by behaviour.
 var behaviourTable = [numBehaviours]behaviourSpec{
-	swapSkipsCriticalPods:       {31, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: configureContainerSwapResources (IsCriticalPod)"},
+	swapSkipsCriticalPods:       {31, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: GetContainerSwapBehavior, configureContainerSwapResources (IsCriticalPod)"},
 	singleProcessOOMKillConfig:  {32, "k8s.io/kubelet config/v1beta1/types.go: SingleProcessOOMKill; pkg/kubelet/kubelet.go"},
 	sidecarOOMScoreCap:          {32, "pkg/kubelet/qos/policy.go: GetContainerOOMScoreAdjust; pkg/kubelet/qos/helpers.go: minRegularContainerMemory"},
 	kubepodsCPUSet:              {32, "pkg/kubelet/cm/node_container_manager_linux.go: getCgroupConfigInternal; pkg/kubelet/cm/cpumanager/policy_none.go: GetAllocatableCPUs"},

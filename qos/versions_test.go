@@ -36,8 +36,9 @@ func accept(t *testing.T, pe *PodExpectation, level cgroupfs.Level, container, f
 	return strings.Join(f.Accept, "|")
 }
 
-// TestExclusiveCPUsByVersion: spec §7.2 and §11.1 pod B, the e2e cases of
-// test/e2e_node/cpu_manager_test.go, and the ≤ 1.32 behaviour.
+// TestExclusiveCPUsByVersion: DisableCPUQuotaWithExclusiveCPUs in
+// generateLinuxContainerResources and ResourceConfigForPod (v1.37.2), the
+// e2e cases of test/e2e_node/cpu_manager_test.go, and the ≤ 1.32 behaviour.
 func TestExclusiveCPUsByVersion(t *testing.T) {
 	static := func(v string) func(*Profile) {
 		return func(p *Profile) { p.Kubelet.CPUManagerPolicy = "static"; p.KubernetesVersion = v }
@@ -71,7 +72,8 @@ func TestExclusiveCPUsByVersion(t *testing.T) {
 	}
 }
 
-// TestCustomPeriodByVersion: spec §13.2.
+// TestCustomPeriodByVersion: MilliCPUToQuota (pkg/kubelet/cm/helpers_linux.go)
+// honours a configured period only with CPUCFSQuotaPeriod, on by default from 1.36.
 func TestCustomPeriodByVersion(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")})
 	p := DefaultProfile()
@@ -97,7 +99,8 @@ func TestCustomPeriodByVersion(t *testing.T) {
 	}
 }
 
-// TestMemoryQoSRegimes: the regimes of spec §13.2 and the factor default.
+// TestMemoryQoSRegimes: the MemoryQoS behaviours of behaviourTable
+// (memoryReservationPolicy 1.36, the 1.37 changes) and the factor default.
 func TestMemoryQoSRegimes(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")})
 	on := func(v string) func(*Profile) {
@@ -133,7 +136,9 @@ func TestMemoryQoSRegimes(t *testing.T) {
 	}
 }
 
-// TestEmptyPodLevelStanzaByVersion: spec §13.2.
+// TestEmptyPodLevelStanzaByVersion: an empty pod-level stanza is BestEffort
+// up to 1.36 and falls back to the containers with
+// PodLevelResourcesFixKubeletQOSClass (pkg/apis/core/v1/helper/qos/qos.go, 1.37).
 func TestEmptyPodLevelStanzaByVersion(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}, withPodLevel("", ""))
 	if got := expectOne(t, pod, func(p *Profile) { p.KubernetesVersion = "1.36" }).QOSClass; got != corev1.PodQOSBestEffort {
@@ -158,7 +163,8 @@ func TestOOMGroupByVersion(t *testing.T) {
 	}
 }
 
-// TestSystemdQuotaRounding: spec §12.1 TestGetCPULimitCgroupExpectations.
+// TestSystemdQuotaRounding: TestGetCPULimitCgroupExpectations
+// (test/e2e/common/node/framework/cgroups/cgroups_test.go, v1.37.2).
 func TestSystemdQuotaRounding(t *testing.T) {
 	systemd := func(v string) func(*Profile) {
 		return func(p *Profile) {
