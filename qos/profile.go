@@ -514,7 +514,7 @@ func (p Profile) EffectiveFeatureGates() (map[string]bool, error) {
 	if err != nil {
 		return nil, &ProfileError{Field: "kubernetesVersion", Err: err}
 	}
-	out := map[string]bool{}
+	out := make(map[string]bool, len(gateTable)+len(p.FeatureGates))
 	for name, g := range gateTable {
 		if d := g.defaults[minor-minMinor]; d >= 0 {
 			out[name] = d == 1

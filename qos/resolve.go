@@ -88,19 +88,24 @@ func validate(p Profile) (int, map[string]bool, error) {
 		return 0, nil, err
 	}
 	b := behavioursOf(minor)
-	for _, check := range []func(Profile, int, behaviours, map[string]bool) error{
-		validateKubelet, validateMemory, validateNode, validateRuntime,
-	} {
-		if err := check(p, minor, b, gates); err != nil {
-			return 0, nil, err
-		}
+	if err := validateKubelet(p, gates); err != nil {
+		return 0, nil, err
+	}
+	if err := validateMemory(p, b, gates); err != nil {
+		return 0, nil, err
+	}
+	if err := validateNode(p); err != nil {
+		return 0, nil, err
+	}
+	if err := validateRuntime(p); err != nil {
+		return 0, nil, err
 	}
 	return minor, gates, nil
 }
 
 // validateKubelet checks the cgroup version and the kubelet's cgroup,
 // CPU and reservation settings.
-func validateKubelet(p Profile, _ int, _ behaviours, gates map[string]bool) error {
+func validateKubelet(p Profile, gates map[string]bool) error {
 	switch p.CgroupVersion {
 	case convert.CgroupV1, convert.CgroupV2:
 	default:
@@ -148,7 +153,7 @@ func validateKubelet(p Profile, _ int, _ behaviours, gates map[string]bool) erro
 
 // validateMemory checks the MemoryQoS, OOM, swap and QOSReserved
 // settings.
-func validateMemory(p Profile, minor int, b behaviours, gates map[string]bool) error {
+func validateMemory(p Profile, b behaviours, gates map[string]bool) error {
 	k := p.Kubelet
 	memoryQoS := gates[GateMemoryQoS]
 	switch k.MemoryReservationPolicy {
@@ -192,7 +197,7 @@ func validateMemory(p Profile, minor int, b behaviours, gates map[string]bool) e
 
 // validateNode checks the node's page size, capacity and the reserved
 // resources.
-func validateNode(p Profile, _ int, _ behaviours, _ map[string]bool) error {
+func validateNode(p Profile) error {
 	n := p.Node
 	if ps := pageSizeOf(n.PageSize); ps < 0 || ps&(ps-1) != 0 {
 		return &ProfileError{Field: "node.pageSize", Err: fmt.Errorf("%d: must be a power of two", n.PageSize)}
@@ -236,7 +241,7 @@ func validateNode(p Profile, _ int, _ behaviours, _ map[string]bool) error {
 }
 
 // validateRuntime checks the CRI and OCI runtime names.
-func validateRuntime(p Profile, _ int, _ behaviours, _ map[string]bool) error {
+func validateRuntime(p Profile) error {
 	switch p.Runtime.CRI {
 	case CRIContainerd, CRICRIO, CRIDockerd:
 	default:
@@ -363,7 +368,7 @@ func deriveMachine(p Profile) (machine, corev1.ResourceList) {
 	}
 	m.allocatable = capacity
 	if k.CgroupsPerQOS && slices.Contains(k.EnforceNodeAllocatable, "pods") {
-		m.allocatable = corev1.ResourceList{}
+		m.allocatable = make(corev1.ResourceList, len(capacity))
 		for name, q := range capacity {
 			v := q.DeepCopy()
 			for _, r := range []corev1.ResourceList{k.SystemReserved, k.KubeReserved} {
@@ -424,7 +429,7 @@ func profileNotes(p Profile, e *env) []Note {
 
 // normaliseCapacity copies the capacity and renames "pids" to "pid".
 func normaliseCapacity(in corev1.ResourceList) corev1.ResourceList {
-	out := corev1.ResourceList{}
+	out := make(corev1.ResourceList, len(in))
 	for k, v := range in {
 		if k == "pids" {
 			k = resourcePID
