@@ -102,7 +102,3 @@ type hugeSize struct {
 	limitFile, rsvdFile string // of the profile's cgroup version
 	unlimited           string // the limit file's value with no limit
 }
-
-func (e *env) note(reason Reason, msg string) {
-	e.notes = append(e.notes, Note{Reason: reason, Message: msg})
-}
