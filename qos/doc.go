@@ -38,7 +38,9 @@
 // policy none (from 1.32); pod-level hugepage limits inherited by
 // containers (from 1.34); critical pods excluded from LimitedSwap (from
 // 1.31); pids.max 0 written as 1 (from 1.36); DRA node-allocatable claims
-// (1.37, gate DRANodeAllocatableResources).
+// (1.37, gate DRANodeAllocatableResources). Each difference that has no
+// gate of its own is one entry of behaviourTable (profile.go), with the
+// release it arrived in and the upstream source that shows it.
 //
 // Not modelled: the 1.30–1.31 aggregation of max(spec, allocated) during a
 // resize; the transient hugetlb values of kubepods at kubelet start (the
