@@ -136,7 +136,8 @@ func validUID(s string) bool {
 }
 
 // podUIDFromName returns the pod UID of a pod cgroup directory name, the
-// way the kubelet recognises pods (§5.6): the last name component (for a
+// way the kubelet recognises pods (pkg/kubelet/cm/pod_container_manager_linux.go:
+// IsPodCgroup, GetAllPodsFromCgroups, v1.37.2): the last name component (for a
 // systemd slice, the part after the last "-", with "_" turned back into
 // "-") starts with "pod" and splitting it on "pod" gives exactly two
 // parts; the UID is the second. Both "pod<uid>" and

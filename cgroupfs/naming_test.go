@@ -21,7 +21,7 @@ func TestPodUIDFromName(t *testing.T) {
 		{"kubepods-burstable-pod" + uuid_ + ".slice", uuid},
 		{"custom-kubepods-besteffort-pod" + uuid_ + ".slice", uuid},
 		{"pod0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"}, // static pod: a hash
-		{"podpod" + uuid, ""},                                                       // "pod" twice (§5.6: splitting must give two parts)
+		{"podpod" + uuid, ""},                                                       // "pod" twice (IsPodCgroup: splitting must give two parts)
 		{"pod", ""},                                                                 // no UID
 		{"burstable", ""},                                                           // a tier
 		{"kubepods-burstable.slice", ""},

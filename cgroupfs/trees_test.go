@@ -54,7 +54,8 @@ func shapeOf(n *Node) shape {
 }
 
 // kubeletPods renders the three pods' paths with the kubelet's naming
-// (§5.2), independently of the code under test.
+// (pkg/kubelet/cm/cgroup_manager_linux.go: CgroupName.ToSystemd and
+// ToCgroupfs, v1.37.2), independently of the code under test.
 func kubeletPods(driver Driver, kubepods string) []string {
 	if driver == DriverCgroupfs {
 		return []string{

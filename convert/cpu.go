@@ -8,10 +8,13 @@ import (
 )
 
 // CPU constants. The share bounds are the kernel's MIN_SHARES and
-// MAX_SHARES (kernel/sched/sched.h, 2 and 1<<18), which the kubelet mirrors
-// as MinShares/MaxShares in pkg/kubelet/cm/helpers_linux.go. The quota and
-// period bounds are the kernel's min_bw_quota_period_us and
-// max_bw_quota_period_us (kernel/sched/core.c).
+// MAX_SHARES (kernel/sched/sched.h, 1UL << 1 and 1UL << 18), which the
+// kubelet mirrors as MinShares/MaxShares in pkg/kubelet/cm/helpers_linux.go
+// (v1.37.2). The quota and period bounds are the kernel's
+// min_cfs_quota_period (1 ms) and max_cfs_quota_period (1 s), checked by
+// tg_set_cfs_bandwidth in kernel/sched/core.c (min_bw_quota_period_us and
+// max_bw_quota_period_us in newer kernels); the kubelet's MinQuotaPeriod
+// (pkg/kubelet/cm/helpers_linux.go) is the same 1000 µs.
 const (
 	// MinShares is the smallest cpu.shares value the kernel stores.
 	MinShares uint64 = 2
@@ -29,7 +32,8 @@ const (
 	// configured.
 	DefaultPeriodMicros uint64 = 100000
 	// MinQuotaMicros is the smallest CFS quota the kernel accepts (1 ms);
-	// the kubelet raises smaller quotas to it.
+	// the kubelet raises smaller quotas to it (MinQuotaPeriod in
+	// MilliCPUToQuota, pkg/kubelet/cm/helpers_linux.go).
 	MinQuotaMicros int64 = 1000
 	// MinPeriodMicros is the smallest CFS period the kernel accepts (1 ms).
 	MinPeriodMicros uint64 = 1000

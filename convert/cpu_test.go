@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// Vectors from kubelet-cgroup-spec.md §3.2, §3.3, §3.5 and §12.1
-// (TestMilliCPUToQuota, TestSharesToMilliCPU, TestQuotaToMilliCPU).
+// Vectors from the kubelet tests of v1.37.2: TestMilliCPUToQuota
+// (pkg/kubelet/cm/helpers_linux_test.go), TestSharesToMilliCPU and
+// TestQuotaToMilliCPU (pkg/kubelet/kuberuntime/helpers_linux_test.go).
 
 func TestMilliCPUToShares(t *testing.T) {
 	tests := []struct {

@@ -90,7 +90,9 @@ func TestHugetlbFilesAndRounding(t *testing.T) {
 			t.Errorf("RoundDownToHugePages(%d, %d) = %d, want %d", tt.bytes, tt.size, got, tt.want)
 		}
 	}
-	// runtime-conversion.md §4.2: v1 read-back when unlimited on x86_64.
+	// v1 read-back when unlimited on x86_64: PAGE_COUNTER_MAX pages rounded
+	// down to whole huge pages (mm/hugetlb_cgroup.c: hugetlb_cgroup_init),
+	// read back in bytes (hugetlb_cgroup_read_u64).
 	if got := HugetlbUnlimited(twoMB, CgroupV1, 4096); got != "9223372036852678656" {
 		t.Errorf("2MB unlimited = %s", got)
 	}

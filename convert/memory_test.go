@@ -95,7 +95,9 @@ func TestFormatAndParseMemory(t *testing.T) {
 }
 
 func TestMemoryHigh(t *testing.T) {
-	// kubelet-cgroup-spec.md §3.7 and §12.5.
+	// pkg/kubelet/kuberuntime/kuberuntime_container_linux.go:
+	// generateLinuxContainerResources and its test
+	// TestGenerateContainerConfigWithMemoryQoSEnforced, v1.37.2.
 	tests := []struct {
 		req, limit int64
 		factor     float64
@@ -126,7 +128,7 @@ func TestMemoryHigh(t *testing.T) {
 
 func TestSwapV2(t *testing.T) {
 	// opencontainers/cgroups v0.0.7 ConvertMemorySwapToCgroupV2Value vectors
-	// (kubelet-cgroup-spec.md §12.1), as (memorySwap, memory).
+	// (utils_test.go: TestConvertMemorySwapToCgroupV2Value), as (memorySwap, memory).
 	tests := []struct {
 		swap, mem int64
 		want      int64
@@ -158,7 +160,8 @@ func TestSwapV2(t *testing.T) {
 }
 
 func TestLimitedSwap(t *testing.T) {
-	// kubelet-cgroup-spec.md §7.4: 40 GiB memory, 5 GiB swap.
+	// pkg/kubelet/kuberuntime/kuberuntime_container_linux.go:
+	// calcSwapForBurstablePods, v1.37.2: 40 GiB memory, 5 GiB swap.
 	for req, want := range map[int64]int64{1 * gi: 134217728, 2 * gi: 268435456, 0: 0, 40 * gi: 5 * gi} {
 		got, err := LimitedSwap(req, 40*gi, 5*gi)
 		if err != nil || got != want {

@@ -6,9 +6,10 @@ import (
 )
 
 // weightTable is the table the closing note of the foundation issue lists.
-// Linear values: kubelet-cgroup-spec.md §3.4 and runtime-conversion.md §1.3;
-// quadratic values: opencontainers/cgroups v0.0.7 ConvertCPUSharesToCgroupV2Value
-// test vectors and runtime-conversion.md §1.3 / §9.3, the rest (28, 29, 245,
+// Linear values: pkg/kubelet/cm/cgroup_manager_linux.go: getCPUWeight
+// (v1.37.2) and its TestGetCpuWeight; quadratic values: opencontainers/cgroups
+// v0.0.7 utils_test.go ConvertCPUSharesToCgroupV2Value vectors (the same
+// formula as crun's convert_shares_to_weight), the rest (28, 29, 245,
 // 1843, 8192) computed independently with Python's math.log2/pow/ceil.
 var weightTable = []struct {
 	shares, linear, quadratic uint64
@@ -52,7 +53,8 @@ func TestSharesToWeightBoundaries(t *testing.T) {
 }
 
 func TestLinearWeightKubeletVectors(t *testing.T) {
-	// kubelet-cgroup-spec.md §3.4 examples and TestGetCpuWeight.
+	// getCPUWeight (pkg/kubelet/cm/cgroup_manager_linux.go, v1.37.2) and
+	// TestGetCpuWeight (pkg/kubelet/cm/container_manager_linux_test.go).
 	for shares, want := range map[uint64]uint64{
 		2: 1, 28: 1, 29: 2, 51: 2, 102: 4, 245: 10, 256: 10, 512: 20, 1024: 39,
 		2048: 79, 7168: 274, 8192: 313, 262144: 10000, 1000000000: 10000,

@@ -126,11 +126,11 @@ func TestSharedFilesEqualFresh(t *testing.T) {
 			if mutate != nil {
 				mutate(&p)
 			}
-			shared, err := expectPods(pods, p, true)
+			shared, err := Expect(pods, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fresh, err := expectPods(pods, p, false)
+			fresh, err := expectFresh(pods, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,6 +139,16 @@ func TestSharedFilesEqualFresh(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expectFresh is Expect without the file cache: every cgroup's files
+// are built afresh (the reference the cache is tested against).
+func expectFresh(pods []*corev1.Pod, p Profile) (*Expectation, error) {
+	e, err := resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	return e.expectAll(pods)
 }
 
 // TestSharedFilesAreShared checks that the cache does share: two pods

@@ -33,7 +33,7 @@ func (e *env) classOptions() ClassOptions {
 }
 
 // QOSClass returns the pod's QoS class as the kubelet decides it
-// (GetPodQOS in pkg/apis/core/v1/helper/qos, spec §4.2): status.qosClass
+// (GetPodQOS in pkg/apis/core/v1/helper/qos/qos.go, v1.37.2): status.qosClass
 // when set (the API server computes it once, at creation), otherwise
 // computed from cpu and memory only. Ephemeral containers, hugepages,
 // ephemeral-storage and extended resources never count; init containers

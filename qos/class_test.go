@@ -8,7 +8,7 @@ import (
 )
 
 // TestComputePodQOS ports the vectors of TestComputePodQOS
-// (pkg/apis/core/v1/helper/qos/qos_test.go, spec §12.6).
+// (pkg/apis/core/v1/helper/qos/qos_test.go, v1.37.2).
 func TestComputePodQOS(t *testing.T) {
 	const (
 		G  = corev1.PodQOSGuaranteed

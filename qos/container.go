@@ -32,8 +32,8 @@ func (r *criResources) setUnified(k, v, why string) {
 	r.why[k] = why
 }
 
-// containerLimit is getCPULimit/getMemoryLimit of kuberuntime (spec §6.5
-// step 3): a container without its own limit inherits the pod-level limit;
+// containerLimit is getCPULimit/getMemoryLimit of kuberuntime
+// (pkg/kubelet/kuberuntime/kuberuntime_container_linux.go, v1.37.2): a container without its own limit inherits the pod-level limit;
 // DRA allocations inflate a limit the container declares.
 func (e *env) containerLimit(pod *corev1.Pod, c *corev1.Container, name corev1.ResourceName, dra corev1.ResourceList) (resource.Quantity, string) {
 	own := c.Resources.Limits[name]
@@ -56,7 +56,8 @@ func (e *env) containerLimit(pod *corev1.Pod, c *corev1.Container, name corev1.R
 }
 
 // containerCRI computes the CRI LinuxContainerResources the kubelet sends
-// for a container (generateLinuxContainerResources, spec §6.5), in the
+// for a container (generateLinuxContainerResources in
+// pkg/kubelet/kuberuntime/kuberuntime_container_linux.go, v1.37.2), in the
 // behaviour of the profile's release.
 func (e *env) containerCRI(pi *podInfo, c *corev1.Container) *criResources {
 	pod := pi.pod
@@ -69,7 +70,7 @@ func (e *env) containerCRI(pi *podInfo, c *corev1.Container) *criResources {
 	cpuLimit, cpuWhy := e.containerLimit(pod, c, corev1.ResourceCPU, dra)
 
 	// Shares: the request if the key exists (even 0), else the limit
-	// without DRA (spec §6.5 step 1).
+	// without DRA (generateLinuxContainerResources).
 	req, hasReq := c.Resources.Requests[corev1.ResourceCPU]
 	var sharesMilli int64
 	how := ""
@@ -134,7 +135,8 @@ func (e *env) containerCRI(pi *podInfo, c *corev1.Container) *criResources {
 
 // containerHugepages is GetHugepageLimitsFromResources: one entry per
 // host size, 0 unless the container (or, from 1.34, the pod level) limits
-// it; DRA rules of spec §7.10.
+// it; DRA claims as k8s.io/component-helpers resource/helpers.go:
+// GetContainerDRAAllocations adds them (v0.37.2).
 func (e *env) containerHugepages(pod *corev1.Pod, c *corev1.Container, dra corev1.ResourceList, r *criResources) {
 	r.hugepages = map[uint64]uint64{}
 	for _, s := range e.hugeSizes {
@@ -158,7 +160,7 @@ func (e *env) containerHugepages(pod *corev1.Pod, c *corev1.Container, dra corev
 		}
 	}
 	plrSet := e.plr && resourcehelper.IsPodLevelResourcesSet(pod)
-	if plrSet && e.minor >= 34 {
+	if plrSet && e.has(podLevelHugepages) {
 		set(pod.Spec.Resources.Limits, "pod-level")
 	}
 	set(c.Resources.Limits, "container")
@@ -204,7 +206,8 @@ func isCritical(pod *corev1.Pod) bool {
 	return pod.Spec.Priority != nil && *pod.Spec.Priority >= 2000000000
 }
 
-// containerSwap is configureContainerSwapResources (spec §7.4).
+// containerSwap is configureContainerSwapResources
+// (pkg/kubelet/kuberuntime/kuberuntime_container_linux.go, v1.37.2).
 func (e *env) containerSwap(pi *podInfo, c *corev1.Container, r *criResources) {
 	if !e.p.Node.SwapAccounting {
 		r.why["swap"] = "no swap accounting on the node: the kubelet sends no swap setting"
@@ -213,7 +216,7 @@ func (e *env) containerSwap(pi *podInfo, c *corev1.Container, r *criResources) {
 	memReq := c.Resources.Requests[corev1.ResourceMemory]
 	memLim := c.Resources.Limits[corev1.ResourceMemory]
 	limited := e.p.Kubelet.SwapBehavior == "LimitedSwap" && e.nodeSwap && e.v2 &&
-		!(e.minor >= 31 && isCritical(pi.pod)) && pi.class == corev1.PodQOSBurstable &&
+		!(e.has(swapSkipsCriticalPods) && isCritical(pi.pod)) && pi.class == corev1.PodQOSBurstable &&
 		!(memReq.IsZero() && memLim.IsZero()) && memReq.Cmp(memLim) != 0
 	if limited {
 		swap, err := convert.LimitedSwap(memReq.Value(), e.memCapacity, e.swapCapacity)
@@ -235,11 +238,12 @@ func (e *env) containerSwap(pi *podInfo, c *corev1.Container, r *criResources) {
 	r.setUnified("memory.swap.max", "0", "kubelet: "+why)
 }
 
-// containerMemoryQoS sets the MemoryQoS unified keys (spec §7.3) in the
-// regime of the release, or memory.high=max when the gate is off (1.37).
+// containerMemoryQoS sets the MemoryQoS unified keys
+// (generateLinuxContainerResources, v1.37.2) in the behaviours of the
+// release, or memory.high=max when the gate is off (1.37).
 func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit resource.Quantity, dra corev1.ResourceList, r *criResources) {
 	if !e.enforceMemoryQoS {
-		if e.v2 && e.minor >= 37 {
+		if e.v2 && e.has(memoryHighResetWhenOff) {
 			r.setUnified("memory.high", "max", "kubelet: MemoryQoS is off, so memory.high is reset to max")
 		}
 		return
@@ -248,7 +252,7 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 	req := c.Resources.Requests.Memory().Value()
 	limSpec := c.Resources.Limits.Memory().Value()
 	switch {
-	case e.regime == memoryQoSLegacy:
+	case !e.has(memoryReservationPolicy):
 		if req != 0 {
 			r.setUnified("memory.min", strconv.FormatInt(req, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = memory request %d", e.minor, req))
 		}
@@ -268,8 +272,8 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 		return
 	}
 	var want bool
-	switch e.regime {
-	case memoryQoS137:
+	switch {
+	case e.has(containerMemoryHighPodAware):
 		skip := limSpec == 0 && e.plr && resourcehelper.IsPodLevelResourcesSet(pod) && !pod.Spec.Resources.Limits.Memory().IsZero()
 		want = !skip && (req != limSpec || req == 0)
 	default:
@@ -280,7 +284,7 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 	}
 	lim := limSpec
 	limWhy := "memory limit"
-	if _, ok := dra[corev1.ResourceMemory]; ok && limSpec != 0 && e.regime == memoryQoS137 {
+	if _, ok := dra[corev1.ResourceMemory]; ok && limSpec != 0 && e.has(containerMemoryHighPodAware) {
 		lim = memLimit.Value()
 		limWhy = "memory limit with DRA"
 	}
@@ -298,7 +302,9 @@ func (e *env) containerMemoryQoS(pi *podInfo, c *corev1.Container, memLimit reso
 	}
 }
 
-// ociResources applies the CRI runtime's behaviour (spec §9.2) and returns
+// ociResources applies the CRI runtime's behaviour (containerd
+// internal/cri/opts/spec_linux_opts.go: WithResources; cri-dockerd
+// core/helpers_linux.go: updateCreateConfig) and returns
 // the OCI LinuxResources the OCI runtime receives, with notes about what
 // the CRI runtime dropped.
 func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]string) {
@@ -451,8 +457,9 @@ func hugetlbSize(name string) (string, bool) {
 }
 
 // fillDefaults adds the kernel default of every file a container cgroup
-// has that the runtime did not write (spec §10; v1 defaults per
-// controller).
+// has that the runtime did not write (the kernel's defaults of a new
+// cgroup: kernel/cgroup/cgroup.c, mm/memcontrol.c, kernel/sched/core.c; v1
+// defaults per controller).
 func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string) {
 	def := func(name, value string) {
 		if _, ok := files[name]; !ok {

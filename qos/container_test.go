@@ -27,7 +27,8 @@ func containerCRIFor(e *env, pod *corev1.Pod) *criResources {
 }
 
 // TestGenerateLinuxContainerConfigResources ports the kuberuntime test
-// of the same name (spec §12.5), cpuCFSQuota on.
+// of the same name (pkg/kubelet/kuberuntime/kuberuntime_container_linux_test.go,
+// v1.37.2), cpuCFSQuota on.
 func TestGenerateLinuxContainerConfigResources(t *testing.T) {
 	plrm := gates(GatePodLevelResourceManagers, true)
 	tests := []struct {

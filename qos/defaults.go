@@ -8,7 +8,8 @@ import (
 )
 
 // DefaultPod applies, in place, the API server's defaulting of resources
-// that a plain manifest has not been through yet (spec §2.3), for the
+// that a plain manifest has not been through yet (pkg/apis/core/v1/defaults.go
+// and pkg/api/pod/util.go, v1.37.2), for the
 // profile's version and gates:
 //
 //   - SetDefaults_Pod: every init and app container resource with a limit

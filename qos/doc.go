@@ -20,7 +20,7 @@
 // pod-level resources, DRA claims) is k8s.io/component-helpers/resource,
 // the kubelet's own code; every number goes through package convert.
 //
-// # Version differences modelled (spec §13)
+// # Version differences modelled
 //
 // The profile's version selects: feature-gate defaults and locks; a custom
 // CFS period honoured by default from 1.36 (refused without the gate
@@ -38,12 +38,14 @@
 // policy none (from 1.32); pod-level hugepage limits inherited by
 // containers (from 1.34); critical pods excluded from LimitedSwap (from
 // 1.31); pids.max 0 written as 1 (from 1.36); DRA node-allocatable claims
-// (1.37, gate DRANodeAllocatableResources).
+// (1.37, gate DRANodeAllocatableResources). Each difference that has no
+// gate of its own is one entry of behaviourTable (profile.go), with the
+// release it arrived in and the upstream source that shows it.
 //
 // Not modelled: the 1.30–1.31 aggregation of max(spec, allocated) during a
 // resize; the transient hugetlb values of kubepods at kubelet start (the
 // steady 2^62 is expected); kube-reserved and system-reserved cgroups;
 // the kubelet's sandbox "overhead" message; ephemeral containers; the
 // cgroup of containers when cgroupsPerQOS is false; CRI-O's infra
-// container details (unverified in the spec).
+// container details (not verified against CRI-O's source).
 package qos

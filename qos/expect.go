@@ -28,46 +28,52 @@ import (
 // [Profile.DefaultPod] first (see [ReadPods]). The pods are not
 // modified.
 func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
-	return expectPods(pods, p, true)
-}
-
-// expectPods is Expect; shared=false builds every cgroup's files afresh
-// (the reference the cache is tested against).
-func expectPods(pods []*corev1.Pod, p Profile, shared bool) (*Expectation, error) {
 	e, err := resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	if shared {
-		e.cache = newFileCache()
-	}
+	e.cache = newFileCache()
+	return e.expectAll(pods)
+}
+
+// expectAll is Expect on a resolved profile. Cgroups share file maps
+// through e.cache when it is set.
+func (e *env) expectAll(pods []*corev1.Pod) (*Expectation, error) {
 	for _, pod := range pods {
 		if err := validatePod(pod); err != nil {
 			return nil, err
 		}
 	}
 	// MemoryQoS on v2: the alternative is what the files read with the
-	// gate off, computed in the same pass over the pods.
+	// gate off, computed in the same pass over the pods. It shares e's
+	// cache: MemoryQoS changes the inputs (the CRI resources and
+	// ResourceConfigs, which are the keys), never how files are built
+	// from them, so equal keys give equal sets under both envs
+	// (TestSharedFilesEqualFresh compares with fresh maps).
 	var alt *env
 	if e.v2 && e.memoryQoS {
-		// a shares e's cache: MemoryQoS changes the inputs (the CRI
-		// resources and ResourceConfigs, which are the keys), never how
-		// files are built from them, so equal keys give equal sets under
-		// both envs (TestSharedFilesEqualFresh compares with fresh maps).
-		a := *e
-		a.memoryQoS, a.enforceMemoryQoS, a.tiered = false, false, false
-		alt = &a
+		var err error
+		if alt, err = e.variant(withoutMemoryQoS); err != nil {
+			return nil, fmt.Errorf("the profile with MemoryQoS off: %w", err)
+		}
 	}
-	x, err := e.expect(pods, alt)
-	if err != nil {
-		return nil, err
+	// Exclusive CPUs: the quota depends on whether the static CPU
+	// manager granted them (1.33+), so Guaranteed pods also show the
+	// other CPU manager policy.
+	var otherCPU *env
+	if e.disableQuotaExclusive {
+		var err error
+		if otherCPU, err = e.variant(withOtherCPUPolicy); err != nil {
+			return nil, fmt.Errorf("the profile with the other CPU manager policy: %w", err)
+		}
+		otherCPU.cache = nil // one pod's variant at a time: nothing to share
 	}
-	gates, err := p.EffectiveFeatureGates()
+	x, err := e.expect(pods, alt, otherCPU)
 	if err != nil {
 		return nil, err
 	}
 	x.Profile = e.p
-	x.Profile.FeatureGates = gates
+	x.Profile.FeatureGates = maps.Clone(e.gates)
 	x.Notes = append(x.Notes, e.notes...)
 	return x, nil
 }
@@ -78,11 +84,12 @@ const memoryQoSOffPrefix = "with the MemoryQoS feature gate off (the default bef
 // expect computes the expectation of the pods, sorted, and the node
 // levels. With alt (the profile with MemoryQoS off), every cgroup's files
 // also get alt's values as memoryqos-disabled explanations, unless alt
-// cannot compute some pod.
+// cannot compute some pod; otherCPU is the profile with the other CPU
+// manager policy (see expectPod).
 //
 // Pods are computed independently, by up to GOMAXPROCS goroutines; the
 // result does not depend on how many.
-func (e *env) expect(pods []*corev1.Pod, alt *env) (*Expectation, error) {
+func (e *env) expect(pods []*corev1.Pod, alt, otherCPU *env) (*Expectation, error) {
 	x := &Expectation{APIVersion: APIVersion, Kind: KindExpectation, Node: []ExpectedCgroup{}}
 	sorted := slices.Clone(pods)
 	slices.SortStableFunc(sorted, func(a, b *corev1.Pod) int {
@@ -97,7 +104,7 @@ func (e *env) expect(pods []*corev1.Pod, alt *env) (*Expectation, error) {
 		altCgs = make([][]ExpectedCgroup, len(sorted))
 	}
 	forEach(len(sorted), func(i int) {
-		pe, pi, err := e.expectPod(sorted[i])
+		pe, pi, err := e.expectPod(sorted[i], otherCPU)
 		if err != nil {
 			errs[i] = err
 			return
@@ -155,8 +162,9 @@ func forEach(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// expectPod computes one pod, with resize and exclusive-CPU alternatives.
-func (e *env) expectPod(pod *corev1.Pod) (*PodExpectation, *podInfo, error) {
+// expectPod computes one pod, with resize and exclusive-CPU alternatives;
+// otherCPU (nil: none) is the profile with the other CPU manager policy.
+func (e *env) expectPod(pod *corev1.Pod, otherCPU *env) (*PodExpectation, *podInfo, error) {
 	alloc, state, specPod, actuated := e.allocated(pod)
 	pi := e.newPodInfo(alloc)
 	pe := &PodExpectation{
@@ -196,10 +204,7 @@ func (e *env) expectPod(pod *corev1.Pod) (*PodExpectation, *podInfo, error) {
 	}
 	// Exclusive CPUs: the quota depends on whether the static CPU manager
 	// granted them (1.33+).
-	if e.disableQuotaExclusive && pi.class == corev1.PodQOSGuaranteed {
-		alt := *e
-		alt.staticCPU = !e.staticCPU
-		alt.cache = nil // one pod's variant: nothing to share
+	if alt := otherCPU; alt != nil && pi.class == corev1.PodQOSGuaranteed {
 		api := alt.newPodInfo(alloc)
 		if api.hasExclusive() || pi.hasExclusive() {
 			if altCgs, err := alt.podCgroups(api); err == nil {
@@ -287,7 +292,8 @@ func containerID(pod *corev1.Pod, name string) string {
 
 // sandboxCgroup is the pause container's cgroup. containerd and
 // cri-dockerd run it with 2 shares and no limits whatever the kubelet's
-// sandbox resources say (spec §6.4); those resources are given as the
+// sandbox resources say (containerd's and cri-dockerd's
+// defaultSandboxCPUshares); those resources are given as the
 // runtime-sandbox-default explanation.
 func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error) {
 	// What the kubelet asks for (calculateSandboxResources), given as the
@@ -334,7 +340,8 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	return cg, nil
 }
 
-// sandboxCRI is calculateSandboxResources (spec §6.4).
+// sandboxCRI is calculateSandboxResources
+// (pkg/kubelet/kuberuntime/kuberuntime_sandbox_linux.go, v1.37.2).
 func (e *env) sandboxCRI(pi *podInfo) *criResources {
 	opts := e.podResourceOptions()
 	opts.ExcludeOverhead = true
@@ -436,7 +443,8 @@ func (e *env) mergeExplained(base, alt []ExpectedCgroup, reason Reason, prefix s
 	}
 }
 
-// allocated returns the pod the kubelet computes cgroups from (spec §8.1)
+// allocated returns the pod the kubelet computes cgroups from
+// (pkg/kubelet/allocation/allocation_manager.go: UpdatePodFromAllocation, v1.37.2)
 // and the resize state; specPod (the resize target) and actuated (the
 // last actuated resources) are the alternatives to explain, when they
 // differ.

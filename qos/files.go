@@ -27,7 +27,8 @@ type resourceConfig struct {
 	pidsBy string
 
 	// hugePages maps page sizes to limits; the kubelet writes 0 for every
-	// host size missing here (the hugetlb rule of spec §6).
+	// host size missing here (pkg/kubelet/cm/cgroup_manager_linux.go:
+	// maybeSetHugetlb, v1.37.2).
 	hugePages map[uint64]int64
 	hugeBy    map[uint64]string
 
@@ -145,7 +146,7 @@ func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
 		n := *rc.pids
 		val := convert.FormatPidsMax(n)
 		why := rc.pidsBy
-		if n == 0 && e.minor >= 36 {
+		if n == 0 && e.has(pidsZeroIsOne) {
 			val = "1"
 			why += "; opencontainers/cgroups writes a limit of 0 as 1"
 		}

@@ -89,7 +89,8 @@ func TestParseKubeletConfigurationErrors(t *testing.T) {
 	}
 }
 
-// TestVersionedGates checks spec §2.1 defaults and the locks.
+// TestVersionedGates checks the gate defaults and locks of
+// defaultVersionedKubernetesFeatureGates (pkg/features/kube_features.go, v1.37.2).
 func TestVersionedGates(t *testing.T) {
 	for _, tt := range []struct {
 		version string

@@ -110,8 +110,9 @@ func TestExpectPodErrors(t *testing.T) {
 	}
 }
 
-// TestDefaultPod checks API-side defaulting (spec §2.3) with the e2e
-// pod-level cases of spec §7.8.
+// TestDefaultPod checks API-side defaulting (pkg/apis/core/v1/defaults.go:
+// SetDefaults_Pod; pkg/api/pod/util.go: DefaultPodLevelResources, v1.37.2)
+// with the pod-level cases of test/e2e/common/node/pod_level_resources.go.
 func TestDefaultPod(t *testing.T) {
 	p := DefaultProfile()
 	tests := []struct {

@@ -10,7 +10,9 @@ import (
 	resourcehelper "k8s.io/component-helpers/resource"
 )
 
-// tierSums are the node-level sums over active pods (spec §6.2, §7.3).
+// tierSums are the node-level sums over active pods
+// (pkg/kubelet/cm/qos_container_manager_linux.go: setCPUCgroupConfig,
+// getQoSMemoryRequests, v1.37.2).
 type tierSums struct {
 	burstableCPUMilli int64
 	burstablePods     int
@@ -102,7 +104,7 @@ func (e *env) nodeCgroups(pis []*podInfo) []ExpectedCgroup {
 		kp.pidsBy = fmt.Sprintf("pids.max = %s pid %d", allocWhat, n)
 	}
 	e.unboundedHugetlb(kp, "kubepods (the allocatable value written at startup is overwritten)")
-	if !e.staticCPU && e.minor >= 32 {
+	if !e.staticCPU && e.has(kubepodsCPUSet) {
 		n := int(e.cpuCapacity / 1000)
 		if n > 0 {
 			kp.cpuset = fmt.Sprintf("0-%d", n-1)
@@ -157,21 +159,22 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// kubepodsMemoryQoS sets kubepods memory.min/low per release (spec §6.1,
-// §7.3, §13.1).
+// kubepodsMemoryQoS sets kubepods memory.min/low per release
+// (pkg/kubelet/cm/qos_container_manager_linux.go: Start, setMemoryQoS;
+// node_container_manager_linux.go: enforceNodeAllocatableCgroups, v1.37.2).
 func (e *env) kubepodsMemoryQoS(rc *resourceConfig, s tierSums) {
 	gb := s.g + s.b
 	switch {
-	case e.regime == memoryQoSLegacy:
+	case !e.has(memoryReservationPolicy):
 		if e.memoryQoS && gb > 0 {
 			rc.setUnified("memory.min", strconv.FormatInt(gb, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = Guaranteed + Burstable memory requests %d + %d", e.minor, s.g, s.b))
 		}
 	case e.tiered:
 		rc.setUnified("memory.min", strconv.FormatInt(gb, 10), fmt.Sprintf("MemoryQoS TieredReservation: memory.min = Guaranteed + Burstable memory requests %d + %d (every minute)", s.g, s.b))
-		if e.regime == memoryQoS137 {
+		if e.has(qosMemoryReset) {
 			rc.setUnified("memory.low", strconv.FormatInt(s.b, 10), fmt.Sprintf("MemoryQoS TieredReservation: memory.low = Burstable memory requests %d (every minute)", s.b))
 		}
-	case e.regime == memoryQoS137:
+	case e.has(qosMemoryReset):
 		why := "MemoryQoS with policy None: reset to 0 at QoS-manager start"
 		if !e.memoryQoS {
 			why = "MemoryQoS off: node-allocatable enforcement writes 0"
@@ -186,18 +189,19 @@ func (e *env) kubepodsMemoryQoS(rc *resourceConfig, s tierSums) {
 // burstableMemoryQoS sets the burstable tier's MemoryQoS keys.
 func (e *env) burstableMemoryQoS(rc *resourceConfig, s tierSums) {
 	switch {
-	case e.regime == memoryQoSLegacy:
+	case !e.has(memoryReservationPolicy):
 		if e.memoryQoS && s.b > 0 {
 			rc.setUnified("memory.min", strconv.FormatInt(s.b, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = Burstable memory requests %d", e.minor, s.b))
 		}
 	case e.tiered:
 		rc.setUnified("memory.low", strconv.FormatInt(s.b, 10), fmt.Sprintf("MemoryQoS TieredReservation: memory.low = Burstable memory requests %d (every minute)", s.b))
-	case e.regime == memoryQoS137 || e.memoryQoS:
+	case e.has(qosMemoryReset) || e.memoryQoS:
 		rc.setUnified("memory.low", "0", "MemoryQoS without TieredReservation: the kubelet resets memory.low to 0")
 	}
 }
 
-// qosReservedLimits sets tier memory limits under QOSReserved (spec §7.12).
+// qosReservedLimits sets tier memory limits under QOSReserved
+// (pkg/kubelet/cm/qos_container_manager_linux.go: setMemoryReserve, v1.37.2).
 func (e *env) qosReservedLimits(bu, be *resourceConfig, s tierSums) {
 	pct, ok := e.p.Kubelet.QOSReserved["memory"]
 	if !e.qosReserved || !ok {

@@ -16,7 +16,8 @@ const (
 	SandboxOOMScoreAdj = -998
 )
 
-// oomScoreAdj is GetContainerOOMScoreAdjust (spec §7.5) with the release's
+// oomScoreAdj is GetContainerOOMScoreAdjust (pkg/kubelet/qos/policy.go,
+// v1.37.2) with the release's
 // behaviour: sidecar capping and the pod-level remainder from 1.32.
 func (e *env) oomScoreAdj(pi *podInfo, c *corev1.Container) int {
 	pod := pi.pod
@@ -39,7 +40,7 @@ func (e *env) oomScoreAdj(pi *podInfo, c *corev1.Container) int {
 	} else {
 		score = 1000 - (1000*req)/capacity
 	}
-	if e.minor >= 32 && isSidecar(c) && isInitContainer(pod, c.Name) && len(pod.Spec.Containers) > 0 {
+	if e.has(sidecarOOMScoreCap) && isSidecar(c) && isInitContainer(pod, c.Name) && len(pod.Spec.Containers) > 0 {
 		minReq := e.effectiveMemoryRequest(pod, &pod.Spec.Containers[0])
 		for i := 1; i < len(pod.Spec.Containers); i++ {
 			minReq = min(minReq, e.effectiveMemoryRequest(pod, &pod.Spec.Containers[i]))

@@ -8,7 +8,7 @@ import (
 )
 
 // TestGetContainerOOMScoreAdjust ports the vectors of the kubelet test of
-// the same name (pkg/kubelet/qos/policy_test.go, spec §12.7). Pods are not
+// the same name (pkg/kubelet/qos/policy_test.go, v1.37.2). Pods are not
 // defaulted, as in the kubelet test. Where the kubelet test accepts a range
 // the exact value is pinned.
 func TestGetContainerOOMScoreAdjust(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 )
 
 // cgroupName is the kubelet's internal name: a list of components
-// (CgroupName in pkg/kubelet/cm, spec §5.1).
+// (CgroupName in pkg/kubelet/cm/cgroup_manager_linux.go, v1.37.2).
 type cgroupName []string
 
 // parseCgroupfsName splits a cgroupfs-form path into components; "/"
@@ -28,7 +28,8 @@ func (n cgroupName) add(c ...string) cgroupName {
 	return append(append(out, n...), c...)
 }
 
-// render returns the path for a driver (spec §5.2).
+// render returns the path for a driver (CgroupName.ToCgroupfs and
+// ToSystemd in pkg/kubelet/cm/cgroup_manager_linux.go, v1.37.2).
 func (n cgroupName) render(d cgroupfs.Driver) string {
 	if len(n) == 0 {
 		return "/"
@@ -73,7 +74,9 @@ func (e *env) podPath(class corev1.PodQOSClass, uid string) string {
 }
 
 // containerPath returns a container's (or the sandbox's) cgroup path
-// under the pod cgroup, as the CRI runtime names it (spec §5.4).
+// under the pod cgroup, as the CRI runtime names it (containerd
+// getCgroupsPath, CRI-O internal/config/cgmgr ContainerCgroupPath,
+// cri-dockerd core/docker_service.go GenerateExpectedCgroupParent).
 func (e *env) containerPath(podPath, id string) string {
 	if e.driver == cgroupfs.DriverSystemd {
 		switch e.p.Runtime.CRI {

@@ -7,8 +7,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// TestCgroupNames ports the naming vectors of spec §12.4
-// (TestCgroupNameToSystemd, TestCgroupNameToCgroupfs and friends).
+// TestCgroupNames ports the naming vectors of
+// pkg/kubelet/cm/cgroup_manager_linux_test.go (v1.37.2):
+// TestCgroupNameToSystemd, TestCgroupNameToCgroupfs and friends.
 func TestCgroupNames(t *testing.T) {
 	tests := []struct {
 		name              cgroupName
@@ -30,8 +31,11 @@ func TestCgroupNames(t *testing.T) {
 	}
 }
 
-// TestPodAndContainerPaths covers spec §5.2 and §5.4 for both drivers,
-// a custom cgroupRoot and the three runtimes.
+// TestPodAndContainerPaths covers the kubelet's driver rendering
+// (CgroupName.ToSystemd/ToCgroupfs in pkg/kubelet/cm/cgroup_manager_linux.go,
+// v1.37.2) and the runtimes' container naming (containerd getCgroupsPath,
+// CRI-O internal/config/cgmgr, cri-dockerd GenerateExpectedCgroupParent)
+// for both drivers, a custom cgroupRoot and the three runtimes.
 func TestPodAndContainerPaths(t *testing.T) {
 	const uid = "6c1a4e95-6bb6-11e6-bc26-28d2444e470d"
 	tests := []struct {

@@ -13,7 +13,8 @@ import (
 )
 
 // podInfo is one pod as the kubelet sees it: the allocated pod (spec
-// resources replaced by the allocation, spec §8.1) and derived facts.
+// resources replaced by the allocation, UpdatePodFromAllocation in
+// pkg/kubelet/allocation/allocation_manager.go, v1.37.2) and derived facts.
 type podInfo struct {
 	pod       *corev1.Pod
 	class     corev1.PodQOSClass
@@ -125,10 +126,11 @@ func (e *env) podResourceOptions() resourcehelper.PodResourcesOptions {
 }
 
 // declaredLimits returns whether CPU and memory limits are "declared"
-// for the pod (spec §6.3 step 2). From 1.37 every init and app container
+// for the pod (ResourceConfigForPod in pkg/kubelet/cm/helpers_linux.go,
+// v1.37.2). From 1.37 every init and app container
 // must have its own non-zero limit; up to 1.36 init containers were
 // judged on their cumulative init-time limits (own plus the sidecars
-// before them, spec §13.2). A non-zero pod-level limit declares the
+// before them; behaviour ownLimitsDeclared). A non-zero pod-level limit declares the
 // resource with pod-level resources on. It also returns, for each
 // resource, the first container that breaks the rule.
 func (e *env) declaredLimits(pod *corev1.Pod) (cpu, mem bool, cpuBy, memBy string) {
@@ -145,7 +147,7 @@ func (e *env) declaredLimits(pod *corev1.Pod) (cpu, mem bool, cpuBy, memBy strin
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		cpuLim, memLim := c.Resources.Limits.Cpu().DeepCopy(), c.Resources.Limits.Memory().DeepCopy()
-		if e.minor <= 36 {
+		if !e.has(ownLimitsDeclared) {
 			if isSidecar(c) {
 				sideCPU.Add(cpuLim)
 				sideMem.Add(memLim)
@@ -203,7 +205,8 @@ func (e *env) sumTerms(pi *podInfo, name corev1.ResourceName, limits bool) strin
 }
 
 // podConfig computes the pod cgroup's ResourceConfig (ResourceConfigForPod
-// and podContainerManagerImpl.EnsureExists, spec §6.3).
+// in pkg/kubelet/cm/helpers_linux.go and podContainerManagerImpl.EnsureExists
+// in pod_container_manager_linux.go, v1.37.2).
 func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	pod := pi.pod
 	opts := e.podResourceOptions()
@@ -288,7 +291,7 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 	}
 	if e.enforceMemoryQoS && memReq > 0 {
 		switch {
-		case e.regime == memoryQoSLegacy:
+		case !e.has(memoryReservationPolicy):
 			rc.setUnified("memory.min", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS (1.%d): memory.min = pod memory request %d", e.minor, memReq))
 		case e.tiered && pi.class == corev1.PodQOSGuaranteed:
 			rc.setUnified("memory.min", strconv.FormatInt(memReq, 10), fmt.Sprintf("MemoryQoS TieredReservation, Guaranteed pod: memory.min = pod memory request %d", memReq))
@@ -301,8 +304,9 @@ func (e *env) podConfig(pi *podInfo) *resourceConfig {
 		rc.pids, rc.pidsBy = &n, fmt.Sprintf("pids.max = podPidsLimit %d", n)
 	}
 
-	// Pod-level memory.high (1.37, spec §7.3).
-	if e.enforceMemoryQoS && e.regime == memoryQoS137 && e.factor != nil {
+	// Pod-level memory.high (1.37, ApplyPodLevelMemoryHigh in
+	// pkg/kubelet/cm/helpers_linux.go).
+	if e.enforceMemoryQoS && e.has(podLevelMemoryHigh) && e.factor != nil {
 		e.podMemoryHigh(pi, rc)
 	}
 	return rc

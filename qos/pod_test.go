@@ -41,8 +41,8 @@ func cfgOf(rc *resourceConfig) podCfg {
 }
 
 // TestResourceConfigForPod ports the vectors of the kubelet's
-// TestResourceConfigForPod (pkg/kubelet/cm/helpers_linux_test.go, spec
-// §12.2), MemoryQoS off.
+// TestResourceConfigForPod (pkg/kubelet/cm/helpers_linux_test.go,
+// v1.37.2), MemoryQoS off.
 func TestResourceConfigForPod(t *testing.T) {
 	const dq, tq = 100 * time.Millisecond, 5 * time.Millisecond
 	noQoS := gates(GateMemoryQoS, false)
@@ -161,8 +161,9 @@ func TestApplyPodLevelMemoryHigh(t *testing.T) {
 	}
 }
 
-// TestDeclaredFlagsByVersion pins the ≤ 1.36 / 1.37 difference of spec
-// §13.2 (checked there by running both versions).
+// TestDeclaredFlagsByVersion pins the ≤ 1.36 / 1.37 difference of
+// ResourceConfigForPod (behaviour ownLimitsDeclared; checked by running
+// both kubelet versions).
 func TestDeclaredFlagsByVersion(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("app", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")},
 		withInit(sidecar("side", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi"), ctr("init", "cpu=100m,memory=100Mi", "")))

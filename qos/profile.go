@@ -1,6 +1,7 @@
 package qos
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -25,7 +26,8 @@ import (
 type Profile struct {
 	// KubernetesVersion is the kubelet's minor version, "1.30" to "1.37"
 	// ("v1.37" and "1.37.2" are accepted too). It selects the feature-gate
-	// defaults and the behaviours that changed between releases (spec §13).
+	// defaults and the behaviours that changed between releases
+	// (gateTable and behaviourTable).
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// FeatureGates overrides the version's feature-gate defaults, by gate
 	// name (for example "MemoryQoS": false). Gates not listed keep their
@@ -46,7 +48,8 @@ type Profile struct {
 // (KubeletConfiguration, kubelet.config.k8s.io/v1beta1) that decides cgroup
 // values. Field names follow the configuration file. The zero value is not
 // a valid configuration: start from [DefaultKubeletConfig], which applies
-// the kubelet's defaulting (spec §2.2).
+// the kubelet's defaulting (pkg/kubelet/apis/config/v1beta1/defaults.go:
+// SetDefaults_KubeletConfiguration, v1.37.2).
 type KubeletConfig struct {
 	// CgroupDriver is "cgroupfs" or "systemd". The kubelet asks the CRI
 	// runtime for it when the runtime implements RuntimeConfig; set the
@@ -183,7 +186,9 @@ func (o *OCIRuntime) UnmarshalText(b []byte) error {
 }
 
 // WeightFormula returns the shares-to-cpu.weight formula the OCI runtime
-// uses on cgroup v2 (runtime-conversion.md §1.2): quadratic from runc
+// uses on cgroup v2 (ConvertCPUSharesToCgroupV2Value in opencontainers/cgroups
+// utils.go, vendored by runc; crun src/libcrun/cgroup-internal.h:
+// convert_shares_to_weight): quadratic from runc
 // 1.3.2 (and every 1.4.0-rc and later) and crun 1.23, linear before, and
 // unknown for an unknown runtime.
 func (o OCIRuntime) WeightFormula() convert.WeightFormula {
@@ -250,7 +255,7 @@ func cmpDotted(a, b []int) int {
 func DefaultOCIRuntime() OCIRuntime { return OCIRuntime{Name: "runc", Version: "1.4.0"} }
 
 // DefaultKubeletConfig returns the kubelet configuration of a stock
-// v1.37.2 kubelet after its defaulting, as spec §2.2 lists it. The kubelet
+// v1.37.2 kubelet after its defaulting. The kubelet
 // applies these defaults in k8s.io/kubernetes (pkg/kubelet/apis/config/
 // v1beta1/defaults.go and cmd/kubelet/app/server.go), which this module
 // does not import; they are restated here: cgroupDriver cgroupfs,
@@ -338,8 +343,8 @@ type gateSpec struct {
 	effect   bool // whether the model reads it
 }
 
-// gateTable restates spec §2.1 (defaultVersionedKubernetesFeatureGates of
-// v1.37.2, which match the older trees).
+// gateTable restates defaultVersionedKubernetesFeatureGates
+// (pkg/features/kube_features.go, v1.37.2, which match the older trees).
 var gateTable = map[string]gateSpec{
 	GatePodLevelResources:                       {defaults: [8]int8{-1, -1, 0, 0, 1, 1, 1, 1}, effect: true},
 	GateInPlacePodVerticalScaling:               {defaults: [8]int8{0, 0, 0, 1, 1, 1, 1, 1}, locked: 35, effect: true},
@@ -364,6 +369,109 @@ var gateTable = map[string]gateSpec{
 var gateAliases = map[string]string{
 	"CustomCPUCFSQuotaPeriod": GateCPUCFSQuotaPeriod,
 }
+
+// behaviour is a difference between kubelet releases that changes a
+// value modelled here without a feature gate of its own. The table below
+// says in which release each arrived; resolve turns it into the env's
+// behaviours once, and the computation asks e.has(behaviour) instead of
+// comparing versions. Paths are in k8s.io/kubernetes unless prefixed;
+// each was compared across the v1.30.0 … v1.37.2 trees.
+type behaviour uint8
+
+const (
+	// swapSkipsCriticalPods: critical pods get NoSwap under LimitedSwap.
+	swapSkipsCriticalPods behaviour = iota
+	// singleProcessOOMKillConfig: the singleProcessOOMKill field exists;
+	// before it every v2 container gets memory.oom.group=1.
+	singleProcessOOMKillConfig
+	// sidecarOOMScoreCap: a sidecar's oom_score_adj is capped by the
+	// smallest regular container memory request.
+	sidecarOOMScoreCap
+	// kubepodsCPUSet: kubepods gets cpuset.cpus = all CPUs when the CPU
+	// manager policy is none.
+	kubepodsCPUSet
+	// podLevelHugepages: containers inherit pod-level hugepage limits.
+	podLevelHugepages
+	// failCgroupV1ByDefault: failCgroupV1 defaults to true, so the
+	// kubelet refuses to start on cgroup v1 unless told otherwise.
+	failCgroupV1ByDefault
+	// memoryReservationPolicy: MemoryQoS memory.min/memory.low follow
+	// memoryReservationPolicy (None or TieredReservation); before it,
+	// memory.min is the memory request at every level.
+	memoryReservationPolicy
+	// pidsZeroIsOne: the cgroups library writes a pids limit of 0 as 1.
+	pidsZeroIsOne
+	// ownLimitsDeclared: a pod's CPU and memory limits are "declared"
+	// from each container's own limits; before, an init container was
+	// judged on its init-time limits, including the sidecars before it.
+	ownLimitsDeclared
+	// throttlingFactorOptional: memoryThrottlingFactor is no longer
+	// defaulted to 0.9 (no memory.high unless set) and may only be set
+	// with the MemoryQoS gate on.
+	throttlingFactorOptional
+	// memoryHighResetWhenOff: with MemoryQoS off, v2 containers get
+	// memory.high=max.
+	memoryHighResetWhenOff
+	// containerMemoryHighPodAware: container memory.high also for a
+	// container without a request, skipped when a pod-level memory limit
+	// covers a container without one, and from the DRA-raised limit.
+	containerMemoryHighPodAware
+	// podLevelMemoryHigh: the pod cgroup gets memory.high under
+	// pod-level resources.
+	podLevelMemoryHigh
+	// qosMemoryReset: the QoS manager resets kubepods memory.min/low and
+	// burstable memory.low at start (gate off or policy None), and
+	// TieredReservation also writes kubepods memory.low.
+	qosMemoryReset
+	// draNodeAllocatable: the kubelet adds DRA node-allocatable claims
+	// to the pod, tier, container and sandbox values.
+	draNodeAllocatable
+
+	numBehaviours
+)
+
+// behaviourSpec is the release a behaviour arrived in and the upstream
+// source that shows it.
+type behaviourSpec struct {
+	since  int
+	source string
+}
+
+// behaviourTable is indexed by behaviour.
+var behaviourTable = [numBehaviours]behaviourSpec{
+	swapSkipsCriticalPods:       {31, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: GetContainerSwapBehavior, configureContainerSwapResources (IsCriticalPod)"},
+	singleProcessOOMKillConfig:  {32, "k8s.io/kubelet config/v1beta1/types.go: SingleProcessOOMKill; pkg/kubelet/kubelet.go"},
+	sidecarOOMScoreCap:          {32, "pkg/kubelet/qos/policy.go: GetContainerOOMScoreAdjust; pkg/kubelet/qos/helpers.go: minRegularContainerMemory"},
+	kubepodsCPUSet:              {32, "pkg/kubelet/cm/node_container_manager_linux.go: getCgroupConfigInternal; pkg/kubelet/cm/cpumanager/policy_none.go: GetAllocatableCPUs"},
+	podLevelHugepages:           {34, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: GetHugepageLimitsFromResources"},
+	failCgroupV1ByDefault:       {35, "pkg/kubelet/apis/config/v1beta1/defaults.go: SetDefaults_KubeletConfiguration (FailCgroupV1)"},
+	memoryReservationPolicy:     {36, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: generateLinuxContainerResources; pkg/kubelet/cm/qos_container_manager_linux.go: setMemoryQoS"},
+	pidsZeroIsOne:               {36, "github.com/opencontainers/cgroups@v0.0.6 fs2/pids.go: setPids (vendored by the kubelet from 1.36)"},
+	ownLimitsDeclared:           {37, "pkg/kubelet/cm/helpers_linux.go: ResourceConfigForPod (ContainerFn removed)"},
+	throttlingFactorOptional:    {37, "pkg/kubelet/apis/config/v1beta1/defaults.go: SetDefaults_KubeletConfiguration; pkg/kubelet/apis/config/validation/validation.go"},
+	memoryHighResetWhenOff:      {37, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: generateLinuxContainerResources"},
+	containerMemoryHighPodAware: {37, "pkg/kubelet/kuberuntime/kuberuntime_container_linux.go: generateLinuxContainerResources"},
+	podLevelMemoryHigh:          {37, "pkg/kubelet/cm/helpers_linux.go: ApplyPodLevelMemoryHigh"},
+	qosMemoryReset:              {37, "pkg/kubelet/cm/qos_container_manager_linux.go: Start, setMemoryQoS"},
+	draNodeAllocatable:          {37, "k8s.io/component-helpers resource/helpers.go: GetContainerDRAAllocations, addDRANodeAllocatableLimits"},
+}
+
+// behaviours is the set of behaviours of one release.
+type behaviours uint32
+
+// behavioursOf returns the behaviours of a minor version.
+func behavioursOf(minor int) behaviours {
+	var b behaviours
+	for i, s := range behaviourTable {
+		if minor >= s.since {
+			b |= 1 << i
+		}
+	}
+	return b
+}
+
+// has reports whether the release has behaviour x.
+func (b behaviours) has(x behaviour) bool { return b&(1<<x) != 0 }
 
 // Minimum and maximum supported minor versions.
 const (
@@ -406,7 +514,7 @@ func (p Profile) EffectiveFeatureGates() (map[string]bool, error) {
 	if err != nil {
 		return nil, &ProfileError{Field: "kubernetesVersion", Err: err}
 	}
-	out := map[string]bool{}
+	out := make(map[string]bool, len(gateTable)+len(p.FeatureGates))
 	for name, g := range gateTable {
 		if d := g.defaults[minor-minMinor]; d >= 0 {
 			out[name] = d == 1
@@ -476,4 +584,34 @@ func (p *Profile) ApplyMachine(m *cgroupfs.MachineInfo) {
 			capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
 		}
 	}
+}
+
+// profileJSON is the JSON form of Profile: it adds the cgroup version.
+type profileJSON struct {
+	CgroupVersion string `json:"cgroupVersion"`
+	profileAlias
+}
+
+type profileAlias Profile
+
+// MarshalJSON adds "cgroupVersion": "v1" or "v2".
+func (p Profile) MarshalJSON() ([]byte, error) {
+	return json.Marshal(profileJSON{CgroupVersion: p.CgroupVersion.String(), profileAlias: profileAlias(p)})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (p *Profile) UnmarshalJSON(b []byte) error {
+	var pj profileJSON
+	if err := json.Unmarshal(b, &pj); err != nil {
+		return err
+	}
+	*p = Profile(pj.profileAlias)
+	if pj.CgroupVersion != "" {
+		v, err := convert.ParseCgroupVersion(pj.CgroupVersion)
+		if err != nil {
+			return err
+		}
+		p.CgroupVersion = v
+	}
+	return nil
 }

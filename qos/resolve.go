@@ -1,8 +1,9 @@
 package qos
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,310 +16,359 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// memoryQoSRegime is the MemoryQoS behaviour of a release (spec §13.1).
-type memoryQoSRegime int
-
-const (
-	memoryQoSLegacy memoryQoSRegime = iota // 1.30–1.35: memory.min = requests
-	memoryQoS136                           // 1.36: memoryReservationPolicy, factor default 0.9
-	memoryQoS137                           // 1.37
-)
-
-// env is a profile resolved once: version switches, effective gates,
-// derived quantities. Everything the computation reads comes from here.
-type env struct {
-	p     Profile
-	minor int
-	gates map[string]bool
-
-	v2     bool
-	driver cgroupfs.Driver
-
-	plr, plrFixQOS, plrFixDefaulting, plrManagers bool
-	memoryQoS                                     bool // gate on (cgroup version not considered)
-	enforceMemoryQoS                              bool // gate on and cgroup v2
-	regime                                        memoryQoSRegime
-	tiered                                        bool
-	factor                                        *float64
-	customPeriod                                  bool
-	disableQuotaExclusive                         bool
-	nodeSwap, dra, qosReserved                    bool
-	singleProcessOOMKill                          bool
-
-	periodMicros      uint64 // configured period
-	quotaPeriodMicros uint64 // the period MilliCPUToQuota and containers use
-	staticCPU         bool
-
-	pageSize     int64
-	hugeSizes    []uint64   // host huge page sizes, ascending
-	huge         []hugeSize // the same, with their names, formatted once
-	memCapacity  int64
-	swapCapacity int64
-	cpuCapacity  int64 // milli-CPU
-	allocatable  corev1.ResourceList
-	formula      convert.WeightFormula
-
-	notes []Note
-
-	// cache shares the file maps of equal cgroups (nil: none).
-	cache *fileCache
-	// files is the largest number of files a cgroup had so far (shared by
-	// the copies of the env): new file maps are made that size.
-	files *atomic.Int32
-}
-
-// newFiles returns an empty file map sized for a cgroup's files. A fixed
-// hint of 16 would double a 13-file v2 map: Go rounds a map's groups of
-// eight slots up to a power of two, so 16 entries take 32 slots where 13
-// fit in 16.
-func (e *env) newFiles() map[string]ExpectedFile {
-	return make(map[string]ExpectedFile, max(8, int(e.files.Load())))
-}
-
-// sized records the size of a built file map for newFiles.
-func (e *env) sized(files map[string]ExpectedFile) {
-	for n := int32(len(files)); ; {
-		old := e.files.Load()
-		if n <= old || e.files.CompareAndSwap(old, n) {
-			return
-		}
-	}
-}
-
-// hugeSize is a host huge page size and the names derived from it.
-type hugeSize struct {
-	size                uint64
-	name                string // "2MB"
-	why                 string // the key of its reason in criResources.why
-	limitFile, rsvdFile string // of the profile's cgroup version
-	unlimited           string // the limit file's value with no limit
-}
-
 // Validate checks the profile the way the kubelet validates its
 // configuration, and returns a *ProfileError naming the first bad field.
 func (p Profile) Validate() error {
-	_, err := resolve(p)
+	_, _, err := validate(p)
 	return err
 }
 
+// resolve validates the profile, derives the env the computation reads
+// and collects the profile-level notes, in that order.
 func resolve(p Profile) (*env, error) {
-	e := &env{p: p, files: new(atomic.Int32)}
-	minor, err := ParseKubernetesVersion(p.KubernetesVersion)
+	minor, gates, err := validate(p)
 	if err != nil {
-		return nil, &ProfileError{Field: "kubernetesVersion", Err: err}
-	}
-	e.minor = minor
-	if e.gates, err = p.EffectiveFeatureGates(); err != nil {
 		return nil, err
 	}
-	for name := range p.FeatureGates {
-		canon := name
-		if a, ok := gateAliases[name]; ok {
-			canon = a
-		}
-		if g, ok := gateTable[canon]; !ok || !g.effect {
-			e.note(ReasonNotModelled, fmt.Sprintf("feature gate %s does not change any value modelled here", name))
-		}
+	e := derive(p, minor, gates)
+	e.notes = profileNotes(p, e)
+	e.files = new(atomic.Int32)
+	return e, nil
+}
+
+// variant resolves e's profile after change, for the alternatives the
+// explanations show (MemoryQoS off, the other CPU manager policy). The
+// variant shares e's build state: cgroups with equal inputs give equal
+// files under both. It fails only if the change makes the profile
+// invalid.
+func (e *env) variant(change func(*Profile)) (*env, error) {
+	p := e.p
+	p.FeatureGates = maps.Clone(p.FeatureGates)
+	change(&p)
+	v, err := resolve(p)
+	if err != nil {
+		return nil, err
 	}
-	g := func(n string) bool { return e.gates[n] }
+	v.build = e.build
+	return v, nil
+}
+
+// withoutMemoryQoS is the profile with the MemoryQoS gate off, as far as
+// the kubelet allows: no memoryReservationPolicy and no throttling factor
+// (neither means anything without the gate).
+func withoutMemoryQoS(p *Profile) {
+	if p.FeatureGates == nil {
+		p.FeatureGates = map[string]bool{}
+	}
+	p.FeatureGates[GateMemoryQoS] = false
+	p.Kubelet.MemoryReservationPolicy = ""
+	p.Kubelet.MemoryThrottlingFactor = nil
+}
+
+// withOtherCPUPolicy is the profile with CPU manager policy static
+// instead of none, or none instead of static.
+func withOtherCPUPolicy(p *Profile) {
+	if p.Kubelet.CPUManagerPolicy == "static" {
+		p.Kubelet.CPUManagerPolicy = "none"
+	} else {
+		p.Kubelet.CPUManagerPolicy = "static"
+	}
+}
+
+// validate checks every field of the profile in a fixed order and returns
+// the first error as a *ProfileError, or the minor version and the
+// effective feature gates.
+func validate(p Profile) (int, map[string]bool, error) {
+	minor, err := ParseKubernetesVersion(p.KubernetesVersion)
+	if err != nil {
+		return 0, nil, &ProfileError{Field: "kubernetesVersion", Err: err}
+	}
+	gates, err := p.EffectiveFeatureGates()
+	if err != nil {
+		return 0, nil, err
+	}
+	b := behavioursOf(minor)
+	if err := validateKubelet(p, gates); err != nil {
+		return 0, nil, err
+	}
+	if err := validateMemory(p, b, gates); err != nil {
+		return 0, nil, err
+	}
+	if err := validateNode(p); err != nil {
+		return 0, nil, err
+	}
+	if err := validateRuntime(p); err != nil {
+		return 0, nil, err
+	}
+	return minor, gates, nil
+}
+
+// validateKubelet checks the cgroup version and the kubelet's cgroup,
+// CPU and reservation settings.
+func validateKubelet(p Profile, gates map[string]bool) error {
 	switch p.CgroupVersion {
-	case convert.CgroupV1:
-	case convert.CgroupV2:
-		e.v2 = true
+	case convert.CgroupV1, convert.CgroupV2:
 	default:
-		return nil, &ProfileError{Field: "cgroupVersion", Err: fmt.Errorf("want v1 or v2")}
+		return &ProfileError{Field: "cgroupVersion", Err: fmt.Errorf("want v1 or v2")}
 	}
 	k := p.Kubelet
 	switch k.CgroupDriver {
 	case cgroupfs.DriverCgroupfs, cgroupfs.DriverSystemd:
-		e.driver = k.CgroupDriver
 	default:
-		return nil, &ProfileError{Field: "kubelet.cgroupDriver", Err: fmt.Errorf("%q: want cgroupfs or systemd", k.CgroupDriver)}
+		return &ProfileError{Field: "kubelet.cgroupDriver", Err: fmt.Errorf("%q: want cgroupfs or systemd", k.CgroupDriver)}
 	}
 	if k.CgroupsPerQOS && k.CgroupRoot == "" {
-		return nil, &ProfileError{Field: "kubelet.cgroupRoot", Err: fmt.Errorf("empty: the kubelet defaults it to \"/\" when cgroupsPerQOS is true")}
+		return &ProfileError{Field: "kubelet.cgroupRoot", Err: fmt.Errorf("empty: the kubelet defaults it to \"/\" when cgroupsPerQOS is true")}
 	}
 	if k.CgroupRoot != "" && !strings.HasPrefix(k.CgroupRoot, "/") {
-		return nil, &ProfileError{Field: "kubelet.cgroupRoot", Err: fmt.Errorf("%q: must be an absolute cgroupfs path", k.CgroupRoot)}
+		return &ProfileError{Field: "kubelet.cgroupRoot", Err: fmt.Errorf("%q: must be an absolute cgroupfs path", k.CgroupRoot)}
 	}
 	if !k.CgroupsPerQOS && slices.Contains(k.EnforceNodeAllocatable, "pods") {
-		return nil, &ProfileError{Field: "kubelet.enforceNodeAllocatable", Err: fmt.Errorf("\"pods\" requires cgroupsPerQOS")}
+		return &ProfileError{Field: "kubelet.enforceNodeAllocatable", Err: fmt.Errorf("\"pods\" requires cgroupsPerQOS")}
 	}
 	for _, key := range k.EnforceNodeAllocatable {
 		switch key {
 		case "pods", "system-reserved", "kube-reserved", "system-reserved-compressible", "kube-reserved-compressible", "none":
 		default:
-			return nil, &ProfileError{Field: "kubelet.enforceNodeAllocatable", Err: fmt.Errorf("unknown key %q", key)}
+			return &ProfileError{Field: "kubelet.enforceNodeAllocatable", Err: fmt.Errorf("unknown key %q", key)}
 		}
 	}
 	switch k.CPUManagerPolicy {
-	case "none", "":
-	case "static":
-		e.staticCPU = true
+	case "none", "", "static":
 	default:
-		return nil, &ProfileError{Field: "kubelet.cpuManagerPolicy", Err: fmt.Errorf("%q: want none or static", k.CPUManagerPolicy)}
+		return &ProfileError{Field: "kubelet.cpuManagerPolicy", Err: fmt.Errorf("%q: want none or static", k.CPUManagerPolicy)}
 	}
-
-	// CPU period (spec §7.1): the configured period needs the gate.
-	period := k.CPUCFSQuotaPeriod.Duration
-	if period == 0 {
-		period = 100 * time.Millisecond
-	}
-	e.customPeriod = g(GateCPUCFSQuotaPeriod)
-	if period != 100*time.Millisecond {
-		if !e.customPeriod {
-			return nil, &ProfileError{Field: "kubelet.cpuCFSQuotaPeriod", Err: fmt.Errorf("%v requires the CPUCFSQuotaPeriod feature gate (on by default from 1.36; the kubelet refuses to start)", period)}
+	// A configured CFS period needs the gate (pkg/kubelet/apis/config/
+	// validation/validation.go: ValidateKubeletConfiguration, v1.37.2).
+	if period := cfsPeriod(k); period != 100*time.Millisecond {
+		if !gates[GateCPUCFSQuotaPeriod] {
+			return &ProfileError{Field: "kubelet.cpuCFSQuotaPeriod", Err: fmt.Errorf("%v requires the CPUCFSQuotaPeriod feature gate (on by default from 1.36; the kubelet refuses to start)", period)}
 		}
 		if period < time.Millisecond || period > time.Second {
-			return nil, &ProfileError{Field: "kubelet.cpuCFSQuotaPeriod", Err: fmt.Errorf("%v: must be between 1ms and 1s", period)}
+			return &ProfileError{Field: "kubelet.cpuCFSQuotaPeriod", Err: fmt.Errorf("%v: must be between 1ms and 1s", period)}
 		}
 	}
-	e.periodMicros = uint64(period / time.Microsecond)
-	e.quotaPeriodMicros = convert.DefaultPeriodMicros
-	if e.customPeriod {
-		e.quotaPeriodMicros = e.periodMicros
-	}
+	return nil
+}
 
-	e.plr = g(GatePodLevelResources)
-	e.plrFixQOS = g(GatePodLevelResourcesFixKubeletQOSClass)
-	e.plrFixDefaulting = g(GatePodLevelResourcesFixDefaulting)
-	e.plrManagers = g(GatePodLevelResourceManagers)
-	e.disableQuotaExclusive = g(GateDisableCPUQuotaWithExclusiveCPUs)
-	e.nodeSwap = g(GateNodeSwap)
-	// The DRA gate exists in 1.36 but the kubelet consumes claims only from 1.37.
-	e.dra = g(GateDRANodeAllocatableResources) && minor >= 37
-	e.qosReserved = g(GateQOSReserved)
-
-	// MemoryQoS (spec §7.3, §13).
-	e.memoryQoS = g(GateMemoryQoS)
-	e.enforceMemoryQoS = e.memoryQoS && e.v2
-	switch {
-	case minor <= 35:
-		e.regime = memoryQoSLegacy
-	case minor == 36:
-		e.regime = memoryQoS136
-	default:
-		e.regime = memoryQoS137
-	}
+// validateMemory checks the MemoryQoS, OOM, swap and QOSReserved
+// settings.
+func validateMemory(p Profile, b behaviours, gates map[string]bool) error {
+	k := p.Kubelet
+	memoryQoS := gates[GateMemoryQoS]
 	switch k.MemoryReservationPolicy {
 	case "", "None":
 	case "TieredReservation":
-		if minor < 36 {
-			return nil, &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("TieredReservation does not exist before 1.36")}
+		if !b.has(memoryReservationPolicy) {
+			return &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("TieredReservation does not exist before 1.36")}
 		}
-		if !e.memoryQoS {
-			return nil, &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("TieredReservation requires the MemoryQoS feature gate")}
+		if !memoryQoS {
+			return &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("TieredReservation requires the MemoryQoS feature gate")}
 		}
-		e.tiered = true
 	default:
-		return nil, &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("%q: want None or TieredReservation", k.MemoryReservationPolicy)}
+		return &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("%q: want None or TieredReservation", k.MemoryReservationPolicy)}
 	}
 	if f := k.MemoryThrottlingFactor; f != nil {
 		if *f <= 0 || *f > 1 {
-			return nil, &ProfileError{Field: "kubelet.memoryThrottlingFactor", Err: fmt.Errorf("%v: must be in (0, 1]", *f)}
+			return &ProfileError{Field: "kubelet.memoryThrottlingFactor", Err: fmt.Errorf("%v: must be in (0, 1]", *f)}
 		}
-		if !e.memoryQoS && *f != 0.9 && minor >= 37 {
-			return nil, &ProfileError{Field: "kubelet.memoryThrottlingFactor", Err: fmt.Errorf("may only be set while the MemoryQoS feature gate is on")}
+		if !memoryQoS && *f != 0.9 && b.has(throttlingFactorOptional) {
+			return &ProfileError{Field: "kubelet.memoryThrottlingFactor", Err: fmt.Errorf("may only be set while the MemoryQoS feature gate is on")}
 		}
-		v := *f
-		e.factor = &v
-	} else if minor <= 36 {
-		v := 0.9 // defaulted by the kubelet up to 1.36
-		e.factor = &v
 	}
-
-	// singleProcessOOMKill (spec §7.5): v1 → true; v2 → configured, default
-	// false. Before 1.32 the field does not exist and v2 containers always
-	// get memory.oom.group=1.
-	switch {
-	case !e.v2:
-		if k.SingleProcessOOMKill != nil && !*k.SingleProcessOOMKill && minor >= 32 {
-			return nil, &ProfileError{Field: "kubelet.singleProcessOOMKill", Err: fmt.Errorf("false is not allowed on cgroup v1")}
-		}
-		e.singleProcessOOMKill = true
-	case minor < 32:
-		if k.SingleProcessOOMKill != nil {
-			e.note(ReasonNotModelled, fmt.Sprintf("singleProcessOOMKill does not exist in 1.%d; ignored", minor))
-		}
-	case k.SingleProcessOOMKill != nil:
-		e.singleProcessOOMKill = *k.SingleProcessOOMKill
+	if p.CgroupVersion == convert.CgroupV1 && k.SingleProcessOOMKill != nil && !*k.SingleProcessOOMKill && b.has(singleProcessOOMKillConfig) {
+		return &ProfileError{Field: "kubelet.singleProcessOOMKill", Err: fmt.Errorf("false is not allowed on cgroup v1")}
 	}
-
 	switch k.SwapBehavior {
 	case "", "NoSwap", "LimitedSwap":
 	default:
-		return nil, &ProfileError{Field: "kubelet.memorySwap.swapBehavior", Err: fmt.Errorf("%q: want NoSwap or LimitedSwap", k.SwapBehavior)}
-	}
-	if k.PodPidsLimit == 0 || k.PodPidsLimit < -1 {
-		// The kubelet defaults nil and any negative value to -1; 0 means unset too.
-		e.p.Kubelet.PodPidsLimit = -1
-	}
-	if len(k.QOSReserved) > 0 && !e.qosReserved {
-		e.note(ReasonNotModelled, "qosReserved is ignored without the QOSReserved feature gate")
+		return &ProfileError{Field: "kubelet.memorySwap.swapBehavior", Err: fmt.Errorf("%q: want NoSwap or LimitedSwap", k.SwapBehavior)}
 	}
 	for name := range k.QOSReserved {
 		if name != "memory" {
-			return nil, &ProfileError{Field: "kubelet.qosReserved", Err: fmt.Errorf("only memory can be reserved, not %q", name)}
+			return &ProfileError{Field: "kubelet.qosReserved", Err: fmt.Errorf("only memory can be reserved, not %q", name)}
 		}
 		if _, err := parsePercent(k.QOSReserved[name]); err != nil {
-			return nil, &ProfileError{Field: "kubelet.qosReserved.memory", Err: err}
+			return &ProfileError{Field: "kubelet.qosReserved.memory", Err: err}
 		}
 	}
+	return nil
+}
 
-	// Node.
+// validateNode checks the node's page size, capacity and the reserved
+// resources.
+func validateNode(p Profile) error {
 	n := p.Node
-	e.pageSize = n.PageSize
-	if e.pageSize == 0 {
-		e.pageSize = convert.DefaultPageSize
+	if ps := pageSizeOf(n.PageSize); ps < 0 || ps&(ps-1) != 0 {
+		return &ProfileError{Field: "node.pageSize", Err: fmt.Errorf("%d: must be a power of two", n.PageSize)}
 	}
-	if e.pageSize < 0 || e.pageSize&(e.pageSize-1) != 0 {
-		return nil, &ProfileError{Field: "node.pageSize", Err: fmt.Errorf("%d: must be a power of two", n.PageSize)}
-	}
-	capacity := normaliseCapacity(n.Capacity)
+	capacity := n.Capacity // errors name what normaliseCapacity will call it
 	for name, q := range capacity {
+		if name == "pids" {
+			name = resourcePID
+		}
 		if q.Sign() < 0 {
-			return nil, &ProfileError{Field: "node.capacity." + string(name), Err: fmt.Errorf("negative")}
+			return &ProfileError{Field: "node.capacity." + string(name), Err: fmt.Errorf("negative")}
 		}
 		if isHugePages(name) {
 			size, err := convert.ParseHugePageResourceName(string(name))
 			if err != nil {
-				return nil, &ProfileError{Field: "node.capacity." + string(name), Err: err}
+				return &ProfileError{Field: "node.capacity." + string(name), Err: err}
 			}
 			if _, err := convert.HugePageSizeName(size); err != nil {
-				return nil, &ProfileError{Field: "node.capacity." + string(name), Err: err}
-			}
-			if !slices.Contains(e.hugeSizes, size) {
-				e.hugeSizes = append(e.hugeSizes, size)
+				return &ProfileError{Field: "node.capacity." + string(name), Err: err}
 			}
 		}
 	}
-	slices.Sort(e.hugeSizes)
-	for _, size := range e.hugeSizes {
-		name, _ := convert.HugePageSizeName(size) // checked above
-		v := e.p.CgroupVersion
-		e.huge = append(e.huge, hugeSize{
+	if mem, ok := capacity[corev1.ResourceMemory]; !ok || mem.Value() <= 0 {
+		return &ProfileError{Field: "node.capacity.memory", Err: fmt.Errorf("required and positive (the OOM score divides by it)")}
+	}
+	if cpu, ok := capacity[corev1.ResourceCPU]; !ok || cpu.MilliValue() <= 0 {
+		return &ProfileError{Field: "node.capacity.cpu", Err: fmt.Errorf("required and positive")}
+	}
+	k := p.Kubelet
+	for _, r := range []struct {
+		field string
+		list  corev1.ResourceList
+	}{{"kubelet.kubeReserved", k.KubeReserved}, {"kubelet.systemReserved", k.SystemReserved}} {
+		for name, q := range r.list {
+			if q.Sign() < 0 {
+				return &ProfileError{Field: r.field + "." + string(name), Err: fmt.Errorf("negative")}
+			}
+		}
+	}
+	return nil
+}
+
+// validateRuntime checks the CRI and OCI runtime names.
+func validateRuntime(p Profile) error {
+	switch p.Runtime.CRI {
+	case CRIContainerd, CRICRIO, CRIDockerd:
+	default:
+		return &ProfileError{Field: "runtime.cri", Err: fmt.Errorf("%q: want containerd, crio or cri-dockerd", p.Runtime.CRI)}
+	}
+	switch p.Runtime.OCI.Name {
+	case "runc", "crun", "unknown", "":
+	default:
+		return &ProfileError{Field: "runtime.oci", Err: fmt.Errorf("%q: want runc, crun or unknown", p.Runtime.OCI.Name)}
+	}
+	return nil
+}
+
+// cfsPeriod is the configured CFS period, 100ms when unset.
+func cfsPeriod(k KubeletConfig) time.Duration {
+	return cmp.Or(k.CPUCFSQuotaPeriod.Duration, 100*time.Millisecond)
+}
+
+// pageSizeOf is the node's page size, 4 KiB when unset.
+func pageSizeOf(pageSize int64) int64 {
+	return cmp.Or(pageSize, convert.DefaultPageSize)
+}
+
+// derive computes the env of a valid profile.
+func derive(p Profile, minor int, gates map[string]bool) *env {
+	e := &env{
+		p: p, minor: minor, gates: gates,
+		v2:         p.CgroupVersion == convert.CgroupV2,
+		driver:     p.Kubelet.CgroupDriver,
+		formula:    p.Runtime.OCI.WeightFormula(),
+		behaviours: behavioursOf(minor),
+	}
+	e.switches = deriveSwitches(p.Kubelet, e.v2, e.behaviours, gates)
+	if k := p.Kubelet; k.PodPidsLimit == 0 || k.PodPidsLimit < -1 {
+		// The kubelet defaults nil and any negative value to -1; 0 means unset too.
+		e.p.Kubelet.PodPidsLimit = -1
+	}
+	e.machine, e.p.Node.Capacity = deriveMachine(p)
+	return e
+}
+
+// deriveSwitches resolves the kubelet settings from the gates and the
+// configuration.
+func deriveSwitches(k KubeletConfig, v2 bool, b behaviours, gates map[string]bool) switches {
+	g := func(n string) bool { return gates[n] }
+	s := switches{
+		plr:                   g(GatePodLevelResources),
+		plrFixQOS:             g(GatePodLevelResourcesFixKubeletQOSClass),
+		plrFixDefaulting:      g(GatePodLevelResourcesFixDefaulting),
+		plrManagers:           g(GatePodLevelResourceManagers),
+		disableQuotaExclusive: g(GateDisableCPUQuotaWithExclusiveCPUs),
+		nodeSwap:              g(GateNodeSwap),
+		// The DRA gate exists in 1.36 but the kubelet consumes claims only from 1.37.
+		dra:          g(GateDRANodeAllocatableResources) && b.has(draNodeAllocatable),
+		qosReserved:  g(GateQOSReserved),
+		memoryQoS:    g(GateMemoryQoS),
+		customPeriod: g(GateCPUCFSQuotaPeriod),
+		staticCPU:    k.CPUManagerPolicy == "static",
+		tiered:       k.MemoryReservationPolicy == "TieredReservation",
+	}
+	s.enforceMemoryQoS = s.memoryQoS && v2
+
+	// The CFS period (pkg/kubelet/cm/helpers_linux.go: MilliCPUToQuota,
+	// v1.37.2): the configured period counts only with the gate.
+	s.periodMicros = uint64(cfsPeriod(k) / time.Microsecond)
+	s.quotaPeriodMicros = convert.DefaultPeriodMicros
+	if s.customPeriod {
+		s.quotaPeriodMicros = s.periodMicros
+	}
+
+	if f := k.MemoryThrottlingFactor; f != nil {
+		v := *f
+		s.factor = &v
+	} else if !b.has(throttlingFactorOptional) {
+		v := 0.9 // defaulted by the kubelet up to 1.36
+		s.factor = &v
+	}
+
+	// singleProcessOOMKill (pkg/kubelet/kubelet.go, v1.37.2): v1 → true;
+	// v2 → configured, default false. Before the field existed, v2
+	// containers always get memory.oom.group=1.
+	switch {
+	case !v2:
+		s.singleProcessOOMKill = true
+	case !b.has(singleProcessOOMKillConfig):
+	case k.SingleProcessOOMKill != nil:
+		s.singleProcessOOMKill = *k.SingleProcessOOMKill
+	}
+	return s
+}
+
+// deriveMachine computes the node's page size, huge page sizes,
+// capacities and allocatable, and returns the normalised capacity.
+func deriveMachine(p Profile) (machine, corev1.ResourceList) {
+	k := p.Kubelet
+	capacity := normaliseCapacity(p.Node.Capacity)
+	var m machine
+	m.pageSize = pageSizeOf(p.Node.PageSize)
+	for name := range capacity {
+		if !isHugePages(name) {
+			continue
+		}
+		size, _ := convert.ParseHugePageResourceName(string(name)) // validated
+		if !slices.Contains(m.hugeSizes, size) {
+			m.hugeSizes = append(m.hugeSizes, size)
+		}
+	}
+	slices.Sort(m.hugeSizes)
+	for _, size := range m.hugeSizes {
+		name, _ := convert.HugePageSizeName(size) // validated
+		v := p.CgroupVersion
+		m.huge = append(m.huge, hugeSize{
 			size: size, name: name, why: "hugetlb:" + name,
 			limitFile: convert.HugetlbLimitFile(name, v), rsvdFile: convert.HugetlbRsvdLimitFile(name, v),
-			unlimited: convert.HugetlbUnlimited(size, v, e.pageSize),
+			unlimited: convert.HugetlbUnlimited(size, v, m.pageSize),
 		})
 	}
-	mem, ok := capacity[corev1.ResourceMemory]
-	if !ok || mem.Value() <= 0 {
-		return nil, &ProfileError{Field: "node.capacity.memory", Err: fmt.Errorf("required and positive (the OOM score divides by it)")}
-	}
-	e.memCapacity = mem.Value()
-	cpu, ok := capacity[corev1.ResourceCPU]
-	if !ok || cpu.MilliValue() <= 0 {
-		return nil, &ProfileError{Field: "node.capacity.cpu", Err: fmt.Errorf("required and positive")}
-	}
-	e.cpuCapacity = cpu.MilliValue()
+	mem := capacity[corev1.ResourceMemory]
+	m.memCapacity = mem.Value()
+	cpu := capacity[corev1.ResourceCPU]
+	m.cpuCapacity = cpu.MilliValue()
 	if s, ok := capacity[resourceSwap]; ok {
-		e.swapCapacity = s.Value()
+		m.swapCapacity = s.Value()
 	}
-	e.p.Node.Capacity = capacity
-	e.allocatable = capacity
+	m.allocatable = capacity
 	if k.CgroupsPerQOS && slices.Contains(k.EnforceNodeAllocatable, "pods") {
-		e.allocatable = corev1.ResourceList{}
+		m.allocatable = make(corev1.ResourceList, len(capacity))
 		for name, q := range capacity {
 			v := q.DeepCopy()
 			for _, r := range []corev1.ResourceList{k.SystemReserved, k.KubeReserved} {
@@ -329,61 +379,57 @@ func resolve(p Profile) (*env, error) {
 			if v.Sign() < 0 {
 				v = resource.MustParse("0")
 			}
-			e.allocatable[name] = v
+			m.allocatable[name] = v
 		}
 	}
-	for _, r := range []struct {
-		field string
-		list  corev1.ResourceList
-	}{{"kubelet.kubeReserved", k.KubeReserved}, {"kubelet.systemReserved", k.SystemReserved}} {
-		for name, q := range r.list {
-			if q.Sign() < 0 {
-				return nil, &ProfileError{Field: r.field + "." + string(name), Err: fmt.Errorf("negative")}
-			}
+	return m, capacity
+}
+
+// profileNotes are the notes about the profile as a whole: settings
+// that change nothing modelled here, and what cgroup v1, cgroupsPerQOS
+// false and the systemd driver mean for the comparison.
+func profileNotes(p Profile, e *env) []Note {
+	var notes []Note
+	note := func(reason Reason, msg string) { notes = append(notes, Note{Reason: reason, Message: msg}) }
+	for _, name := range slices.Sorted(maps.Keys(p.FeatureGates)) {
+		canon := name
+		if a, ok := gateAliases[name]; ok {
+			canon = a
+		}
+		if g, ok := gateTable[canon]; !ok || !g.effect {
+			note(ReasonNotModelled, fmt.Sprintf("feature gate %s does not change any value modelled here", name))
 		}
 	}
-
-	// Runtime.
-	switch p.Runtime.CRI {
-	case CRIContainerd, CRICRIO, CRIDockerd:
-	default:
-		return nil, &ProfileError{Field: "runtime.cri", Err: fmt.Errorf("%q: want containerd, crio or cri-dockerd", p.Runtime.CRI)}
+	k := p.Kubelet
+	if e.v2 && !e.has(singleProcessOOMKillConfig) && k.SingleProcessOOMKill != nil {
+		note(ReasonNotModelled, fmt.Sprintf("singleProcessOOMKill does not exist in 1.%d; ignored", e.minor))
 	}
-	switch p.Runtime.OCI.Name {
-	case "runc", "crun", "unknown", "":
-	default:
-		return nil, &ProfileError{Field: "runtime.oci", Err: fmt.Errorf("%q: want runc, crun or unknown", p.Runtime.OCI.Name)}
+	if len(k.QOSReserved) > 0 && !e.qosReserved {
+		note(ReasonNotModelled, "qosReserved is ignored without the QOSReserved feature gate")
 	}
-	e.formula = p.Runtime.OCI.WeightFormula()
-
-	// Profile-level notes.
 	if !e.v2 {
 		if e.memoryQoS {
-			e.note(ReasonCgroupV1Unsupported, "MemoryQoS is on but does nothing on cgroup v1: no memory.min, memory.low or memory.high anywhere")
+			note(ReasonCgroupV1Unsupported, "MemoryQoS is on but does nothing on cgroup v1: no memory.min, memory.low or memory.high anywhere")
 		}
 		if k.SwapBehavior == "LimitedSwap" {
-			e.note(ReasonCgroupV1Unsupported, "LimitedSwap needs cgroup v2; on v1 every container gets NoSwap (memsw = memory limit)")
+			note(ReasonCgroupV1Unsupported, "LimitedSwap needs cgroup v2; on v1 every container gets NoSwap (memsw = memory limit)")
 		}
-		if minor >= 35 {
-			e.note(ReasonCgroupV1Unsupported, fmt.Sprintf("a 1.%d kubelet refuses to start on cgroup v1 unless failCgroupV1 is false", minor))
+		if e.has(failCgroupV1ByDefault) {
+			note(ReasonCgroupV1Unsupported, fmt.Sprintf("a 1.%d kubelet refuses to start on cgroup v1 unless failCgroupV1 is false", e.minor))
 		}
 	}
 	if !k.CgroupsPerQOS {
-		e.note(ReasonNotModelled, "cgroupsPerQOS is false: the kubelet creates no kubepods, QoS or pod cgroups, and container cgroups land under the runtime's default parent (not modelled)")
+		note(ReasonNotModelled, "cgroupsPerQOS is false: the kubelet creates no kubepods, QoS or pod cgroups, and container cgroups land under the runtime's default parent (not modelled)")
 	}
 	if e.driver == cgroupfs.DriverSystemd {
-		e.note(ReasonSystemdQuotaRounding, "systemd driver: CPU quotas are stored per second in 10 ms steps, so both the exact and the rounded-up quota are accepted")
+		note(ReasonSystemdQuotaRounding, "systemd driver: CPU quotas are stored per second in 10 ms steps, so both the exact and the rounded-up quota are accepted")
 	}
-	return e, nil
-}
-
-func (e *env) note(reason Reason, msg string) {
-	e.notes = append(e.notes, Note{Reason: reason, Message: msg})
+	return notes
 }
 
 // normaliseCapacity copies the capacity and renames "pids" to "pid".
 func normaliseCapacity(in corev1.ResourceList) corev1.ResourceList {
-	out := corev1.ResourceList{}
+	out := make(corev1.ResourceList, len(in))
 	for k, v := range in {
 		if k == "pids" {
 			k = resourcePID
@@ -406,34 +452,4 @@ func parsePercent(s string) (int64, error) {
 		return 0, fmt.Errorf("percentage between 0%% and 100%% expected, got %q", s)
 	}
 	return n, nil
-}
-
-// profileJSON is the JSON form of Profile: it adds the cgroup version.
-type profileJSON struct {
-	CgroupVersion string `json:"cgroupVersion"`
-	profileAlias
-}
-
-type profileAlias Profile
-
-// MarshalJSON adds "cgroupVersion": "v1" or "v2".
-func (p Profile) MarshalJSON() ([]byte, error) {
-	return json.Marshal(profileJSON{CgroupVersion: p.CgroupVersion.String(), profileAlias: profileAlias(p)})
-}
-
-// UnmarshalJSON reads the form MarshalJSON writes.
-func (p *Profile) UnmarshalJSON(b []byte) error {
-	var pj profileJSON
-	if err := json.Unmarshal(b, &pj); err != nil {
-		return err
-	}
-	*p = Profile(pj.profileAlias)
-	if pj.CgroupVersion != "" {
-		v, err := convert.ParseCgroupVersion(pj.CgroupVersion)
-		if err != nil {
-			return err
-		}
-		p.CgroupVersion = v
-	}
-	return nil
 }

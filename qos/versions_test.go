@@ -1,6 +1,7 @@
 package qos
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +36,9 @@ func accept(t *testing.T, pe *PodExpectation, level cgroupfs.Level, container, f
 	return strings.Join(f.Accept, "|")
 }
 
-// TestExclusiveCPUsByVersion: spec §7.2 and §11.1 pod B, the e2e cases of
-// test/e2e_node/cpu_manager_test.go, and the ≤ 1.32 behaviour.
+// TestExclusiveCPUsByVersion: DisableCPUQuotaWithExclusiveCPUs in
+// generateLinuxContainerResources and ResourceConfigForPod (v1.37.2), the
+// e2e cases of test/e2e_node/cpu_manager_test.go, and the ≤ 1.32 behaviour.
 func TestExclusiveCPUsByVersion(t *testing.T) {
 	static := func(v string) func(*Profile) {
 		return func(p *Profile) { p.Kubelet.CPUManagerPolicy = "static"; p.KubernetesVersion = v }
@@ -70,7 +72,8 @@ func TestExclusiveCPUsByVersion(t *testing.T) {
 	}
 }
 
-// TestCustomPeriodByVersion: spec §13.2.
+// TestCustomPeriodByVersion: MilliCPUToQuota (pkg/kubelet/cm/helpers_linux.go)
+// honours a configured period only with CPUCFSQuotaPeriod, on by default from 1.36.
 func TestCustomPeriodByVersion(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")})
 	p := DefaultProfile()
@@ -96,7 +99,8 @@ func TestCustomPeriodByVersion(t *testing.T) {
 	}
 }
 
-// TestMemoryQoSRegimes: the regimes of spec §13.2 and the factor default.
+// TestMemoryQoSRegimes: the MemoryQoS behaviours of behaviourTable
+// (memoryReservationPolicy 1.36, the 1.37 changes) and the factor default.
 func TestMemoryQoSRegimes(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")})
 	on := func(v string) func(*Profile) {
@@ -132,7 +136,9 @@ func TestMemoryQoSRegimes(t *testing.T) {
 	}
 }
 
-// TestEmptyPodLevelStanzaByVersion: spec §13.2.
+// TestEmptyPodLevelStanzaByVersion: an empty pod-level stanza is BestEffort
+// up to 1.36 and falls back to the containers with
+// PodLevelResourcesFixKubeletQOSClass (pkg/apis/core/v1/helper/qos/qos.go, 1.37).
 func TestEmptyPodLevelStanzaByVersion(t *testing.T) {
 	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}, withPodLevel("", ""))
 	if got := expectOne(t, pod, func(p *Profile) { p.KubernetesVersion = "1.36" }).QOSClass; got != corev1.PodQOSBestEffort {
@@ -157,7 +163,8 @@ func TestOOMGroupByVersion(t *testing.T) {
 	}
 }
 
-// TestSystemdQuotaRounding: spec §12.1 TestGetCPULimitCgroupExpectations.
+// TestSystemdQuotaRounding: TestGetCPULimitCgroupExpectations
+// (test/e2e/common/node/framework/cgroups/cgroups_test.go, v1.37.2).
 func TestSystemdQuotaRounding(t *testing.T) {
 	systemd := func(v string) func(*Profile) {
 		return func(p *Profile) {
@@ -211,5 +218,63 @@ func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
 	}
 	if got := x.NodeCgroup(cgroupfs.LevelBurstable).Files["cpu.weight"].Shares; got != 1024 {
 		t.Errorf("burstable shares %d, want 1024 (the terminal pod does not count)", got)
+	}
+}
+
+// TestBehaviourTable: every behaviour has an entry that names its
+// upstream source and a release inside the modelled range, and arrives
+// exactly in that release.
+func TestBehaviourTable(t *testing.T) {
+	for x := range numBehaviours {
+		s := behaviourTable[x]
+		if s.since <= minMinor || s.since > maxMinor {
+			t.Errorf("behaviour %d: since 1.%d, want 1.%d to 1.%d", x, s.since, minMinor+1, maxMinor)
+		}
+		if !strings.Contains(s.source, ".go") {
+			t.Errorf("behaviour %d: source %q names no source file", x, s.source)
+		}
+		if behavioursOf(s.since-1).has(x) || !behavioursOf(s.since).has(x) || !behavioursOf(maxMinor).has(x) {
+			t.Errorf("behaviour %d does not arrive in 1.%d", x, s.since)
+		}
+	}
+	if b := behavioursOf(minMinor); b != 0 {
+		t.Errorf("1.%d has behaviours %b, want none (it is the baseline)", minMinor, b)
+	}
+}
+
+// TestVariantOwnsItsMaps: the MemoryQoS-off and other-CPU-policy
+// alternatives are profiles resolved on their own: they share only the
+// build state with the env, never its maps and slices, and they resolve
+// even when the profile holds settings only valid with MemoryQoS.
+func TestVariantOwnsItsMaps(t *testing.T) {
+	e := testEnv(t, func(p *Profile) {
+		p.Kubelet.MemoryReservationPolicy = "TieredReservation"
+		p.Kubelet.MemoryThrottlingFactor = ptrTo(0.8)
+		p.FeatureGates = map[string]bool{GateMemoryQoS: true}
+	})
+	e.cache = newFileCache()
+	alt, err := e.variant(withoutMemoryQoS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.memoryQoS || !e.tiered || e.factor == nil || alt.memoryQoS || alt.enforceMemoryQoS || alt.tiered {
+		t.Errorf("memoryQoS/tiered/factor: env %v/%v/%v, variant %v/%v", e.memoryQoS, e.tiered, e.factor, alt.memoryQoS, alt.tiered)
+	}
+	if !e.p.FeatureGates[GateMemoryQoS] || !e.gates[GateMemoryQoS] {
+		t.Error("resolving the variant changed the env's feature gates")
+	}
+	same := func(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+	if same(e.gates, alt.gates) || same(e.allocatable, alt.allocatable) || same(e.p.Node.Capacity, alt.p.Node.Capacity) || same(e.huge, alt.huge) || same(e.hugeSizes, alt.hugeSizes) {
+		t.Error("the variant shares a map or slice with the env")
+	}
+	if alt.cache != e.cache || alt.files != e.files {
+		t.Error("the variant does not share the build state")
+	}
+	cpu, err := e.variant(withOtherCPUPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.staticCPU || !cpu.staticCPU {
+		t.Errorf("staticCPU: env %v, variant %v", e.staticCPU, cpu.staticCPU)
 	}
 }
