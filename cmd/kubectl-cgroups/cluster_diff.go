@@ -153,8 +153,8 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 // table per node (headed by the node) and a line per node that could not
 // be checked.
 func printDiffList(w io.Writer, list *cluster.DiffReportList, o diffPrintOptions) error {
-	switch o.format {
-	case "json", "yaml":
+	switch {
+	case structured(o.format):
 		if o.onlyDrift {
 			filtered := *list
 			filtered.Items = nil

@@ -61,6 +61,7 @@ linear for older runtimes.`,
 	c.Flags().StringVar(&o.cgroupVersion, "cgroup-version", "v2", "cgroup version of the node: v1 or v2.")
 	c.Flags().StringVar(&o.formula, "weight-formula", "quadratic", "Shares-to-weight formula of the container runtime (cgroup v2): linear or quadratic.")
 	addOutputFlag(c, &o.out, "table", "json", "yaml")
+	completeValues(c)
 	return c
 }
 
@@ -110,7 +111,7 @@ func (o *convertOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.out.format != "table" {
+	if o.out.structured() {
 		return printStructured(s.Out, o.out.format, doc)
 	}
 	tw := table.NewTabWriter(s.Out)

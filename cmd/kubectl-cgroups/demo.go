@@ -52,6 +52,7 @@ with your own files. The demo exits 0 even when a scenario shows drift.`,
 	c.Flags().BoolVar(&o.list, "list", false, "List the scenarios and exit.")
 	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences.")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
+	c.ValidArgsFunction = completeScenarios
 	return c
 }
 

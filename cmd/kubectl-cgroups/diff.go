@@ -129,6 +129,9 @@ checked; nodes that could not be are listed and warned about).`,
 	c.MarkFlagsMutuallyExclusive("filename", "kubelet-pods", "static-pods")
 	o.clusterDiff.addFlags(c)
 	o.cluster.addFlags(c)
+	completeValues(c)
+	c.ValidArgsFunction = completeTargets(&o.cluster, "pod")
+	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
 	return c
 }
 

@@ -36,8 +36,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 func printDiff(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
-	switch o.format {
-	case "json", "yaml":
+	switch {
+	case structured(o.format):
 		if o.onlyDrift {
 			filtered := *r
 			filtered.Results = slices.DeleteFunc(slices.Clone(r.Results), func(x qos.DiffResult) bool { return !x.Status.Unexplained() })

@@ -56,6 +56,7 @@ of every value.`,
 	}
 	o.in.addFlags(c.Flags())
 	o.profile.addFlags(c)
+	completeValues(c)
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	return c
 }
@@ -90,8 +91,8 @@ func (o *expectOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	switch o.out.format {
-	case "json", "yaml":
+	switch {
+	case o.out.structured():
 		return printStructured(s.Out, o.out.format, x)
 	}
 	return table.WriteExpectation(s.Out, x, o.out.format == "wide")

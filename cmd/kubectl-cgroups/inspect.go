@@ -129,6 +129,8 @@ and status, and are a stable contract (kind NodeCgroups, see the README).`,
 	c.Flags().StringVar(&o.pod, "pod", "", "Show only the pod with this UID (metadata.uid).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	o.cluster.addFlags(c)
+	completeValues(c)
+	c.ValidArgsFunction = completeTargets(&o.cluster, "")
 	return c
 }
 
@@ -182,8 +184,8 @@ func (o *inspectOptions) run(s genericiooptions.IOStreams) error {
 
 // print writes what inspect read.
 func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node, src cgroupfs.Source) error {
-	switch o.out.format {
-	case "json", "yaml":
+	switch {
+	case o.out.structured():
 		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: apiVersion, Kind: "NodeCgroups", Source: src, Node: node})
 	}
 	return table.WriteNode(s.Out, node, src, o.out.format == "wide")

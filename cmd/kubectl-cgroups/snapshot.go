@@ -73,6 +73,8 @@ pods.json" and "inspect --snapshot FILE" read it offline.`,
 	c.Flags().StringVar(&o.pod, "pod", "", "Capture only the pod with this UID (with kubepods and the tiers).")
 	c.Flags().StringVar(&o.description, "description", "", "A description to record in the archive.")
 	c.MarkFlagRequired("output")
+	completeValues(c)
+	c.ValidArgsFunction = completeTargets(&o.cluster, "")
 	return c
 }
 

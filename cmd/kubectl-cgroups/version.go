@@ -54,7 +54,7 @@ func newVersionCmd(s genericiooptions.IOStreams) *cobra.Command {
 				return err
 			}
 			v := currentVersion()
-			if out.format != "text" {
+			if out.structured() {
 				return printStructured(s.Out, out.format, v)
 			}
 			_, err := fmt.Fprintf(s.Out, "kubectl-cgroups %s (%s, %s), predicts kubelet %s\n", v.Version, v.GoVersion, v.Platform, v.KubernetesVersion)
