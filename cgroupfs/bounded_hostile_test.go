@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +269,58 @@ func TestBoundedValueEcho(t *testing.T) {
 	t.Logf("%d files of 64 KiB, %d errors, %d bytes of error text, %d allocated", files, errs, total, alloc)
 	if errs == 0 {
 		t.Fatal("no file failed to parse")
+	}
+}
+
+// TestRemovePod removes a pod from snapshots of both drivers: the pod is
+// gone from every controller, every other pod is read as before.
+func TestRemovePod(t *testing.T) {
+	for _, tree := range []string{"v1-cgroupfs", "v1-systemd", "v2-systemd"} {
+		t.Run(tree, func(t *testing.T) {
+			s := loadTree(t, tree)
+			f, err := s.FS()
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := readNode(t, f, NodeOptions{})
+			if len(before.Pods) < 2 {
+				t.Fatalf("%d pods", len(before.Pods))
+			}
+			victim := before.Pods[1]
+			dirs := 1
+			if s.Info.Mode != ModeUnified {
+				dirs = 0
+				for _, name := range slices.Sorted(maps.Keys(s.files.nodes)) {
+					if strings.HasSuffix(name, strings.TrimPrefix(victim.Path, "/")) {
+						dirs++
+					}
+				}
+			}
+			if got := s.RemovePod(victim.UID); got != dirs {
+				t.Errorf("removed %d directories, want %d", got, dirs)
+			}
+			for name := range s.files.nodes {
+				if strings.Contains(name, strings.TrimPrefix(victim.Path, "/")) {
+					t.Errorf("%s is left", name)
+				}
+			}
+			if got := s.RemovePod(victim.UID); got != 0 {
+				t.Errorf("removed %d directories again", got)
+			}
+			f, err = s.FS()
+			if err != nil {
+				t.Fatal(err)
+			}
+			after := readNode(t, f, NodeOptions{})
+			want := slices.DeleteFunc(slices.Clone(before.Pods), func(p Pod) bool { return p.UID == victim.UID })
+			if len(after.Pods) != len(want) {
+				t.Fatalf("%d pods after, want %d", len(after.Pods), len(want))
+			}
+			for i := range want {
+				if after.Pods[i].UID != want[i].UID || len(after.Pods[i].Containers) != len(want[i].Containers) {
+					t.Errorf("pod %d: %s, want %s", i, after.Pods[i].UID, want[i].UID)
+				}
+			}
+		})
 	}
 }

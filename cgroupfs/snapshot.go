@@ -192,6 +192,37 @@ func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) { return s.files.
 // Stat implements fs.StatFS.
 func (s *Snapshot) Stat(name string) (fs.FileInfo, error) { return s.files.Stat(name) }
 
+// RemovePod removes the cgroups of the pod with the given UID from the
+// snapshot: every directory named after it by either driver
+// ("pod<uid>", "<prefix>-pod<uid_with_underscores>.slice"), in every
+// controller, with everything below. It returns the number of
+// directories removed. A tool that captures a node from a pod of its own
+// removes that pod after ReadSnapshot applied its limits, so that the
+// pod's filtering costs no more than the load. It must not be called
+// while the snapshot is read.
+func (s *Snapshot) RemovePod(uid string) int {
+	if !validUID(uid) {
+		return 0
+	}
+	plain, systemd := "pod"+uid, "-pod"+escapeSystemd(uid)+".slice"
+	var dirs []string
+	for name, n := range s.files.nodes {
+		if _, base := split(name); n.dir && (base == plain || strings.HasSuffix(base, systemd)) {
+			dirs = append(dirs, name)
+		}
+	}
+	// Shortest first: a directory below one already removed is gone.
+	slices.SortFunc(dirs, func(a, b string) int { return len(a) - len(b) })
+	removed := 0
+	for _, d := range dirs {
+		if _, ok := s.files.nodes[d]; ok {
+			s.files.remove(d)
+			removed++
+		}
+	}
+	return removed
+}
+
 // FS opens the snapshot for reading with the recorded mode, page size,
 // controller directories and kubepods location.
 func (s *Snapshot) FS() (*FS, error) {

@@ -36,6 +36,10 @@ const (
 	defaultSnapshotImage   = "docker.io/library/busybox:1.37"
 	defaultSnapshotTimeout = 2 * time.Minute
 	defaultMaxConcurrency  = 5
+	// maxMaxConcurrency bounds --max-concurrency: each node read at
+	// once holds its archive (at most maxArchiveBytes) and its snapshot
+	// (within cgroupfs.SnapshotLimits) in memory, and runs a pod.
+	maxMaxConcurrency = 20
 )
 
 // clusterFlags are the flags of cluster mode shared by diff, inspect,

@@ -45,7 +45,7 @@ func (f *clusterDiffFlags) addFlags(c *cobra.Command) {
 	fl.BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "Cluster mode: -l selects pods in every namespace.")
 	fl.StringSliceVar(&f.nodes, "node", nil, "Cluster mode: check every pod of these nodes (repeatable, or comma-separated).")
 	fl.BoolVar(&f.allNodes, "all-nodes", false, "Cluster mode: check every (Linux) node of the cluster.")
-	fl.IntVar(&f.maxConcurrency, "max-concurrency", defaultMaxConcurrency, "Cluster mode: how many nodes are read at once.")
+	fl.IntVar(&f.maxConcurrency, "max-concurrency", defaultMaxConcurrency, fmt.Sprintf("Cluster mode: how many nodes are read at once (1 to %d).", maxMaxConcurrency))
 }
 
 // nodePlan is one node to check and what to report of it.
@@ -148,8 +148,8 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 	if cd.allNamespaces && cd.selector == "" {
 		return errors.New("-A (--all-namespaces) selects pods with -l: a pod name needs its namespace (-n)")
 	}
-	if cd.maxConcurrency < 1 {
-		return fmt.Errorf("--max-concurrency %d: want 1 or more", cd.maxConcurrency)
+	if cd.maxConcurrency < 1 || cd.maxConcurrency > maxMaxConcurrency {
+		return fmt.Errorf("--max-concurrency %d: want 1 to %d", cd.maxConcurrency, maxMaxConcurrency)
 	}
 	if err := o.cluster.resolveRequestTimeout(); err != nil {
 		return err

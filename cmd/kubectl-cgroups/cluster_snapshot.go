@@ -54,8 +54,9 @@ const (
 	// the pod stays Succeeded until cleanup.
 	snapshotPodLifetime = 10 * time.Minute
 	// maxArchiveBytes bounds the compressed archive read from a pod; a
-	// node with 110 pods streams well under 1 MiB.
-	maxArchiveBytes = 256 << 20
+	// node with 110 pods streams well under 1 MiB, one with 1,000 pods
+	// about 2 MiB.
+	maxArchiveBytes = 32 << 20
 	// podPollInterval is how often the snapshot pod's state is read.
 	podPollInterval = 250 * time.Millisecond
 	// deleteWait bounds the wait for a deleted snapshot pod to be gone.

@@ -716,6 +716,7 @@ func TestClusterArgs(t *testing.T) {
 		{[]string{"diff", "-l", "app=nope"}, "no scheduled pod matches -l app=nope in namespace default"},
 		{[]string{"diff", "--node", "nope"}, "node nope not found"},
 		{[]string{"diff", "--node", fakeNode, "--max-concurrency", "0"}, "--max-concurrency 0"},
+		{[]string{"diff", "--node", fakeNode, "--max-concurrency", "21"}, "--max-concurrency 21: want 1 to 20"},
 		{[]string{"inspect", "node/a", "--root", "/sys/fs/cgroup"}, "--root reads a tree on this machine"},
 		{[]string{"inspect", "node/a", "node/b"}, "accepts at most 1 arg(s)"},
 		{[]string{"inspect", "pod/guaranteed-kcg-node", "--pod", "x"}, "give pod/NAME or --pod UID, not both"},
