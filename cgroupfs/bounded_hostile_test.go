@@ -116,6 +116,18 @@ func TestBoundedHostile(t *testing.T) {
 	t.Logf("built %d pod directories in %d compressed bytes in %v", pods, len(millionPods), time.Since(start).Round(time.Millisecond))
 	podCgroups := sameLengthDirs(t, 100_000, func(i int) string { return fmt.Sprintf("cpu/kubepods/podabc/c%06d/", i) })
 	deepRoot := "/" + strings.Repeat("a/", 2047) + "a" // 4096 bytes, 2048 levels
+	// 600 files of 64 KiB, one per pod: 39 MB of values in 180 KB.
+	var values bytes.Buffer
+	tw := tar.NewWriter(&values)
+	value := bytes.Repeat([]byte("9"), MaxFileBytes)
+	for i := range 600 {
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("cpu/kubepods/pod%03d/cpu.shares", i), Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(value))})
+		tw.Write(value)
+	}
+	tw.Close()
+	bigValues := gzipBytes(t, values.Bytes(), gzip.BestCompression)
+	// A txtar of 65 MiB: read whole, so bounded lower than a tar stream.
+	bigTxtar := []byte(strings.Repeat("-- cpu/kubepods/cpu.shares --\n"+strings.Repeat("9", 1<<16-1)+"\n", 1040))
 
 	tests := []struct {
 		name    string
@@ -129,6 +141,10 @@ func TestBoundedHostile(t *testing.T) {
 			"more than 2048 pods", ErrArchiveLimit, 16 * mib},
 		{"100,000 cgroups in one pod", podCgroups, SnapshotLimits{},
 			"more than 128 cgroups in one pod", ErrArchiveLimit, 16 * mib},
+		{"600 files of 64 KiB", bigValues, SnapshotLimits{},
+			"the files kept hold more than 33554432 bytes", ErrArchiveLimit, 48 * mib},
+		{"a txtar of 65 MiB", bigTxtar, SnapshotLimits{},
+			"txtar is larger than 67108864 bytes", ErrArchiveLimit, 160 * mib},
 		{"33 levels", tgz(reg("cpu/" + strings.Repeat("d/", 31) + "cpu.shares")), SnapshotLimits{},
 			"33 levels deep, more than the 32-level limit", ErrArchiveLimit, mib},
 		{"an element of 300 bytes", tgz(reg("cpu/" + strings.Repeat("e", 300) + "/cpu.shares")), SnapshotLimits{},

@@ -246,7 +246,8 @@ func (s *Snapshot) FS() (*FS, error) {
 // can raise them.
 type SnapshotLimits struct {
 	// MaxBytes bounds the uncompressed bytes read (the tar stream or the
-	// txtar text). Default DefaultSnapshotMaxBytes.
+	// txtar text). Default DefaultSnapshotMaxBytes for a tar stream, read
+	// as it comes, and DefaultTxtarMaxBytes for a txtar, held whole.
 	MaxBytes int64
 	// MaxEntries bounds the number of archive entries, and of the files
 	// and directories they make (directories a path implies included).
@@ -254,6 +255,9 @@ type SnapshotLimits struct {
 	MaxEntries int
 	// MaxFileBytes bounds each file kept. Default MaxFileBytes.
 	MaxFileBytes int64
+	// MaxDataBytes bounds the bytes of all the files kept together.
+	// Default DefaultSnapshotMaxDataBytes.
+	MaxDataBytes int64
 	// MaxPods bounds the pods: the distinct UIDs of directories named
 	// as the kubelet names pod cgroups, anywhere in the archive. Default
 	// DefaultMaxPods.
@@ -272,11 +276,19 @@ const (
 	// DefaultSnapshotMaxBytes is the default SnapshotLimits.MaxBytes:
 	// 256 MiB, 17 times a node of 1,000 pods.
 	DefaultSnapshotMaxBytes = 256 << 20
+	// DefaultTxtarMaxBytes is the default SnapshotLimits.MaxBytes of a
+	// txtar archive: 64 MiB, 4 times a node of 1,000 pods (a txtar
+	// has no per-entry padding, and is read whole before it is parsed).
+	DefaultTxtarMaxBytes = 64 << 20
 	// DefaultSnapshotMaxEntries is the default SnapshotLimits.MaxEntries:
 	// 262,144, 3.5 times a node of 1,000 pods (a plain archive of a
 	// copied tree holds every file of a cgroup, about 70 on cgroup v2,
 	// and fits up to about 900 pods).
 	DefaultSnapshotMaxEntries = 1 << 18
+	// DefaultSnapshotMaxDataBytes is the default SnapshotLimits.MaxDataBytes:
+	// 32 MiB, 40 times the values of a node of 1,000 pods (75,000 files
+	// of about 10 bytes), and 512 files of MaxFileBytes.
+	DefaultSnapshotMaxDataBytes = 32 << 20
 	// DefaultMaxPods is the default SnapshotLimits.MaxPods: the kubelet
 	// runs 110 pods by default (--max-pods) and the largest nodes a few
 	// hundred.
@@ -300,6 +312,9 @@ func (l SnapshotLimits) withDefaults() SnapshotLimits {
 	}
 	if l.MaxFileBytes <= 0 {
 		l.MaxFileBytes = MaxFileBytes
+	}
+	if l.MaxDataBytes <= 0 {
+		l.MaxDataBytes = DefaultSnapshotMaxDataBytes
 	}
 	if l.MaxPods <= 0 {
 		l.MaxPods = DefaultMaxPods
@@ -401,6 +416,10 @@ func ReadSnapshot(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 // ReadSnapshotContext is ReadSnapshot that gives up, with ctx's error,
 // when ctx is done.
 func ReadSnapshotContext(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+	txtarMax := limits.MaxBytes
+	if txtarMax <= 0 {
+		txtarMax = DefaultTxtarMaxBytes
+	}
 	limits = limits.withDefaults()
 	br := bufio.NewReader(r)
 	magic, _ := br.Peek(2)
@@ -409,6 +428,7 @@ func ReadSnapshotContext(ctx context.Context, r io.Reader, limits SnapshotLimits
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		s, err = readTarGz(ctx, br, limits)
 	} else {
+		limits.MaxBytes = txtarMax
 		s, err = readTxtar(ctx, br, limits)
 	}
 	if err != nil {
@@ -516,6 +536,7 @@ func readTarGz(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapsh
 	tr := tar.NewReader(cr)
 	var entries []archiveEntry
 	skipped, count := 0, 0
+	kept := int64(0)
 	sh := newArchiveShape(limits)
 	for {
 		if count%checkEvery == 0 {
@@ -567,12 +588,16 @@ func readTarGz(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapsh
 			if hdr.Size > limits.MaxFileBytes {
 				return nil, overLimit("entry %s: %d bytes, more than the %d-byte limit", quoteName(hdr.Name), hdr.Size, limits.MaxFileBytes)
 			}
-			data, err := io.ReadAll(io.LimitReader(tr, limits.MaxFileBytes+1))
-			if err != nil {
+			// archive/tar returns exactly hdr.Size bytes, or an error.
+			data := make([]byte, hdr.Size)
+			if _, err := io.ReadFull(tr, data); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
 				return nil, fmt.Errorf("entry %s: %w", quoteName(hdr.Name), err)
 			}
-			if int64(len(data)) > limits.MaxFileBytes {
-				return nil, overLimit("entry %s: more than the %d-byte limit", quoteName(hdr.Name), limits.MaxFileBytes)
+			if kept += int64(len(data)); kept > limits.MaxDataBytes {
+				return nil, overLimit("entry %s: the files kept hold more than %d bytes", quoteName(hdr.Name), limits.MaxDataBytes)
 			}
 			entries = append(entries, archiveEntry{name: name, data: data})
 		case tar.TypeSymlink, tar.TypeLink:
@@ -741,6 +766,7 @@ func readTxtar(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapsh
 		desc = append(desc, line)
 	}
 	entries := make([]archiveEntry, 0, len(ar.Files)+1)
+	kept := int64(0)
 	sh := newArchiveShape(limits)
 	for i, f := range ar.Files {
 		if i%checkEvery == 0 {
@@ -768,6 +794,9 @@ func readTxtar(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapsh
 		}
 		if int64(len(f.Data)) > limits.MaxFileBytes {
 			return nil, overLimit("entry %s: more than the %d-byte limit", quoteName(f.Name), limits.MaxFileBytes)
+		}
+		if kept += int64(len(f.Data)); kept > limits.MaxDataBytes {
+			return nil, overLimit("entry %s: the files kept hold more than %d bytes", quoteName(f.Name), limits.MaxDataBytes)
 		}
 		entries = append(entries, archiveEntry{name: name, data: f.Data})
 	}
