@@ -340,3 +340,35 @@ func TestRemovePod(t *testing.T) {
 		})
 	}
 }
+
+// TestKubepodsUnder checks the metadata's cgroupRoot against its
+// kubepodsPath, as captures record them: the kubelet's paths, and
+// kubepods found by searching below a container's root.
+func TestKubepodsUnder(t *testing.T) {
+	tests := []struct {
+		kubepods, root string
+		d              Driver
+		want           bool
+	}{
+		{"/kubepods", "/", DriverCgroupfs, true},
+		{"/kubepods.slice", "/", DriverSystemd, true},
+		{"/kubepods.slice", "/", "", true},
+		{"/custom/kubepods", "/custom", "", true},
+		{"/kubelet.slice/kubelet-kubepods.slice", "/kubelet", DriverSystemd, true},
+		{"/kubelet.slice/kubelet-kubepods.slice", "/kubelet.slice", DriverSystemd, true},
+		// Found by searching below a container's root.
+		{"/docker/abc/kubelet.slice/kubelet-kubepods.slice", "/kubelet", DriverSystemd, true},
+		{"/foo/kubepods.slice", "/", DriverSystemd, true},
+		{"/foo/kubepods.slice", "/foo", DriverSystemd, true},
+		{"/kubepods", "/custom", "", false},
+		{"/custom/kubepods", "/other", "", false},
+		{"/kubepods", "/", DriverSystemd, false},
+		{"/kubelet.slice/kubelet-kubepods.slice", "/other", DriverSystemd, false},
+		{"/custom/notkubepods", "/custom", "", false},
+	}
+	for _, tt := range tests {
+		if got := kubepodsUnder(tt.kubepods, tt.root, tt.d); got != tt.want {
+			t.Errorf("kubepodsUnder(%q, %q, %q) = %v, want %v", tt.kubepods, tt.root, tt.d, got, tt.want)
+		}
+	}
+}

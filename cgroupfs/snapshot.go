@@ -130,7 +130,7 @@ func (i SnapshotInfo) validate() error {
 			return fmt.Errorf("kubepodsPath %s: longer than %d bytes or deeper than %d levels", quoteName(i.KubepodsPath), maxArchiveName, DefaultMaxPathDepth)
 		}
 	}
-	if i.CgroupRoot != "" && i.KubepodsPath != "" && !slices.Contains(kubepodsCandidates(i.CgroupRoot, i.Driver), i.KubepodsPath) {
+	if i.CgroupRoot != "" && i.KubepodsPath != "" && !kubepodsUnder(i.KubepodsPath, i.CgroupRoot, i.Driver) {
 		return fmt.Errorf("kubepodsPath %s is not where cgroupRoot %s puts kubepods (%s)", quoteName(i.KubepodsPath), quoteName(i.CgroupRoot), strings.Join(kubepodsCandidates(i.CgroupRoot, i.Driver), " or "))
 	}
 	if p := i.PageSizeBytes; p < 0 || p > 1<<20 || p&(p-1) != 0 {
@@ -191,6 +191,28 @@ func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) { return s.files.
 
 // Stat implements fs.StatFS.
 func (s *Snapshot) Stat(name string) (fs.FileInfo, error) { return s.files.Stat(name) }
+
+// kubepodsUnder reports whether kubepods is a kubepods cgroup that the
+// cgroupRoot root names, for the driver d ("" for either): one of the
+// paths the kubelet would use (kubepodsCandidates), or, as a capture
+// records a kubepods found by searching (possibly below the host's view
+// of a container's root), a "kubepods" directory right below root, or a
+// kubepods slice whose unit names root's components.
+func kubepodsUnder(kubepods, root string, d Driver) bool {
+	if slices.Contains(kubepodsCandidates(root, d), kubepods) {
+		return true
+	}
+	base := path.Base(kubepods)
+	drv, ok := isKubepodsName(base, path.Base(path.Dir(kubepods)))
+	switch {
+	case !ok || (d != "" && drv != d):
+		return false
+	case drv == DriverCgroupfs:
+		return path.Dir(kubepods) == root
+	}
+	comps := sliceComponents(base)
+	return slices.Equal(comps[:len(comps)-1], rootComponents(root))
+}
 
 // RemovePod removes the cgroups of the pod with the given UID from the
 // snapshot: every directory named after it by either driver
