@@ -372,3 +372,43 @@ func TestKubepodsUnder(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptureLeavesOutUnsafeNames captures a tree in which a container
+// made sub-cgroups named with terminal controls: the snapshot leaves them
+// out, says so, and loads.
+func TestCaptureLeavesOutUnsafeNames(t *testing.T) {
+	s := loadTree(t, "v2-cgroupfs")
+	f, err := s.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := readNode(t, f, NodeOptions{})
+	c := n.Pods[0].Containers[0]
+	for _, name := range []string{"\x1b]52;c;aGk=\a", "x\n" + n.Pods[1].Path[1:], "rtl\u202e", "ok-sub"} {
+		if _, err := s.files.addDir(c.Path[1:]+"/"+name, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.files.freeze()
+	if f, err = s.FS(); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := Capture(f, CaptureOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "left out 3 entries whose names have a control character"; !slices.ContainsFunc(snap.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+		t.Errorf("notes %q, want one saying %q", snap.Notes, want)
+	}
+	var buf bytes.Buffer
+	if err := snap.WriteTarGz(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadSnapshot(&buf, SnapshotLimits{})
+	if err != nil {
+		t.Fatalf("the capture does not load: %v", err)
+	}
+	if _, err := back.Stat(c.Path[1:] + "/ok-sub"); err != nil {
+		t.Errorf("the safe sub-cgroup is not kept: %v", err)
+	}
+}

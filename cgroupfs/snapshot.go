@@ -923,23 +923,36 @@ func (s *Snapshot) WriteTxtar(w io.Writer) error {
 	return err
 }
 
-// recorder collects what a capture reads, from any goroutine.
+// recorder collects what a capture reads, from any goroutine. Names
+// ReadSnapshot would refuse (a control character, a bidirectional
+// override, bytes that are not UTF-8) are left out and counted: a
+// container that names a cgroup so must not make its node's snapshot
+// unreadable.
 type recorder struct {
-	mu    sync.Mutex
-	files map[string][]byte
-	dirs  map[string]bool
+	mu     sync.Mutex
+	files  map[string][]byte
+	dirs   map[string]bool
+	unsafe int
 }
 
 func (r *recorder) file(name string, data []byte) {
 	data = bytes.Clone(data)
 	r.mu.Lock()
-	r.files[name] = data
+	if safetext.IsSafe(name) {
+		r.files[name] = data
+	} else {
+		r.unsafe++
+	}
 	r.mu.Unlock()
 }
 
 func (r *recorder) dir(name string) {
 	r.mu.Lock()
-	r.dirs[name] = true
+	if safetext.IsSafe(name) {
+		r.dirs[name] = true
+	} else {
+		r.unsafe++
+	}
 	r.mu.Unlock()
 }
 
@@ -971,7 +984,8 @@ type CaptureOptions struct {
 // tells the layout apart (the v1 controller directories, unified/ in
 // hybrid mode, the v2 root's cgroup.controllers). The snapshot records
 // the mode, the capture time, the page size (unless it was only assumed)
-// and where kubepods was found.
+// and where kubepods was found. Entries whose names ReadSnapshot would
+// refuse (see ErrUnsafeArchive) are left out, with a note.
 func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 	if err := opts.Node.validate(); err != nil {
 		return nil, fmt.Errorf("cgroupfs: %w", err)
@@ -1023,5 +1037,8 @@ func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 		}
 	}
 	s.files.freeze()
+	if rec.unsafe > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("left out %d entries whose names have a control character, a bidirectional override or bytes that are not UTF-8", rec.unsafe))
+	}
 	return s, nil
 }
