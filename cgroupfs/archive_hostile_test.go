@@ -217,7 +217,7 @@ func TestArchiveHostile(t *testing.T) {
 		{"name of 512 KiB", gzipBytes(t, rawTar(t, true, tar.Header{Name: strings.Repeat("a/", 256<<10) + "cpu.shares", Typeflag: tar.TypeReg, Format: tar.FormatPAX}), 9),
 			SnapshotLimits{}, "a name of 524298 bytes, longer than the 4096", ErrUnsafeArchive, 4 * mib},
 		{"deep names imply more directories than entries", gzipBytes(t, rawTar(t, true, deepNames...), 9),
-			SnapshotLimits{MaxEntries: 10_000}, "more than 10000 entries, counting the directories their paths imply", ErrArchiveLimit, 4 * mib},
+			SnapshotLimits{MaxEntries: 10_000, MaxPathDepth: 4096}, "more than 10000 entries, counting the directories their paths imply", ErrArchiveLimit, 4 * mib},
 		{"decompression bomb: a 1 GiB file", bomb,
 			SnapshotLimits{MaxBytes: 8 * mib}, "archive is larger than 8388608 bytes uncompressed", ErrArchiveLimit, mib},
 		{"decompression bomb: 1 GiB after the end of the archive", padded,

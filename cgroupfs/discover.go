@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 )
 
 // Bounds of the search for a kubepods cgroup when no cgroupRoot is given.
@@ -569,7 +570,10 @@ func (r *reader) locate() (hierarchy, []string, error) {
 				return newHierarchy(c, root), nil, nil
 			}
 		}
-		return hierarchy{}, nil, fmt.Errorf("no kubepods cgroup for cgroupRoot %s (looked for %s): %w", root, strings.Join(cands, ", "), fs.ErrNotExist)
+		for i, c := range cands {
+			cands[i] = safetext.Truncate(c, maxQuotedName)
+		}
+		return hierarchy{}, nil, fmt.Errorf("no kubepods cgroup for cgroupRoot %s (looked for %s): %w", safetext.Truncate(root, maxQuotedName), strings.Join(cands, ", "), fs.ErrNotExist)
 	}
 	found := r.search(driver)
 	if len(found) == 0 {

@@ -99,6 +99,10 @@
 // pod, with or without "./" or a single top-level directory): the mode is
 // inferred from the layout and the page size assumed, with notes. It
 // keeps only the files this package reads, refuses absolute paths, "..",
-// links, devices, FIFOs and duplicate entries, and bounds the total size,
-// the number of entries and each file ([SnapshotLimits]).
+// links, devices, FIFOs, duplicate entries and names a terminal would act
+// on ([ErrUnsafeArchive]), and metadata that contradicts the tree
+// ([ErrBadMetadata]), and bounds the total size, the number of entries,
+// each file and all files kept, the pods, the cgroups per pod and the
+// depth of names ([SnapshotLimits], [ErrArchiveLimit]). Errors quote at
+// most 128 bytes of a name or value.
 package cgroupfs

@@ -33,6 +33,18 @@ var ErrUnsafeArchive = errors.New("unsafe archive entry")
 // number of entries, or the size of one file.
 var ErrArchiveLimit = errors.New("archive exceeds a snapshot limit")
 
+// ErrBadMetadata is matched (with errors.Is) by the error of a snapshot
+// whose metadata is malformed or contradicts itself or the archive: an
+// unknown mode or driver, a cgroupRoot too deep or too long, a
+// kubepodsPath the cgroupRoot and driver do not name, a mode the layout
+// of the tree does not show, a controller directory that is not in it.
+var ErrBadMetadata = errors.New("bad snapshot metadata")
+
+// badMetadata formats an ErrBadMetadata error.
+func badMetadata(format string, args ...any) error {
+	return &markedError{fmt.Errorf(format, args...), ErrBadMetadata}
+}
+
 // markedError is an error whose message is err's and which also matches
 // mark with errors.Is.
 type markedError struct{ err, mark error }

@@ -149,7 +149,9 @@ type NodeOptions struct {
 	// kubepods cgroup's name.
 	Driver Driver
 	// CgroupRoot is the kubelet's cgroupRoot setting ("/", "/custom", or
-	// in systemd form "/kubelet.slice"); empty searches the usual places:
+	// in systemd form "/kubelet.slice"), at most MaxCgroupRootBytes long
+	// and, with the systemd driver, MaxSystemdRootDepth levels deep;
+	// empty searches the usual places:
 	// /kubepods, /kubepods.slice, then a few levels down (/custom/kubepods,
 	// /custom.slice/custom-kubepods.slice, kind's
 	// /kubelet.slice/kubelet-kubepods.slice).
@@ -165,12 +167,42 @@ type NodeOptions struct {
 	Files map[Level][]string
 }
 
+// Bounds of a cgroupRoot, given or recorded in a snapshot. Its systemd
+// form repeats every level in each deeper one ([a b c] is
+// /a.slice/a-b.slice/a-b-c.slice), so its length grows with the square
+// of the depth: it is rendered only for roots of at most
+// MaxSystemdRootDepth levels. Real settings have one to three levels
+// ("/", "/kubelet.slice", "/custom/nested").
+const (
+	// MaxSystemdRootDepth is the most levels a cgroupRoot may have with
+	// the systemd driver; a deeper root is looked up in cgroupfs form only.
+	MaxSystemdRootDepth = 16
+	// MaxCgroupRootBytes is the longest a cgroupRoot may be (PATH_MAX).
+	MaxCgroupRootBytes = 4096
+)
+
+// checkCgroupRoot checks a cgroupRoot setting for a driver ("" for
+// either).
+func checkCgroupRoot(root string, d Driver) error {
+	switch {
+	case len(root) > MaxCgroupRootBytes:
+		return fmt.Errorf("cgroupRoot %s: %d bytes, more than %d", quoteName(root), len(root), MaxCgroupRootBytes)
+	case !validCgroupPath(root):
+		return fmt.Errorf("cgroupRoot %s is not an absolute, clean cgroup path", quoteName(root))
+	case d == DriverSystemd && len(rootComponents(root)) > MaxSystemdRootDepth:
+		return fmt.Errorf("cgroupRoot %s: %d levels, more than the %d of a systemd slice hierarchy", quoteName(root), len(rootComponents(root)), MaxSystemdRootDepth)
+	}
+	return nil
+}
+
 func (o NodeOptions) validate() error {
 	if !o.Driver.valid() {
 		return fmt.Errorf("unknown cgroup driver %q (want cgroupfs or systemd)", o.Driver)
 	}
-	if o.CgroupRoot != "" && !validCgroupPath(o.CgroupRoot) {
-		return fmt.Errorf("cgroupRoot %q is not an absolute, clean cgroup path", o.CgroupRoot)
+	if o.CgroupRoot != "" {
+		if err := checkCgroupRoot(o.CgroupRoot, o.Driver); err != nil {
+			return err
+		}
 	}
 	if o.PodUID != "" && !validUID(o.PodUID) {
 		return fmt.Errorf("pod UID %q has characters other than letters, digits and dashes", o.PodUID)

@@ -215,3 +215,25 @@ func (d *memDir) ReadDir(count int) ([]fs.DirEntry, error) {
 	}
 	return out, nil
 }
+
+// remove deletes a node and everything below it.
+func (m *memFS) remove(name string) {
+	n, ok := m.nodes[name]
+	if !ok || name == "." {
+		return
+	}
+	var drop func(prefix string, n *memNode)
+	drop = func(prefix string, n *memNode) {
+		for _, c := range n.children {
+			p := prefix + "/" + c.name
+			delete(m.nodes, p)
+			drop(p, c)
+		}
+	}
+	drop(name, n)
+	delete(m.nodes, name)
+	parentName, _ := split(name)
+	if parent := m.nodes[parentName]; parent != nil {
+		parent.children = slices.DeleteFunc(parent.children, func(c *memNode) bool { return c == n })
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 )
 
 // mount is one line of /proc/<pid>/mountinfo (proc(5)).
@@ -46,7 +48,7 @@ func parseMountinfo(r io.Reader) ([]mount, error) {
 			}
 		}
 		if len(f) < 10 || sep < 0 || len(f) < sep+4 {
-			return nil, fmt.Errorf("mountinfo line %d: %q: want at least 10 fields with a \"-\" separator", n, line)
+			return nil, fmt.Errorf("mountinfo line %d: %q: want at least 10 fields with a \"-\" separator", n, safetext.Truncate(string(line), maxQuotedName))
 		}
 		m := mount{
 			Root:         unescapeMountinfo(f[3]),
@@ -55,7 +57,7 @@ func parseMountinfo(r io.Reader) ([]mount, error) {
 			SuperOptions: f[sep+3],
 		}
 		if !strings.HasPrefix(m.MountPoint, "/") {
-			return nil, fmt.Errorf("mountinfo line %d: mount point %q is not absolute", n, f[4])
+			return nil, fmt.Errorf("mountinfo line %d: mount point %q is not absolute", n, safetext.Truncate(f[4], maxQuotedName))
 		}
 		out = append(out, m)
 	}

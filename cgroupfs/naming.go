@@ -283,14 +283,16 @@ func (h hierarchy) podName(t Tier, uid string) string {
 // kubepodsCandidates returns the paths where kubepods may be for a
 // cgroupRoot setting and driver ("" for both): the kubelet's rendering,
 // then a kubepods.slice directly below a literal root (a systemd-driven
-// kubelet seen from outside its cgroup namespace).
+// kubelet seen from outside its cgroup namespace). The systemd forms are
+// left out for a root deeper than MaxSystemdRootDepth, whose rendering
+// would grow with the square of its depth.
 func kubepodsCandidates(root string, d Driver) []string {
 	var out []string
 	if d != DriverSystemd {
 		out = append(out, path.Join(root, "kubepods"))
 	}
-	if d != DriverCgroupfs {
-		out = append(out, systemdSlicePath(append(rootComponents(root), "kubepods")))
+	if comps := rootComponents(root); d != DriverCgroupfs && len(comps) <= MaxSystemdRootDepth {
+		out = append(out, systemdSlicePath(append(comps, "kubepods")))
 		if lit := path.Join(root, "kubepods.slice"); lit != out[len(out)-1] {
 			out = append(out, lit)
 		}

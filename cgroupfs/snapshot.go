@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +14,14 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 )
 
 // MetadataFile is the name of the file, at the top of a snapshot archive,
@@ -113,11 +117,21 @@ func (i SnapshotInfo) validate() error {
 	if !i.Driver.valid() {
 		return fmt.Errorf("unknown driver %q", i.Driver)
 	}
-	if i.CgroupRoot != "" && !validCgroupPath(i.CgroupRoot) {
-		return fmt.Errorf("cgroupRoot %q is not an absolute, clean cgroup path", i.CgroupRoot)
+	if i.CgroupRoot != "" {
+		if err := checkCgroupRoot(i.CgroupRoot, i.Driver); err != nil {
+			return err
+		}
 	}
-	if i.KubepodsPath != "" && (!validCgroupPath(i.KubepodsPath) || i.KubepodsPath == "/") {
-		return fmt.Errorf("kubepodsPath %q is not an absolute, clean cgroup path", i.KubepodsPath)
+	if i.KubepodsPath != "" {
+		if !validCgroupPath(i.KubepodsPath) || i.KubepodsPath == "/" {
+			return fmt.Errorf("kubepodsPath %s is not an absolute, clean cgroup path", quoteName(i.KubepodsPath))
+		}
+		if len(i.KubepodsPath) > maxArchiveName || strings.Count(i.KubepodsPath, "/") > DefaultMaxPathDepth {
+			return fmt.Errorf("kubepodsPath %s: longer than %d bytes or deeper than %d levels", quoteName(i.KubepodsPath), maxArchiveName, DefaultMaxPathDepth)
+		}
+	}
+	if i.CgroupRoot != "" && i.KubepodsPath != "" && !kubepodsUnder(i.KubepodsPath, i.CgroupRoot, i.Driver) {
+		return fmt.Errorf("kubepodsPath %s is not where cgroupRoot %s puts kubepods (%s)", quoteName(i.KubepodsPath), quoteName(i.CgroupRoot), strings.Join(kubepodsCandidates(i.CgroupRoot, i.Driver), " or "))
 	}
 	if p := i.PageSizeBytes; p < 0 || p > 1<<20 || p&(p-1) != 0 {
 		return fmt.Errorf("page size %d is not a power of two up to 1 MiB", p)
@@ -142,10 +156,10 @@ func parseMetadata(b []byte) (SnapshotInfo, error) {
 		return SnapshotInfo{}, fmt.Errorf("%s: %w", MetadataFile, err)
 	}
 	if doc.APIVersion != metadataAPIVersion || doc.Kind != metadataKind {
-		return SnapshotInfo{}, fmt.Errorf("%s: apiVersion %q kind %q, want %s %s", MetadataFile, doc.APIVersion, doc.Kind, metadataAPIVersion, metadataKind)
+		return SnapshotInfo{}, badMetadata("%s: apiVersion %s kind %s, want %s %s", MetadataFile, quoteName(doc.APIVersion), quoteName(doc.Kind), metadataAPIVersion, metadataKind)
 	}
 	if err := doc.validate(); err != nil {
-		return SnapshotInfo{}, fmt.Errorf("%s: %w", MetadataFile, err)
+		return SnapshotInfo{}, badMetadata("%s: %w", MetadataFile, err)
 	}
 	return doc.SnapshotInfo, nil
 }
@@ -178,6 +192,59 @@ func (s *Snapshot) ReadDir(name string) ([]fs.DirEntry, error) { return s.files.
 // Stat implements fs.StatFS.
 func (s *Snapshot) Stat(name string) (fs.FileInfo, error) { return s.files.Stat(name) }
 
+// kubepodsUnder reports whether kubepods is a kubepods cgroup that the
+// cgroupRoot root names, for the driver d ("" for either): one of the
+// paths the kubelet would use (kubepodsCandidates), or, as a capture
+// records a kubepods found by searching (possibly below the host's view
+// of a container's root), a "kubepods" directory right below root, or a
+// kubepods slice whose unit names root's components.
+func kubepodsUnder(kubepods, root string, d Driver) bool {
+	if slices.Contains(kubepodsCandidates(root, d), kubepods) {
+		return true
+	}
+	base := path.Base(kubepods)
+	drv, ok := isKubepodsName(base, path.Base(path.Dir(kubepods)))
+	switch {
+	case !ok || (d != "" && drv != d):
+		return false
+	case drv == DriverCgroupfs:
+		return path.Dir(kubepods) == root
+	}
+	comps := sliceComponents(base)
+	return slices.Equal(comps[:len(comps)-1], rootComponents(root))
+}
+
+// RemovePod removes the cgroups of the pod with the given UID from the
+// snapshot: every directory named after it by either driver
+// ("pod<uid>", "<prefix>-pod<uid_with_underscores>.slice"), in every
+// controller, with everything below. It returns the number of
+// directories removed. A tool that captures a node from a pod of its own
+// removes that pod after ReadSnapshot applied its limits, so that the
+// pod's filtering costs no more than the load. It must not be called
+// while the snapshot is read.
+func (s *Snapshot) RemovePod(uid string) int {
+	if !validUID(uid) {
+		return 0
+	}
+	plain, systemd := "pod"+uid, "-pod"+escapeSystemd(uid)+".slice"
+	var dirs []string
+	for name, n := range s.files.nodes {
+		if _, base := split(name); n.dir && (base == plain || strings.HasSuffix(base, systemd)) {
+			dirs = append(dirs, name)
+		}
+	}
+	// Shortest first: a directory below one already removed is gone.
+	slices.SortFunc(dirs, func(a, b string) int { return len(a) - len(b) })
+	removed := 0
+	for _, d := range dirs {
+		if _, ok := s.files.nodes[d]; ok {
+			s.files.remove(d)
+			removed++
+		}
+	}
+	return removed
+}
+
 // FS opens the snapshot for reading with the recorded mode, page size,
 // controller directories and kubepods location.
 func (s *Snapshot) FS() (*FS, error) {
@@ -195,31 +262,154 @@ func (s *Snapshot) FS() (*FS, error) {
 }
 
 // SnapshotLimits bound what ReadSnapshot accepts; zero fields take the
-// defaults.
+// defaults, which are set well above what a real node holds (a node of
+// 1,000 pods makes about 75,000 entries and 15 MB) and well below what
+// costs seconds or gigabytes to load. A caller that trusts an archive
+// can raise them.
 type SnapshotLimits struct {
 	// MaxBytes bounds the uncompressed bytes read (the tar stream or the
-	// txtar text). Default 1 GiB.
+	// txtar text). Default DefaultSnapshotMaxBytes for a tar stream, read
+	// as it comes, and DefaultTxtarMaxBytes for a txtar, held whole.
 	MaxBytes int64
 	// MaxEntries bounds the number of archive entries, and of the files
 	// and directories they make (directories a path implies included).
-	// Default 1<<20.
+	// Default DefaultSnapshotMaxEntries.
 	MaxEntries int
 	// MaxFileBytes bounds each file kept. Default MaxFileBytes.
 	MaxFileBytes int64
+	// MaxDataBytes bounds the bytes of all the files kept together.
+	// Default DefaultSnapshotMaxDataBytes.
+	MaxDataBytes int64
+	// MaxPods bounds the pods: the distinct UIDs of directories named
+	// as the kubelet names pod cgroups, anywhere in the archive. Default
+	// DefaultMaxPods.
+	MaxPods int
+	// MaxCgroupsPerPod bounds the distinct names of the directories
+	// directly below one pod's directories (its container and sandbox
+	// cgroups, and anything else). Default DefaultMaxCgroupsPerPod.
+	MaxCgroupsPerPod int
+	// MaxPathDepth bounds the elements of an entry's name. Default
+	// DefaultMaxPathDepth.
+	MaxPathDepth int
 }
+
+// Defaults of SnapshotLimits.
+const (
+	// DefaultSnapshotMaxBytes is the default SnapshotLimits.MaxBytes:
+	// 256 MiB, 17 times a node of 1,000 pods.
+	DefaultSnapshotMaxBytes = 256 << 20
+	// DefaultTxtarMaxBytes is the default SnapshotLimits.MaxBytes of a
+	// txtar archive: 64 MiB, 4 times a node of 1,000 pods (a txtar
+	// has no per-entry padding, and is read whole before it is parsed).
+	DefaultTxtarMaxBytes = 64 << 20
+	// DefaultSnapshotMaxEntries is the default SnapshotLimits.MaxEntries:
+	// 262,144, 3.5 times a node of 1,000 pods (a plain archive of a
+	// copied tree holds every file of a cgroup, about 70 on cgroup v2,
+	// and fits up to about 900 pods).
+	DefaultSnapshotMaxEntries = 1 << 18
+	// DefaultSnapshotMaxDataBytes is the default SnapshotLimits.MaxDataBytes:
+	// 32 MiB, 40 times the values of a node of 1,000 pods (75,000 files
+	// of about 10 bytes), and 512 files of MaxFileBytes.
+	DefaultSnapshotMaxDataBytes = 32 << 20
+	// DefaultMaxPods is the default SnapshotLimits.MaxPods: the kubelet
+	// runs 110 pods by default (--max-pods) and the largest nodes a few
+	// hundred.
+	DefaultMaxPods = 2048
+	// DefaultMaxCgroupsPerPod is the default SnapshotLimits.MaxCgroupsPerPod:
+	// a pod holds a sandbox and a cgroup per running container, rarely
+	// more than a dozen.
+	DefaultMaxCgroupsPerPod = 128
+	// DefaultMaxPathDepth is the default SnapshotLimits.MaxPathDepth: a
+	// container's crun leaf under a v1 controller directory, a cgroupRoot
+	// of a few levels and systemd's nested slices are about 10 deep.
+	DefaultMaxPathDepth = 32
+)
 
 func (l SnapshotLimits) withDefaults() SnapshotLimits {
 	if l.MaxBytes <= 0 {
-		l.MaxBytes = 1 << 30
+		l.MaxBytes = DefaultSnapshotMaxBytes
 	}
 	if l.MaxEntries <= 0 {
-		l.MaxEntries = 1 << 20
+		l.MaxEntries = DefaultSnapshotMaxEntries
 	}
 	if l.MaxFileBytes <= 0 {
 		l.MaxFileBytes = MaxFileBytes
 	}
+	if l.MaxDataBytes <= 0 {
+		l.MaxDataBytes = DefaultSnapshotMaxDataBytes
+	}
+	if l.MaxPods <= 0 {
+		l.MaxPods = DefaultMaxPods
+	}
+	if l.MaxCgroupsPerPod <= 0 {
+		l.MaxCgroupsPerPod = DefaultMaxCgroupsPerPod
+	}
+	if l.MaxPathDepth <= 0 {
+		l.MaxPathDepth = DefaultMaxPathDepth
+	}
 	return l
 }
+
+// archiveShape checks the names of an archive's entries, as they stream in,
+// against the limits on pods, cgroups per pod and depth, so that an
+// archive over them is refused before its entries are kept.
+type archiveShape struct {
+	limits SnapshotLimits
+	// pods maps each pod UID seen to the names of the directories found
+	// directly below its directories.
+	pods map[string]map[string]struct{}
+}
+
+func newArchiveShape(l SnapshotLimits) *archiveShape {
+	return &archiveShape{limits: l, pods: map[string]map[string]struct{}{}}
+}
+
+// check takes a clean entry name; dir says whether the entry is a
+// directory.
+func (s *archiveShape) check(name string, dir bool) error {
+	if name == "" {
+		return nil
+	}
+	if d := strings.Count(name, "/") + 1; d > s.limits.MaxPathDepth {
+		return overLimit("entry %s: %d levels deep, more than the %d-level limit", quoteName(name), d, s.limits.MaxPathDepth)
+	}
+	var pod map[string]struct{}
+	rest := name
+	for rest != "" {
+		elem, tail, nested := strings.Cut(rest, "/")
+		if pod != nil && (nested || dir) {
+			if _, ok := pod[elem]; !ok {
+				if len(pod) >= s.limits.MaxCgroupsPerPod {
+					return overLimit("entry %s: more than %d cgroups in one pod", quoteName(name), s.limits.MaxCgroupsPerPod)
+				}
+				pod[elem] = struct{}{}
+			}
+		}
+		pod = nil
+		if nested || dir {
+			if uid, ok := podUIDFromName(elem); ok {
+				if pod = s.pods[uid]; pod == nil {
+					if len(s.pods) >= s.limits.MaxPods {
+						return overLimit("entry %s: more than %d pods", quoteName(name), s.limits.MaxPods)
+					}
+					pod = map[string]struct{}{}
+					s.pods[uid] = pod
+				}
+			}
+		}
+		rest = tail
+	}
+	return nil
+}
+
+// quoteName quotes an entry name for an error, truncated: names are
+// bounded (maxArchiveName) but an error need not repeat 4 KiB.
+func quoteName(name string) string {
+	return strconv.Quote(safetext.Truncate(name, maxQuotedName))
+}
+
+// maxQuotedName is the longest part of a name an error quotes.
+const maxQuotedName = safetext.DefaultMaxBytes
 
 // ErrEmptyFiles is returned by ReadSnapshot for a tar.gz whose cgroup files
 // are all empty: it was made with tar straight on a cgroup file system,
@@ -238,17 +428,30 @@ var ErrEmptyFiles = errors.New("every cgroup file in the archive is empty (made 
 // bytes, links, devices, FIFOs, duplicate entries and anything over the
 // limits are refused with an error naming the entry; a tar.gz is read to
 // the end of its gzip stream, so that a checksum mismatch or a truncated
-// stream is an error too.
+// stream is an error too. Names with a control character (C0, DEL, C1)
+// or a Unicode bidirectional override, or that are not UTF-8, are refused
+// as well (ErrUnsafeArchive): they would reach a terminal.
 func ReadSnapshot(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+	return ReadSnapshotContext(context.Background(), r, limits)
+}
+
+// ReadSnapshotContext is ReadSnapshot that gives up, with ctx's error,
+// when ctx is done.
+func ReadSnapshotContext(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+	txtarMax := limits.MaxBytes
+	if txtarMax <= 0 {
+		txtarMax = DefaultTxtarMaxBytes
+	}
 	limits = limits.withDefaults()
 	br := bufio.NewReader(r)
 	magic, _ := br.Peek(2)
 	var s *Snapshot
 	var err error
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		s, err = readTarGz(br, limits)
+		s, err = readTarGz(ctx, br, limits)
 	} else {
-		s, err = readTxtar(br, limits)
+		limits.MaxBytes = txtarMax
+		s, err = readTxtar(ctx, br, limits)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cgroupfs: snapshot: %w", err)
@@ -267,6 +470,14 @@ type archiveEntry struct {
 // Linux: no file of a real cgroup tree has a longer path.
 const maxArchiveName = 4096
 
+// maxArchiveElem is the longest element of an entry name accepted, the
+// NAME_MAX of Linux.
+const maxArchiveElem = 255
+
+// checkEvery is how many entries are loaded between two looks at the
+// context.
+const checkEvery = 1024
+
 // cleanArchiveName validates an archive entry name and returns it relative
 // and without a leading "./" or trailing "/"; "" is the archive's root.
 func cleanArchiveName(name string) (string, error) {
@@ -275,9 +486,11 @@ func cleanArchiveName(name string) (string, error) {
 	}
 	switch {
 	case strings.ContainsAny(name, "\x00\\"):
-		return "", unsafeEntry("entry %q: name has a NUL or backslash", name)
+		return "", unsafeEntry("entry %s: name has a NUL or backslash", quoteName(name))
+	case !safetext.IsSafe(name):
+		return "", unsafeEntry("entry %s: name has a control character, a bidirectional override or bytes that are not UTF-8", quoteName(name))
 	case strings.HasPrefix(name, "/"):
-		return "", unsafeEntry("entry %q: absolute paths are refused", name)
+		return "", unsafeEntry("entry %s: absolute paths are refused", quoteName(name))
 	}
 	n := name
 	for strings.HasPrefix(n, "./") {
@@ -287,11 +500,16 @@ func cleanArchiveName(name string) (string, error) {
 	if n == "" || n == "." {
 		return "", nil
 	}
-	if slices.Contains(strings.Split(n, "/"), "..") {
-		return "", unsafeEntry("entry %q: \"..\" is refused", name)
+	for elem := range strings.SplitSeq(n, "/") {
+		switch {
+		case elem == "..":
+			return "", unsafeEntry("entry %s: \"..\" is refused", quoteName(name))
+		case len(elem) > maxArchiveElem:
+			return "", unsafeEntry("entry %s: an element of %d bytes, longer than the %d a file name can have", quoteName(name), len(elem), maxArchiveElem)
+		}
 	}
 	if !fs.ValidPath(n) {
-		return "", unsafeEntry("entry %q: not a clean relative path", name)
+		return "", unsafeEntry("entry %s: not a clean relative path", quoteName(name))
 	}
 	return n, nil
 }
@@ -330,7 +548,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+func readTarGz(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
@@ -340,7 +558,14 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 	tr := tar.NewReader(cr)
 	var entries []archiveEntry
 	skipped, count := 0, 0
+	kept := int64(0)
+	sh := newArchiveShape(limits)
 	for {
+		if count%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			if cr.zeros < tarEndBytes {
@@ -368,6 +593,9 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := sh.check(name, hdr.Typeflag == tar.TypeDir); err != nil {
+			return nil, err
+		}
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			if name != "" {
@@ -380,23 +608,27 @@ func readTarGz(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 				continue
 			}
 			if hdr.Size > limits.MaxFileBytes {
-				return nil, overLimit("entry %q: %d bytes, more than the %d-byte limit", hdr.Name, hdr.Size, limits.MaxFileBytes)
+				return nil, overLimit("entry %s: %d bytes, more than the %d-byte limit", quoteName(hdr.Name), hdr.Size, limits.MaxFileBytes)
 			}
-			data, err := io.ReadAll(io.LimitReader(tr, limits.MaxFileBytes+1))
-			if err != nil {
-				return nil, fmt.Errorf("entry %q: %w", hdr.Name, err)
+			// archive/tar returns exactly hdr.Size bytes, or an error.
+			data := make([]byte, hdr.Size)
+			if _, err := io.ReadFull(tr, data); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return nil, fmt.Errorf("entry %s: %w", quoteName(hdr.Name), err)
 			}
-			if int64(len(data)) > limits.MaxFileBytes {
-				return nil, overLimit("entry %q: more than the %d-byte limit", hdr.Name, limits.MaxFileBytes)
+			if kept += int64(len(data)); kept > limits.MaxDataBytes {
+				return nil, overLimit("entry %s: the files kept hold more than %d bytes", quoteName(hdr.Name), limits.MaxDataBytes)
 			}
 			entries = append(entries, archiveEntry{name: name, data: data})
 		case tar.TypeSymlink, tar.TypeLink:
-			return nil, unsafeEntry("entry %q is a link to %q; links are refused (remove them before archiving: find DIR -type l -delete)", hdr.Name, hdr.Linkname)
+			return nil, unsafeEntry("entry %s is a link to %s; links are refused (remove them before archiving: find DIR -type l -delete)", quoteName(hdr.Name), quoteName(hdr.Linkname))
 		default:
-			return nil, unsafeEntry("entry %q has tar type %q; only regular files and directories are accepted", hdr.Name, hdr.Typeflag)
+			return nil, unsafeEntry("entry %s has tar type %q; only regular files and directories are accepted", quoteName(hdr.Name), hdr.Typeflag)
 		}
 	}
-	s, err := buildSnapshot(entries, true, limits.MaxEntries)
+	s, err := buildSnapshot(ctx, entries, true, limits.MaxEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -416,8 +648,9 @@ func topLevelCgroupName(name string) bool {
 
 // buildSnapshot turns loaded entries into a Snapshot: it finds the
 // metadata, strips a plain archive's single top-level directory and
-// refuses duplicates.
-func buildSnapshot(entries []archiveEntry, plainOK bool, maxEntries int) (*Snapshot, error) {
+// refuses duplicates, the metadata's included. A MetadataFile below the
+// archive's top is not metadata: it is skipped.
+func buildSnapshot(ctx context.Context, entries []archiveEntry, plainOK bool, maxEntries int) (*Snapshot, error) {
 	find := func(prefix string) int {
 		return slices.IndexFunc(entries, func(e archiveEntry) bool { return !e.dir && e.name == prefix+MetadataFile })
 	}
@@ -451,7 +684,18 @@ func buildSnapshot(entries []archiveEntry, plainOK bool, maxEntries int) (*Snaps
 	}
 	files, empty := 0, 0
 	for i, e := range entries {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if i == meta {
+			continue
+		}
+		if !e.dir && path.Base(e.name) == MetadataFile {
+			if meta >= 0 && e.name == entries[meta].name {
+				return nil, unsafeEntry("%s appears twice", MetadataFile)
+			}
 			continue
 		}
 		name := e.name
@@ -479,10 +723,46 @@ func buildSnapshot(entries []archiveEntry, plainOK bool, maxEntries int) (*Snaps
 		return nil, ErrEmptyFiles
 	}
 	s.files.freeze()
+	if err := s.checkLayout(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
+// checkLayout checks the recorded mode and controller directories
+// against the tree, which Snapshot.FS would otherwise take as given: the
+// cgroup version the layout shows (v1 controller directories, or a v2
+// root), hybrid only with a unified/ directory and legacy only without,
+// and a directory for every recorded controller.
+func (s *Snapshot) checkLayout() error {
+	mode := s.Info.Mode
+	if mode == "" {
+		return nil
+	}
+	l, err := inferLayout(ioDir{s.files, "."})
+	if err == nil && l.mode.Version() != mode.Version() {
+		return badMetadata("%s: mode %s, but the tree is laid out as cgroup %s (%s)", MetadataFile, mode, l.mode.Version(), l.mode)
+	}
+	if mode != ModeUnified {
+		unified, _ := s.files.Stat("unified")
+		if hasUnified := unified != nil && unified.IsDir(); hasUnified != (mode == ModeHybrid) {
+			what := "has no unified/ directory"
+			if hasUnified {
+				what = "has a unified/ directory"
+			}
+			return badMetadata("%s: mode %s, but the tree %s", MetadataFile, mode, what)
+		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(s.Info.Controllers)) {
+		d := s.Info.Controllers[c]
+		if fi, err := s.files.Stat(d); err != nil || !fi.IsDir() {
+			return badMetadata("%s: controller %s is recorded in %s, which is not a directory of the tree", MetadataFile, c, quoteName(d))
+		}
+	}
+	return nil
+}
+
+func readTxtar(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limits.MaxBytes+1))
 	if err != nil {
 		return nil, err
@@ -508,30 +788,44 @@ func readTxtar(r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
 		desc = append(desc, line)
 	}
 	entries := make([]archiveEntry, 0, len(ar.Files)+1)
-	for _, f := range ar.Files {
+	kept := int64(0)
+	sh := newArchiveShape(limits)
+	for i, f := range ar.Files {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		name, err := cleanArchiveName(f.Name)
 		if err != nil {
 			return nil, err
 		}
 		if name == "" || path.Base(name) == MetadataFile {
-			return nil, unsafeEntry("entry %q: not a file name", f.Name)
+			return nil, unsafeEntry("entry %s: not a file name", quoteName(f.Name))
 		}
-		if strings.HasSuffix(f.Name, "/") {
+		dir := strings.HasSuffix(f.Name, "/")
+		if err := sh.check(name, dir); err != nil {
+			return nil, err
+		}
+		if dir {
 			if len(bytes.TrimSpace(f.Data)) > 0 {
-				return nil, unsafeEntry("entry %q: a directory (ending in /) with content", f.Name)
+				return nil, unsafeEntry("entry %s: a directory (ending in /) with content", quoteName(f.Name))
 			}
 			entries = append(entries, archiveEntry{name: name, dir: true})
 			continue
 		}
 		if int64(len(f.Data)) > limits.MaxFileBytes {
-			return nil, overLimit("entry %q: more than the %d-byte limit", f.Name, limits.MaxFileBytes)
+			return nil, overLimit("entry %s: more than the %d-byte limit", quoteName(f.Name), limits.MaxFileBytes)
+		}
+		if kept += int64(len(f.Data)); kept > limits.MaxDataBytes {
+			return nil, overLimit("entry %s: the files kept hold more than %d bytes", quoteName(f.Name), limits.MaxDataBytes)
 		}
 		entries = append(entries, archiveEntry{name: name, data: f.Data})
 	}
 	if meta != nil {
 		entries = append(entries, archiveEntry{name: MetadataFile, data: meta})
 	}
-	s, err := buildSnapshot(entries, false, limits.MaxEntries)
+	s, err := buildSnapshot(ctx, entries, false, limits.MaxEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -629,23 +923,36 @@ func (s *Snapshot) WriteTxtar(w io.Writer) error {
 	return err
 }
 
-// recorder collects what a capture reads, from any goroutine.
+// recorder collects what a capture reads, from any goroutine. Names
+// ReadSnapshot would refuse (a control character, a bidirectional
+// override, bytes that are not UTF-8) are left out and counted: a
+// container that names a cgroup so must not make its node's snapshot
+// unreadable.
 type recorder struct {
-	mu    sync.Mutex
-	files map[string][]byte
-	dirs  map[string]bool
+	mu     sync.Mutex
+	files  map[string][]byte
+	dirs   map[string]bool
+	unsafe int
 }
 
 func (r *recorder) file(name string, data []byte) {
 	data = bytes.Clone(data)
 	r.mu.Lock()
-	r.files[name] = data
+	if safetext.IsSafe(name) {
+		r.files[name] = data
+	} else {
+		r.unsafe++
+	}
 	r.mu.Unlock()
 }
 
 func (r *recorder) dir(name string) {
 	r.mu.Lock()
-	r.dirs[name] = true
+	if safetext.IsSafe(name) {
+		r.dirs[name] = true
+	} else {
+		r.unsafe++
+	}
 	r.mu.Unlock()
 }
 
@@ -677,7 +984,8 @@ type CaptureOptions struct {
 // tells the layout apart (the v1 controller directories, unified/ in
 // hybrid mode, the v2 root's cgroup.controllers). The snapshot records
 // the mode, the capture time, the page size (unless it was only assumed)
-// and where kubepods was found.
+// and where kubepods was found. Entries whose names ReadSnapshot would
+// refuse (see ErrUnsafeArchive) are left out, with a note.
 func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 	if err := opts.Node.validate(); err != nil {
 		return nil, fmt.Errorf("cgroupfs: %w", err)
@@ -729,5 +1037,8 @@ func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 		}
 	}
 	s.files.freeze()
+	if rec.unsafe > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("left out %d entries whose names have a control character, a bidirectional override or bytes that are not UTF-8", rec.unsafe))
+	}
 	return s, nil
 }

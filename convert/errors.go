@@ -3,6 +3,8 @@ package convert
 import (
 	"errors"
 	"fmt"
+
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 )
 
 // ErrSyntax is wrapped by a *ValueError when text is not in the format the
@@ -23,15 +25,17 @@ var ErrUnifiedOnV1 = errors.New("cannot use unified on cgroup v1")
 type ValueError struct {
 	// What names the value, usually a cgroup file name such as "cpu.max".
 	What string
-	// Value is the offending input, quoted in the message.
+	// Value is the offending input, quoted in the message (truncated).
 	Value string
 	// Err is ErrSyntax, ErrRange or a more specific cause.
 	Err error
 }
 
-// Error implements the error interface.
+// Error implements the error interface. A Value longer than
+// safetext.DefaultMaxBytes is quoted truncated, with its length: a file
+// of 64 KiB would otherwise be repeated whole in every message about it.
 func (e *ValueError) Error() string {
-	return fmt.Sprintf("%s: %q: %v", e.What, e.Value, e.Err)
+	return fmt.Sprintf("%s: %q: %v", e.What, safetext.Truncate(e.Value, safetext.DefaultMaxBytes), e.Err)
 }
 
 // Unwrap returns the underlying cause, so errors.Is(err, ErrSyntax) works.

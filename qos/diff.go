@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 )
 
 // KindDiffReport is the kind of the DiffReport document (the JSON contract
@@ -575,7 +576,9 @@ func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs
 		return r
 	}
 	if af.Err != nil {
-		r.Actual = af.Raw
+		// A value that does not parse is quoted, not compared: at most
+		// safetext.DefaultMaxBytes of it, with its length.
+		r.Actual = safetext.Truncate(af.Raw, safetext.DefaultMaxBytes)
 		switch {
 		case errors.Is(af.Err, cgroupfs.ErrNotSupported):
 			r.Status = StatusExplained
@@ -625,7 +628,7 @@ func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs
 		}
 	}
 	r.Status = StatusDrift
-	r.Message = fmt.Sprintf("expected %s, found %s", strings.Join(quoteAll(ef.Accept), " or "), actual)
+	r.Message = fmt.Sprintf("expected %s, found %s", strings.Join(quoteAll(ef.Accept), " or "), safetext.Truncate(actual, safetext.DefaultMaxBytes))
 	return r
 }
 

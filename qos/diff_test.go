@@ -306,6 +306,33 @@ func TestDiffDrift(t *testing.T) {
 	}
 }
 
+// TestDiffLongValues (no golden: the tree holds 64 KiB): a value of
+// 64 KiB that does not parse is an error whose message and Actual quote
+// 128 bytes of it, so a node whose every file holds 64 KiB gives a
+// report of a few hundred bytes per file, not 64 KiB.
+func TestDiffLongValues(t *testing.T) {
+	junk := strings.Repeat("9", 65535)
+	s := scenario{pods: nodePods(), profile: v1Profile(), tree: treegen.Options{
+		Value: func(cg *qos.ExpectedCgroup, pod *qos.PodExpectation, file string, ef qos.ExpectedFile) (string, bool) {
+			return junk, true
+		}}}
+	r := s.run(t)
+	bad := one(t, r, "guaranteed", "app", "memory.limit_in_bytes")
+	if bad.Status != qos.StatusError || bad.Actual != junk[:128]+"…(65535 bytes)" || !strings.Contains(bad.Message, "…(65535 bytes)") {
+		t.Errorf("64 KiB value reported as %s, actual of %d bytes, message %.300q", bad.Status, len(bad.Actual), bad.Message)
+	}
+	report, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d results, a report of %d bytes", len(r.Results), len(report))
+	for _, res := range r.Results {
+		if len(res.Actual) > 256 || len(res.Message) > 512 {
+			t.Errorf("%s %s: actual of %d bytes, message of %d", res.Path, res.File, len(res.Actual), len(res.Message))
+		}
+	}
+}
+
 // withValues rewrites chosen files: key "pod/container/file" (container
 // "" for the pod, pod "" for node levels as "level/file").
 func withValues(values map[string]string) treegen.Options {

@@ -37,7 +37,7 @@ func (f *clusterDiffFlags) addFlags(c *cobra.Command) {
 	fl.BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "Cluster mode: -l selects pods in every namespace.")
 	fl.StringSliceVar(&f.nodes, "node", nil, "Cluster mode: check every pod of these nodes (repeatable, or comma-separated).")
 	fl.BoolVar(&f.allNodes, "all-nodes", false, "Cluster mode: check every (Linux) node of the cluster.")
-	fl.IntVar(&f.maxConcurrency, "max-concurrency", cluster.DefaultMaxConcurrency, fmt.Sprintf("Cluster mode: how many nodes are read at once (at most %d).", cluster.MaxConcurrency))
+	fl.IntVar(&f.maxConcurrency, "max-concurrency", cluster.DefaultMaxConcurrency, fmt.Sprintf("Cluster mode: how many nodes are read at once (1 to %d).", cluster.MaxConcurrency))
 }
 
 // detectMode reports whether diff runs in cluster mode, and refuses a

@@ -717,6 +717,7 @@ func TestClusterArgs(t *testing.T) {
 		{[]string{"diff", "-l", "app=nope"}, "no scheduled pod matches -l app=nope in namespace default"},
 		{[]string{"diff", "--node", "nope"}, "node nope not found"},
 		{[]string{"diff", "--node", fakeNode, "--max-concurrency", "0"}, "--max-concurrency 0"},
+		{[]string{"diff", "--node", fakeNode, "--max-concurrency", "21"}, "--max-concurrency 21: want 1 to 20"},
 		{[]string{"inspect", "node/a", "--root", "/sys/fs/cgroup"}, "--root reads a tree on this machine"},
 		{[]string{"inspect", "node/a", "node/b"}, "accepts at most 1 arg(s)"},
 		{[]string{"inspect", "pod/guaranteed-kcg-node", "--pod", "x"}, "give pod/NAME or --pod UID, not both"},
@@ -957,5 +958,92 @@ func TestSnapshotScript(t *testing.T) {
 				t.Errorf("the archive reads differently from the tree:\n%s\n%s", gj, wj)
 			}
 		})
+	}
+}
+
+// TestSnapshotScriptPlantedNames plants, in the container cgroups of
+// every pod but one, a directory whose name holds a newline followed by
+// the path of the other pod's memory.max and a forged value: listed one
+// name per line, it would overwrite that pod's captured value ("a real
+// memory.max drift turned into match"). Names with a newline, another
+// control character or a byte outside printable ASCII are left out of
+// the capture and counted on standard error; every pod reads as it is
+// on disk.
+func TestSnapshotScriptPlantedNames(t *testing.T) {
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox not found: the snapshot script runs in a busybox image")
+	}
+	const tree = "v2-cgroupfs"
+	dir := writeSnapshotDir(t, tree)
+	victim := "kubepods/besteffort/pod5b2e20d9-95a7-5004-b435-f768274663a7"
+	want, err := os.ReadFile(filepath.Join(dir, victim, "memory.max"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := "12345"
+	if strings.TrimSpace(string(want)) == forged {
+		t.Fatal("the forged value is the real one")
+	}
+	planted := 0
+	err = filepath.WalkDir(filepath.Join(dir, "kubepods"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || !strings.HasPrefix(d.Name(), "cri-containerd-") && len(d.Name()) != 64 || strings.Contains(p, filepath.Base(victim)) {
+			return err
+		}
+		// The line forged: "<victim>/memory.max:12345".
+		evil := filepath.Join(p, "x\n"+victim, "memory.max:"+forged+"\nz")
+		if err := os.MkdirAll(evil, 0o755); err != nil {
+			return err
+		}
+		planted++
+		if err := os.WriteFile(filepath.Join(evil, "memory.max"), []byte("1\n"), 0o644); err != nil {
+			return err
+		}
+		// Other controls and bidi overrides are left out too.
+		for _, name := range []string{"\x1b]52;c;aGk=\a", "\x1b[2J", "rtl\u202egnp", "c1\u009b"} {
+			if err := os.MkdirAll(filepath.Join(p, name), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(p, name, "memory.max"), []byte("1\n"), 0o644); err != nil {
+				return err
+			}
+		}
+		return filepath.SkipDir
+	})
+	if err != nil || planted < 2 {
+		t.Fatalf("planted %d: %v", planted, err)
+	}
+	work := filepath.Join(t.TempDir(), "work")
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(busybox, cluster.SnapshotCommand(dir, work)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	wantErr := fmt.Sprintf("skipped %d cgroup paths whose names have a control character or a byte outside printable ASCII\n", planted*5)
+	if stderr.String() != wantErr {
+		t.Errorf("stderr %q, want %q", stderr.String(), wantErr)
+	}
+	snap, err := cgroupfs.ReadSnapshot(bytes.NewReader(stdout.Bytes()), cgroupfs.SnapshotLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fs.ReadFile(snap, victim+"/memory.max")
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("the victim's memory.max captured as %q (%v), want %q", got, err, want)
+	}
+	// And everything else reads as the tree does.
+	file := filepath.Join(t.TempDir(), "pod.tar.gz")
+	os.WriteFile(file, stdout.Bytes(), 0o600)
+	gotJSON, errOut, code := runCLI(t, "", "inspect", "--snapshot", file, "-o", "json")
+	if code != 0 {
+		t.Fatalf("inspect of the archive: %s", errOut)
+	}
+	wantJSON, _, _ := runCLI(t, "", "inspect", "--snapshot", treeFile(tree), "-o", "json")
+	g, w := withoutSource(t, gotJSON), withoutSource(t, wantJSON)
+	gj, _ := json.Marshal(g)
+	wj, _ := json.Marshal(w)
+	if !bytes.Equal(gj, wj) {
+		t.Errorf("the archive reads differently from the tree:\n%s\n%s", gj, wj)
 	}
 }

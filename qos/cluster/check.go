@@ -223,7 +223,7 @@ type CheckOptions struct {
 // node reads: each holds a node's archive and expectation in memory.
 const (
 	DefaultMaxConcurrency = 5
-	MaxConcurrency        = 50
+	MaxConcurrency        = 20
 )
 
 // CheckNodes checks the planned nodes, at most o.MaxConcurrency at once,

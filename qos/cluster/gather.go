@@ -6,9 +6,7 @@ package cluster
 // a cgroup tree, pods and the facts the node profile is resolved from.
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,13 +111,13 @@ func (r *Reader) gather(ctx context.Context, name string, warn io.Writer, o Gath
 		return nil, err
 	}
 	n.SnapshotPod = pod
-	if archive, err = withoutPod(archive, string(pod.UID)); err != nil {
-		return nil, fmt.Errorf("the archive of the snapshot pod %s/%s: %w", pod.Namespace, pod.Name, err)
-	}
-	raw, err := cgroupfs.ReadSnapshot(bytes.NewReader(archive), cgroupfs.SnapshotLimits{})
+	raw, err := cgroupfs.ReadSnapshotContext(ctx, bytes.NewReader(archive), cgroupfs.SnapshotLimits{})
 	if err != nil {
 		return nil, fmt.Errorf("the archive of the snapshot pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
+	// The snapshot pod's own cgroups, once the archive is within the
+	// limits.
+	raw.RemovePod(string(pod.UID))
 	fsys, err := raw.FS()
 	if err != nil {
 		return nil, fmt.Errorf("the archive of the snapshot pod %s/%s: %w", pod.Namespace, pod.Name, err)
@@ -189,51 +187,6 @@ func (n *Gathered) readKubelet(ctx context.Context, r *Reader, configz bool) {
 	default:
 		n.MaxPID = *summary.Node.Rlimit.MaxPID
 	}
-}
-
-// withoutPod drops the cgroups of the pod with the given UID (the
-// snapshot pod itself) from a tar.gz archive: every entry below a
-// directory named after the pod by either driver (pod<uid>,
-// kubepods-besteffort-pod<uid_with_underscores>.slice).
-func withoutPod(archive []byte, uid string) ([]byte, error) {
-	if uid == "" {
-		return archive, nil
-	}
-	plain, systemd := "pod"+uid, "-pod"+strings.ReplaceAll(uid, "-", "_")+".slice"
-	gz, err := gzip.NewReader(bytes.NewReader(archive))
-	if err != nil {
-		return nil, err
-	}
-	defer gz.Close()
-	tr := tar.NewReader(gz)
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	tw := tar.NewWriter(zw)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("tar: %w", err)
-		}
-		if slices.ContainsFunc(strings.Split(h.Name, "/"), func(e string) bool { return e == plain || strings.HasSuffix(e, systemd) }) {
-			continue
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
-		}
-		if _, err := io.Copy(tw, io.LimitReader(tr, cgroupfs.MaxFileBytes+1)); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
 }
 
 // KubepodsHint explains a tree without a kubepods cgroup.

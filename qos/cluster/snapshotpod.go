@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -55,8 +56,9 @@ const (
 	// the pod stays Succeeded until cleanup.
 	SnapshotPodLifetime = 10 * time.Minute
 	// maxArchiveBytes bounds the compressed archive read from a pod; a
-	// node with 110 pods streams well under 1 MiB.
-	maxArchiveBytes = 256 << 20
+	// node with 110 pods streams well under 1 MiB, one with 1,000 pods
+	// about 2 MiB.
+	maxArchiveBytes = 32 << 20
 	// podPollInterval is how often the snapshot pod's state is read.
 	podPollInterval = 250 * time.Millisecond
 	// deleteWait bounds the wait for a deleted snapshot pod to be gone.
@@ -81,8 +83,19 @@ const (
 // this runs (pods start and stop): files that vanish are skipped, and the
 // directory of every file read is made before the files are written, so a
 // cgroup born after the directory walk is kept too.
+//
+// A name is a line of that listing, so a cgroup path with a newline
+// could forge the line of another pod's file ("x\n<victim>/memory.max:max"
+// written by a container that can create cgroups). Every path with a
+// byte outside printable ASCII (a newline, any other control character,
+// any non-ASCII byte; the kubelet, the runtimes and systemd name
+// cgroups in ASCII) is therefore left out of both walks, pruned with its
+// subtree, and their number is reported on standard error, which the
+// plugin prints as a warning.
 var snapshotScript = `set -u
+export LC_ALL=C
 src=$1 work=$2
+bad='*[! -~]*'
 tree=$work/tree
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 rm -rf "$work" && mkdir -p "$tree" || exit 3
@@ -102,10 +115,11 @@ else
 fi
 # Neither: one hierarchy without its root files (a copy); read it whole.
 [ -n "$roots" ] || roots=.
-find $roots -path '*kubepods*' -type d -print0 2>/dev/null | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
+skipped=$(find $roots -path "$bad" -prune -print0 2>/dev/null | tr -cd '\000' | wc -c)
+find $roots -path "$bad" -prune -o -path '*kubepods*' -type d -print0 2>/dev/null | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
 {
 	[ $# -eq 0 ] || grep -H '' "$@"
-	find $roots -path '*kubepods*' -type f \( ` + findNames() + ` \) -print0 2>/dev/null | xargs -0 -r grep -H '' 2>/dev/null
+	find $roots -path "$bad" -prune -o -path '*kubepods*' -type f \( ` + findNames() + ` \) -print0 2>/dev/null | xargs -0 -r grep -H '' 2>/dev/null
 } >"$work/values"
 awk '{ i = match($0, /:[^:]*$/); if (i > 1) { d = substr($0, 1, i - 1); if (sub(/\/[^\/]*$/, "", d) && d != "" && !(d in seen)) { seen[d] = 1; print d } } }' "$work/values" |
 	tr '\n' '\000' | (cd "$tree" && xargs -0 -r mkdir -p) || exit 3
@@ -115,6 +129,7 @@ pm=$(num "$(cat /proc/sys/kernel/pid_max 2>/dev/null)")
 tm=$(num "$(cat /proc/sys/kernel/threads-max 2>/dev/null)")
 ps=$(num "$(awk '$1 == "KernelPageSize:" { print $2 * 1024; exit }' /proc/self/smaps 2>/dev/null)")
 printf '{"apiVersion":"` + qos.APIVersion + `","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":%s,"machine":{"pidMax":%s,"threadsMax":%s}}\n' "$now" "$ps" "$pm" "$tm" >"$tree/` + cgroupfs.MetadataFile + `" || exit 3
+[ "$skipped" -eq 0 ] || echo "skipped $skipped cgroup paths whose names have a control character or a byte outside printable ASCII" >&2
 exec tar czf - -C "$tree" .
 `
 
@@ -258,6 +273,9 @@ func (r *Reader) captureNode(ctx context.Context, node string, warn io.Writer, d
 	}
 	if stdout.overflow {
 		return nil, created, fmt.Errorf("the snapshot pod %s/%s streamed more than %d MiB", ns, created.Name, maxArchiveBytes>>20)
+	}
+	if msg := strings.TrimSpace(stderr.String()); msg != "" {
+		fmt.Fprintf(warn, "warning: node %s: the snapshot pod %s/%s: %s\n", node, ns, created.Name, safetext.Escape(safetext.Truncate(msg, 1024)))
 	}
 	if during != nil {
 		if err := during(ctx, created); err != nil {
