@@ -18,6 +18,7 @@ import (
 type criResources struct {
 	cpuPeriod, cpuQuota, cpuShares int64
 	memoryLimit, memorySwap        int64
+	cpusetCPUs, cpusetMems         string            // only from ContainerRuntimeFiles
 	hugepages                      map[uint64]uint64 // one entry per host size
 	unified                        map[string]string
 	why                            map[string]string // "shares", "quota", "memory", "swap", "hugetlb", unified keys
@@ -319,6 +320,7 @@ func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]s
 		l := r.memoryLimit
 		res.Memory.Limit = &l
 	}
+	res.CPU.Cpus, res.CPU.Mems = r.cpusetCPUs, r.cpusetMems
 	switch e.p.Runtime.CRI {
 	case CRIDockerd:
 		// dockerd: memory+swap = memory limit; unified and hugepage limits ignored.
@@ -470,7 +472,9 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 		def("memory.min", "0")
 		def("memory.low", "0")
 		def("memory.high", "max")
-		def("memory.swap.max", "max")
+		if e.p.Node.SwapAccounting {
+			def("memory.swap.max", "max")
+		}
 		def("memory.oom.group", "0")
 	} else {
 		def("cpu.shares", "1024")
