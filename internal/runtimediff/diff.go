@@ -1,0 +1,273 @@
+package runtimediff
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/qos"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Runtime is one runtime line as an adapter module drives it.
+type Runtime struct {
+	// Line names it in the report, such as "runc 1.4".
+	Line string
+	// OCI is the OCI runtime and version the profile names; it selects
+	// the shares-to-weight formula of the prediction.
+	OCI qos.OCIRuntime
+	// CRI runs the CRI runtime's own conversion of the case's resources
+	// into OCI resources (containerd's WithResources, or its sandbox
+	// defaults with c.Sandbox). nil where that code cannot be imported:
+	// the prediction's OCI resources are then handed to the OCI runtime,
+	// so only the OCI-to-files half is compared.
+	CRI func(c Case) (*specs.LinuxResources, error)
+	// SwapAccounting is the host's swap accounting as the CRI code sees it
+	// (containerd probes the machine it runs on); nil lets cases vary it.
+	SwapAccounting *bool
+	// Apply runs the OCI runtime's conversion of res (runc's specconv)
+	// and its cgroup manager's Set (fs on v1, fs2 on v2) on the cgroup
+	// directory dir, which holds the files of [KernelFiles].
+	Apply func(dir string, v convert.CgroupVersion, res *specs.LinuxResources) error
+}
+
+// Result counts a run.
+type Result struct {
+	Cases, Unexplained int
+	// Explained counts the explained differences by reason code.
+	Explained map[string]int
+	// Failures describe the first unexplained differences.
+	Failures []string
+}
+
+// Summary is the report line, "runc 1.4 v2: N cases, M unexplained".
+func (r Result) Summary(line string, v convert.CgroupVersion) string {
+	s := fmt.Sprintf("%s %s: %d cases, %d unexplained", line, v, r.Cases, r.Unexplained)
+	if len(r.Explained) > 0 {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(r.Explained)) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, r.Explained[k]))
+		}
+		s += " (explained: " + strings.Join(parts, ", ") + ")"
+	}
+	return s
+}
+
+// maxFailures bounds the failures a Result keeps.
+const maxFailures = 20
+
+// Run draws n cases for cgroup version v from seed and compares each,
+// using dir as scratch space for the cgroup directories.
+func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Result {
+	g := NewGenerator(seed)
+	res := Result{Explained: map[string]int{}}
+	for range n {
+		c := g.Next(v, rt.SwapAccounting)
+		res.Cases++
+		diffs, err := compareCase(rt, c, filepath.Join(dir, "cg"))
+		if err != nil {
+			diffs = append(diffs, Difference{File: "(harness)", Ours: err.Error()})
+		}
+		bad := false
+		for _, d := range diffs {
+			if d.Reason != "" {
+				res.Explained[d.Reason]++
+				continue
+			}
+			bad = true
+			if len(res.Failures) < maxFailures {
+				res.Failures = append(res.Failures, fmt.Sprintf("%v\n    %v", c, d))
+			}
+		}
+		if bad {
+			res.Unexplained++
+		}
+	}
+	return res
+}
+
+// Difference is one file on which the prediction and the runtime differ.
+type Difference struct {
+	File string
+	// Ours is the prediction's accepted values (or its error).
+	Ours string
+	// Runtime is what the file reads after the runtime ran (or the
+	// runtime's or kernel's error).
+	Runtime string
+	// Reason is the reason code of an explained difference, "" for an
+	// unexplained one.
+	Reason string
+}
+
+func (d Difference) String() string {
+	s := fmt.Sprintf("%s: ours %s, runtime %s", d.File, d.Ours, d.Runtime)
+	if d.Reason != "" {
+		s += " [" + d.Reason + "]"
+	}
+	return s
+}
+
+// Profile is the node profile of case c under rt: a v1.37 kubelet with
+// the cgroupfs driver, containerd and rt's OCI runtime.
+func Profile(rt Runtime, c Case) qos.Profile {
+	p := qos.DefaultProfile()
+	p.CgroupVersion = c.Version
+	p.Runtime = qos.Runtime{CRI: qos.CRIContainerd, OCI: rt.OCI}
+	p.Node.PageSize = PageSize
+	p.Node.HugetlbRsvd = c.HugetlbRsvd
+	p.Node.SwapAccounting = c.SwapAccounting
+	return p
+}
+
+// compareCase runs one case through both sides.
+func compareCase(rt Runtime, c Case, dir string) ([]Difference, error) {
+	pred, ourErr := Profile(rt, c).ContainerRuntimeFiles(c.CRI, c.Sandbox)
+	var oci *specs.LinuxResources
+	var rtErr error
+	switch {
+	case rt.CRI != nil:
+		oci, rtErr = rt.CRI(c)
+	case ourErr == nil:
+		oci, rtErr = deepCopy(pred.OCI)
+	default:
+		return []Difference{{File: "(prediction)", Ours: ourErr.Error(), Runtime: "not run: no CRI code to drive"}}, nil
+	}
+	var got map[string]string
+	if rtErr == nil {
+		got, rtErr = runOCI(rt, c, oci, dir)
+	}
+	switch {
+	case ourErr != nil && rtErr != nil:
+		return nil, nil // both refuse
+	case ourErr != nil:
+		return []Difference{{File: "(all)", Ours: "error: " + ourErr.Error(), Runtime: "ran"}}, nil
+	case rtErr != nil:
+		return []Difference{{File: "(all)", Ours: "files", Runtime: "error: " + rtErr.Error()}}, nil
+	}
+	initial := KernelFiles(c)
+	var diffs []Difference
+	for _, name := range slices.Sorted(maps.Keys(got)) {
+		value := got[name]
+		f, predicted := pred.Files[name]
+		switch {
+		case predicted && f.Accepts(value):
+			continue
+		case !predicted && value == initial[name]:
+			continue // a file the prediction does not cover, untouched
+		}
+		d := Difference{File: name, Runtime: fmt.Sprintf("%q", value), Ours: "(not predicted)"}
+		if predicted {
+			d.Ours = fmt.Sprintf("%q", f.Accept)
+		}
+		d.Reason = explain(rt, c, pred, d)
+		diffs = append(diffs, d)
+	}
+	for _, name := range slices.Sorted(maps.Keys(pred.Files)) {
+		if _, ok := got[name]; !ok {
+			diffs = append(diffs, Difference{File: name, Ours: fmt.Sprintf("%q", pred.Files[name].Accept), Runtime: "(no such file on this host)"})
+		}
+	}
+	return diffs, nil
+}
+
+// runOCI prepares the cgroup directory, lets the runtime write it and
+// returns every file as the kernel would show it.
+func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, dir string) (map[string]string, error) {
+	// The directory is reused: files of the last case that this host
+	// lacks are removed, the others reset to their initial values.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	initial := KernelFiles(c)
+	old, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range old {
+		if _, ok := initial[e.Name()]; !ok {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for name, v := range initial {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if err := rt.Apply(dir, c.Version, oci); err != nil {
+		return nil, fmt.Errorf("%s: %w", rt.Line, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	got := map[string]string{}
+	for _, e := range entries {
+		name := e.Name()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		written := strings.TrimSuffix(string(b), "\n")
+		init, exists := initial[name]
+		switch {
+		case !exists && strings.Contains(name, ".rsvd."):
+			// The kernel has no such file: runc's hugetlb writer sees
+			// ENOENT and skips the .rsvd files (fs/hugetlb.go, fs2/hugetlb.go).
+			continue
+		case !exists:
+			return nil, fmt.Errorf("%s writes %s = %q, a file this kernel does not have (ENOENT)", rt.Line, name, written)
+		case written == init:
+			got[name] = init
+			continue
+		}
+		if name == "cpu.max" && !strings.Contains(written, " ") {
+			written += " 100000" // a single token keeps the period
+		}
+		v, err := ReadBack(c.Version, name, written)
+		if err != nil {
+			return nil, err
+		}
+		got[name] = v
+	}
+	if c.Version == convert.CgroupV1 && c.SwapAccounting {
+		// memory.memsw.limit_in_bytes below memory.limit_in_bytes is EINVAL.
+		mem, _ := memoryPages(c.Version, got["memory.limit_in_bytes"])
+		sw, _ := memoryPages(c.Version, got["memory.memsw.limit_in_bytes"])
+		if sw < mem {
+			return nil, fmt.Errorf("memory.memsw.limit_in_bytes %s below memory.limit_in_bytes %s: %w", got["memory.memsw.limit_in_bytes"], got["memory.limit_in_bytes"], ErrKernel)
+		}
+	}
+	return got, nil
+}
+
+func deepCopy(r *specs.LinuxResources) (*specs.LinuxResources, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var out specs.LinuxResources
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// explain returns the reason code of a known, documented difference
+// between the prediction and the runtime's code, or "".
+func explain(rt Runtime, c Case, pred *qos.RuntimeFiles, d Difference) string {
+	_ = rt
+	_ = c
+	_ = pred
+	_ = d
+	return ""
+}
+
+var _ = errors.Is
