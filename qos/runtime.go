@@ -79,5 +79,6 @@ func (p Profile) ContainerRuntimeFiles(r CRIResources, sandbox bool) (*RuntimeFi
 	if err != nil {
 		return nil, err
 	}
+	e.hugetlbAlternatives(files)
 	return &RuntimeFiles{OCI: res, Files: files}, nil
 }
