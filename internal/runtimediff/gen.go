@@ -240,3 +240,8 @@ func (g *Generator) unified(limit int64, swapAccounting bool) map[string]string 
 	}
 	return u
 }
+
+// parseOCI parses "runc-1.1.15".
+func parseOCI(s string) (qos.OCIRuntime, error) {
+	return qos.ParseOCIRuntime(s)
+}

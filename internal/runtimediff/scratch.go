@@ -10,11 +10,44 @@ import (
 // thousands of small files are written), else in t.TempDir.
 func ScratchDir(tb testing.TB) string {
 	tb.Helper()
+	d, err := MkScratch()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = os.RemoveAll(d) })
+	return d
+}
+
+// MkScratch creates a scratch directory for the simulated cgroups, on
+// /dev/shm where there is one; the caller removes it.
+func MkScratch() (string, error) {
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
 		if d, err := os.MkdirTemp("/dev/shm", "kcg-runtimediff-"); err == nil {
-			tb.Cleanup(func() { _ = os.RemoveAll(d) })
-			return d
+			return d, nil
 		}
 	}
-	return tb.TempDir()
+	return os.MkdirTemp("", "kcg-runtimediff-")
+}
+
+// DriverEnv is set in a driver's environment: a test binary that finds it
+// serves the driver protocol instead of running its tests.
+const DriverEnv = "KCG_RUNTIMEDIFF_DRIVER=1"
+
+// Variant is one way of running a runtime line.
+type Variant struct {
+	// CRI drives the CRI runtime's own conversion when the line has it.
+	CRI bool
+	// Suffix is added to the line's name in the report.
+	Suffix string
+}
+
+// Variants are the modes a line runs in: with its CRI code, when it has
+// any, and with the prediction's OCI resources handed to the OCI runtime
+// (which covers what the CRI code's defaults leave out, such as hugetlb
+// limits).
+func Variants(hasCRI bool) []Variant {
+	if !hasCRI {
+		return []Variant{{}}
+	}
+	return []Variant{{CRI: true, Suffix: " + containerd CRI"}, {Suffix: " (OCI half)"}}
 }
