@@ -24,10 +24,14 @@ type Runtime struct {
 	OCI qos.OCIRuntime
 	// CRI runs the CRI runtime's own conversion of the case's resources
 	// into OCI resources (containerd's WithResources, or its sandbox
-	// defaults with c.Sandbox). nil where that code cannot be imported:
-	// the prediction's OCI resources are then handed to the OCI runtime,
-	// so only the OCI-to-files half is compared.
+	// defaults with c.Sandbox); nil where that code cannot be imported.
+	// Each case is compared twice when it is set: through the CRI code,
+	// and with the prediction's OCI resources handed to the OCI runtime
+	// (the OCI-to-files half, which also covers what the CRI code's
+	// defaults leave out, such as hugetlb limits); once otherwise.
 	CRI func(c Case) (*specs.LinuxResources, error)
+	// CRIName names the CRI code in the report.
+	CRIName string
 	// SwapAccounting is the host's swap accounting as the CRI code sees it
 	// (containerd probes the machine it runs on); nil lets cases vary it.
 	SwapAccounting *bool
@@ -44,6 +48,8 @@ type Result struct {
 	Explained map[string]int
 	// Failures describe the first unexplained differences.
 	Failures []string
+	// Paths says how the cases were run.
+	Paths string
 }
 
 // Summary is the report line, "runc 1.4 v2: N cases, M unexplained".
@@ -56,6 +62,9 @@ func (r Result) Summary(line string, v convert.CgroupVersion) string {
 		}
 		s += " (explained: " + strings.Join(parts, ", ") + ")"
 	}
+	if r.Paths != "" {
+		s += "; " + r.Paths
+	}
 	return s
 }
 
@@ -66,13 +75,20 @@ const maxFailures = 20
 // using dir as scratch space for the cgroup directories.
 func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Result {
 	g := NewGenerator(seed)
-	res := Result{Explained: map[string]int{}}
+	res := Result{Explained: map[string]int{}, Paths: "OCI half only (the CRI conversion is the prediction's)"}
+	if rt.CRI != nil {
+		res.Paths = "each through " + rt.CRIName + " and as the OCI half"
+	}
 	for range n {
 		c := g.Next(v, rt.SwapAccounting)
 		res.Cases++
-		diffs, err := compareCase(rt, c, filepath.Join(dir, "cg"))
-		if err != nil {
-			diffs = append(diffs, Difference{File: "(harness)", Ours: err.Error()})
+		var diffs []Difference
+		for _, viaCRI := range paths(rt) {
+			ds, err := compareCase(rt, c, viaCRI, filepath.Join(dir, "cg"))
+			if err != nil {
+				ds = append(ds, Difference{File: "(harness)", Ours: err.Error()})
+			}
+			diffs = append(diffs, ds...)
 		}
 		bad := false
 		for _, d := range diffs {
@@ -90,6 +106,15 @@ func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Re
 		}
 	}
 	return res
+}
+
+// paths are the ways each case is run: through the CRI code when there
+// is one, and the OCI half.
+func paths(rt Runtime) []bool {
+	if rt.CRI != nil {
+		return []bool{true, false}
+	}
+	return []bool{false}
 }
 
 // Difference is one file on which the prediction and the runtime differ.
@@ -125,13 +150,16 @@ func Profile(rt Runtime, c Case) qos.Profile {
 	return p
 }
 
-// compareCase runs one case through both sides.
-func compareCase(rt Runtime, c Case, dir string) ([]Difference, error) {
+// compareCase runs one case through both sides, through the runtime's
+// CRI code with viaCRI.
+func compareCase(rt Runtime, c Case, viaCRI bool, dir string) ([]Difference, error) {
 	pred, ourErr := Profile(rt, c).ContainerRuntimeFiles(c.CRI, c.Sandbox)
 	var oci *specs.LinuxResources
 	var rtErr error
+	via := "OCI half: "
 	switch {
-	case rt.CRI != nil:
+	case viaCRI:
+		via = rt.CRIName + ": "
 		oci, rtErr = rt.CRI(c)
 	case ourErr == nil:
 		oci, rtErr = deepCopy(pred.OCI)
@@ -146,9 +174,9 @@ func compareCase(rt Runtime, c Case, dir string) ([]Difference, error) {
 	case ourErr != nil && rtErr != nil:
 		return nil, nil // both refuse
 	case ourErr != nil:
-		return []Difference{{File: "(all)", Ours: "error: " + ourErr.Error(), Runtime: "ran"}}, nil
+		return []Difference{{File: via + "(all)", Ours: "error: " + ourErr.Error(), Runtime: "ran"}}, nil
 	case rtErr != nil:
-		return []Difference{{File: "(all)", Ours: "files", Runtime: "error: " + rtErr.Error()}}, nil
+		return []Difference{{File: via + "(all)", Ours: "files", Runtime: "error: " + rtErr.Error()}}, nil
 	}
 	initial := KernelFiles(c)
 	var diffs []Difference
@@ -161,7 +189,7 @@ func compareCase(rt Runtime, c Case, dir string) ([]Difference, error) {
 		case !predicted && value == initial[name]:
 			continue // a file the prediction does not cover, untouched
 		}
-		d := Difference{File: name, Runtime: fmt.Sprintf("%q", value), Ours: "(not predicted)"}
+		d := Difference{File: via + name, Runtime: fmt.Sprintf("%q", value), Ours: "(not predicted)"}
 		if predicted {
 			d.Ours = fmt.Sprintf("%q", f.Accept)
 		}
@@ -170,7 +198,7 @@ func compareCase(rt Runtime, c Case, dir string) ([]Difference, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(pred.Files)) {
 		if _, ok := got[name]; !ok {
-			diffs = append(diffs, Difference{File: name, Ours: fmt.Sprintf("%q", pred.Files[name].Accept), Runtime: "(no such file on this host)"})
+			diffs = append(diffs, Difference{File: via + name, Ours: fmt.Sprintf("%q", pred.Files[name].Accept), Runtime: "(no such file on this host)"})
 		}
 	}
 	return diffs, nil

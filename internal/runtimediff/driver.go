@@ -126,9 +126,9 @@ func (d *Driver) Close() error {
 	return d.cmd.Wait()
 }
 
-// Runtime returns the runtime line the driver runs; with cri false its CRI
-// code is not used (the prediction's OCI resources are applied).
-func (d *Driver) Runtime(oci string, cri bool) (Runtime, error) {
+// Runtime returns the runtime line the driver runs, with the OCI runtime
+// oci in the prediction's profile.
+func (d *Driver) Runtime(oci string) (Runtime, error) {
 	o, err := parseOCI(oci)
 	if err != nil {
 		return Runtime{}, err
@@ -141,7 +141,8 @@ func (d *Driver) Runtime(oci string, cri bool) (Runtime, error) {
 			return err
 		},
 	}
-	if cri && d.Hello.CRI != "" {
+	if d.Hello.CRI != "" {
+		rt.CRIName = d.Hello.CRI
 		sw := d.Hello.SwapAccounting
 		rt.SwapAccounting = &sw
 		rt.CRI = func(c Case) (*specs.LinuxResources, error) {

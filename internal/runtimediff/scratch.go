@@ -32,22 +32,3 @@ func MkScratch() (string, error) {
 // DriverEnv is set in a driver's environment: a test binary that finds it
 // serves the driver protocol instead of running its tests.
 const DriverEnv = "KCG_RUNTIMEDIFF_DRIVER=1"
-
-// Variant is one way of running a runtime line.
-type Variant struct {
-	// CRI drives the CRI runtime's own conversion when the line has it.
-	CRI bool
-	// Suffix is added to the line's name in the report.
-	Suffix string
-}
-
-// Variants are the modes a line runs in: with its CRI code, when it has
-// any, and with the prediction's OCI resources handed to the OCI runtime
-// (which covers what the CRI code's defaults leave out, such as hugetlb
-// limits).
-func Variants(hasCRI bool) []Variant {
-	if !hasCRI {
-		return []Variant{{}}
-	}
-	return []Variant{{CRI: true, Suffix: " + containerd CRI"}, {Suffix: " (OCI half)"}}
-}
