@@ -99,10 +99,11 @@ func KernelFiles(c Case) map[string]string {
 	return f
 }
 
-// memoryPages is page_counter_memparse: "max" (or, with v1, "-1") is
-// PAGE_COUNTER_MAX, a byte count is rounded down to pages and capped.
+// memoryPages is page_counter_memparse: the unlimited word ("-1" on v1,
+// "max" on v2; the other one is EINVAL) is PAGE_COUNTER_MAX, a byte count
+// is rounded down to pages and capped.
 func memoryPages(v convert.CgroupVersion, s string) (int64, error) {
-	if s == "max" || (v == convert.CgroupV1 && s == "-1") {
+	if (v == convert.CgroupV1 && s == "-1") || (v == convert.CgroupV2 && s == "max") {
 		return pageCounterMax, nil
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
