@@ -2,7 +2,6 @@ package runtimediff
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -44,8 +43,6 @@ type Runtime struct {
 // Result counts a run.
 type Result struct {
 	Cases, Unexplained int
-	// Explained counts the explained differences by reason code.
-	Explained map[string]int
 	// Failures describe the first unexplained differences.
 	Failures []string
 	// Paths says how the cases were run.
@@ -55,13 +52,6 @@ type Result struct {
 // Summary is the report line, "runc 1.4 v2: N cases, M unexplained".
 func (r Result) Summary(line string, v convert.CgroupVersion) string {
 	s := fmt.Sprintf("%s %s: %d cases, %d unexplained", line, v, r.Cases, r.Unexplained)
-	if len(r.Explained) > 0 {
-		var parts []string
-		for _, k := range slices.Sorted(maps.Keys(r.Explained)) {
-			parts = append(parts, fmt.Sprintf("%s %d", k, r.Explained[k]))
-		}
-		s += " (explained: " + strings.Join(parts, ", ") + ")"
-	}
 	if r.Paths != "" {
 		s += "; " + r.Paths
 	}
@@ -75,7 +65,7 @@ const maxFailures = 20
 // using dir as scratch space for the cgroup directories.
 func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Result {
 	g := NewGenerator(seed)
-	res := Result{Explained: map[string]int{}, Paths: "OCI half only (the CRI conversion is the prediction's)"}
+	res := Result{Paths: "OCI half only (the CRI conversion is the prediction's)"}
 	if rt.CRI != nil {
 		res.Paths = "each through " + rt.CRIName + " and as the OCI half"
 	}
@@ -90,18 +80,12 @@ func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Re
 			}
 			diffs = append(diffs, ds...)
 		}
-		bad := false
 		for _, d := range diffs {
-			if d.Reason != "" {
-				res.Explained[d.Reason]++
-				continue
-			}
-			bad = true
 			if len(res.Failures) < maxFailures {
 				res.Failures = append(res.Failures, fmt.Sprintf("%v\n    %v", c, d))
 			}
 		}
-		if bad {
+		if len(diffs) > 0 {
 			res.Unexplained++
 		}
 	}
@@ -118,6 +102,9 @@ func paths(rt Runtime) []bool {
 }
 
 // Difference is one file on which the prediction and the runtime differ.
+// None is explained away: a difference is fixed in the prediction (or in
+// this package's kernel model) once the runtime's source shows which side
+// is right.
 type Difference struct {
 	File string
 	// Ours is the prediction's accepted values (or its error).
@@ -125,17 +112,10 @@ type Difference struct {
 	// Runtime is what the file reads after the runtime ran (or the
 	// runtime's or kernel's error).
 	Runtime string
-	// Reason is the reason code of an explained difference, "" for an
-	// unexplained one.
-	Reason string
 }
 
 func (d Difference) String() string {
-	s := fmt.Sprintf("%s: ours %s, runtime %s", d.File, d.Ours, d.Runtime)
-	if d.Reason != "" {
-		s += " [" + d.Reason + "]"
-	}
-	return s
+	return fmt.Sprintf("%s: ours %s, runtime %s", d.File, d.Ours, d.Runtime)
 }
 
 // Profile is the node profile of case c under rt: a v1.37 kubelet with
@@ -193,7 +173,6 @@ func compareCase(rt Runtime, c Case, viaCRI bool, dir string) ([]Difference, err
 		if predicted {
 			d.Ours = fmt.Sprintf("%q", f.Accept)
 		}
-		d.Reason = explain(rt, c, pred, d)
 		diffs = append(diffs, d)
 	}
 	for _, name := range slices.Sorted(maps.Keys(pred.Files)) {
@@ -287,15 +266,3 @@ func deepCopy(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 	}
 	return &out, nil
 }
-
-// explain returns the reason code of a known, documented difference
-// between the prediction and the runtime's code, or "".
-func explain(rt Runtime, c Case, pred *qos.RuntimeFiles, d Difference) string {
-	_ = rt
-	_ = c
-	_ = pred
-	_ = d
-	return ""
-}
-
-var _ = errors.Is
