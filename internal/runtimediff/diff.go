@@ -69,12 +69,13 @@ func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Re
 	if rt.CRI != nil {
 		res.Paths = "each through " + rt.CRIName + " and as the OCI half"
 	}
+	cg := &cgroupDir{dir: filepath.Join(dir, "cg")}
 	for range n {
 		c := g.Next(v, rt.SwapAccounting)
 		res.Cases++
 		var diffs []Difference
 		for _, viaCRI := range paths(rt) {
-			ds, err := compareCase(rt, c, viaCRI, filepath.Join(dir, "cg"))
+			ds, err := compareCase(rt, c, viaCRI, cg)
 			if err != nil {
 				ds = append(ds, Difference{File: "(harness)", Ours: err.Error()})
 			}
@@ -132,7 +133,7 @@ func Profile(rt Runtime, c Case) qos.Profile {
 
 // compareCase runs one case through both sides, through the runtime's
 // CRI code with viaCRI.
-func compareCase(rt Runtime, c Case, viaCRI bool, dir string) ([]Difference, error) {
+func compareCase(rt Runtime, c Case, viaCRI bool, cg *cgroupDir) ([]Difference, error) {
 	pred, ourErr := Profile(rt, c).ContainerRuntimeFiles(c.CRI, c.Sandbox)
 	var oci *specs.LinuxResources
 	var rtErr error
@@ -148,7 +149,7 @@ func compareCase(rt Runtime, c Case, viaCRI bool, dir string) ([]Difference, err
 	}
 	var got map[string]string
 	if rtErr == nil {
-		got, rtErr = runOCI(rt, c, oci, dir)
+		got, rtErr = runOCI(rt, c, oci, cg)
 	}
 	switch {
 	case ourErr != nil && rtErr != nil:
@@ -183,31 +184,53 @@ func compareCase(rt Runtime, c Case, viaCRI bool, dir string) ([]Difference, err
 	return diffs, nil
 }
 
-// runOCI prepares the cgroup directory, lets the runtime write it and
-// returns every file as the kernel would show it.
-func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, dir string) (map[string]string, error) {
-	// The directory is reused: files of the last case that this host
-	// lacks are removed, the others reset to their initial values.
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+// cgroupDir is the simulated cgroup directory, reused from case to case;
+// disk is what its files hold.
+type cgroupDir struct {
+	dir  string
+	disk map[string]string
+}
+
+// reset makes the directory hold exactly the files of initial, writing
+// only those that differ.
+func (cg *cgroupDir) reset(initial map[string]string) error {
+	if cg.disk == nil {
+		if err := os.RemoveAll(cg.dir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(cg.dir, 0o700); err != nil {
+			return err
+		}
+		cg.disk = map[string]string{}
 	}
-	initial := KernelFiles(c)
-	old, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range old {
-		if _, ok := initial[e.Name()]; !ok {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return nil, err
+	for name := range cg.disk {
+		if _, ok := initial[name]; !ok {
+			if err := os.Remove(filepath.Join(cg.dir, name)); err != nil {
+				return err
 			}
+			delete(cg.disk, name)
 		}
 	}
 	for name, v := range initial {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600); err != nil {
-			return nil, err
+		if cg.disk[name] == v+"\n" {
+			continue
 		}
+		if err := os.WriteFile(filepath.Join(cg.dir, name), []byte(v+"\n"), 0o600); err != nil {
+			return err
+		}
+		cg.disk[name] = v + "\n"
 	}
+	return nil
+}
+
+// runOCI prepares the cgroup directory, lets the runtime write it and
+// returns every file as the kernel would show it.
+func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, cg *cgroupDir) (map[string]string, error) {
+	initial := KernelFiles(c)
+	if err := cg.reset(initial); err != nil {
+		return nil, err
+	}
+	dir := cg.dir
 	if err := rt.Apply(dir, c.Version, oci); err != nil {
 		return nil, fmt.Errorf("%s: %w", rt.Line, err)
 	}
@@ -216,12 +239,14 @@ func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, dir string) (map[stri
 		return nil, err
 	}
 	got := map[string]string{}
+	cg.disk = map[string]string{}
 	for _, e := range entries {
 		name := e.Name()
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
+		cg.disk[name] = string(b)
 		written := strings.TrimSuffix(string(b), "\n")
 		init, exists := initial[name]
 		switch {
