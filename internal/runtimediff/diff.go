@@ -45,6 +45,10 @@ type Result struct {
 	Cases, Unexplained int
 	// Failures describe the first unexplained differences.
 	Failures []string
+	// Refused counts the comparisons in which both sides refuse the
+	// resources (the prediction with an error, the runtime or the kernel
+	// with theirs): agreement, but no file to compare.
+	Refused int
 	// Paths says how the cases were run.
 	Paths string
 }
@@ -52,6 +56,9 @@ type Result struct {
 // Summary is the report line, "runc 1.4 v2: N cases, M unexplained".
 func (r Result) Summary(line string, v convert.CgroupVersion) string {
 	s := fmt.Sprintf("%s %s: %d cases, %d unexplained", line, v, r.Cases, r.Unexplained)
+	if r.Refused > 0 {
+		s += fmt.Sprintf(" (%d comparisons refused by both sides)", r.Refused)
+	}
 	if r.Paths != "" {
 		s += "; " + r.Paths
 	}
@@ -75,9 +82,12 @@ func Run(rt Runtime, v convert.CgroupVersion, seed uint64, n int, dir string) Re
 		res.Cases++
 		var diffs []Difference
 		for _, viaCRI := range paths(rt) {
-			ds, err := compareCase(rt, c, viaCRI, cg)
+			ds, refused, err := compareCase(rt, c, viaCRI, cg)
 			if err != nil {
 				ds = append(ds, Difference{File: "(harness)", Ours: err.Error()})
+			}
+			if refused {
+				res.Refused++
 			}
 			diffs = append(diffs, ds...)
 		}
@@ -107,6 +117,7 @@ func paths(rt Runtime) []bool {
 // this package's kernel model) once the runtime's source shows which side
 // is right.
 type Difference struct {
+	// File is the file name, prefixed with the path the case took.
 	File string
 	// Ours is the prediction's accepted values (or its error).
 	Ours string
@@ -133,7 +144,7 @@ func Profile(rt Runtime, c Case) qos.Profile {
 
 // compareCase runs one case through both sides, through the runtime's
 // CRI code with viaCRI.
-func compareCase(rt Runtime, c Case, viaCRI bool, cg *cgroupDir) ([]Difference, error) {
+func compareCase(rt Runtime, c Case, viaCRI bool, cg *cgroupDir) (diffs []Difference, refused bool, err error) {
 	pred, ourErr := Profile(rt, c).ContainerRuntimeFiles(c.CRI, c.Sandbox)
 	var oci *specs.LinuxResources
 	var rtErr error
@@ -145,7 +156,9 @@ func compareCase(rt Runtime, c Case, viaCRI bool, cg *cgroupDir) ([]Difference, 
 	case ourErr == nil:
 		oci, rtErr = deepCopy(pred.OCI)
 	default:
-		return []Difference{{File: "(prediction)", Ours: ourErr.Error(), Runtime: "not run: no CRI code to drive"}}, nil
+		// The prediction refuses and there is no CRI code: hand runc the
+		// CRI resources as containerd copies them.
+		oci = copyCRI(c)
 	}
 	var got map[string]string
 	if rtErr == nil {
@@ -153,14 +166,13 @@ func compareCase(rt Runtime, c Case, viaCRI bool, cg *cgroupDir) ([]Difference, 
 	}
 	switch {
 	case ourErr != nil && rtErr != nil:
-		return nil, nil // both refuse
+		return nil, true, nil
 	case ourErr != nil:
-		return []Difference{{File: via + "(all)", Ours: "error: " + ourErr.Error(), Runtime: "ran"}}, nil
+		return []Difference{{File: via + "(all)", Ours: "error: " + ourErr.Error(), Runtime: "ran"}}, false, nil
 	case rtErr != nil:
-		return []Difference{{File: via + "(all)", Ours: "files", Runtime: "error: " + rtErr.Error()}}, nil
+		return []Difference{{File: via + "(all)", Ours: "files", Runtime: "error: " + rtErr.Error()}}, false, nil
 	}
 	initial := KernelFiles(c)
-	var diffs []Difference
 	for _, name := range slices.Sorted(maps.Keys(got)) {
 		value := got[name]
 		f, predicted := pred.Files[name]
@@ -181,7 +193,7 @@ func compareCase(rt Runtime, c Case, viaCRI bool, cg *cgroupDir) ([]Difference, 
 			diffs = append(diffs, Difference{File: via + name, Ours: fmt.Sprintf("%q", pred.Files[name].Accept), Runtime: "(no such file on this host)"})
 		}
 	}
-	return diffs, nil
+	return diffs, false, nil
 }
 
 // cgroupDir is the simulated cgroup directory, reused from case to case;
@@ -225,7 +237,12 @@ func (cg *cgroupDir) reset(initial map[string]string) error {
 
 // runOCI prepares the cgroup directory, lets the runtime write it and
 // returns every file as the kernel would show it.
-func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, cg *cgroupDir) (map[string]string, error) {
+func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, cg *cgroupDir) (_ map[string]string, err error) {
+	defer func() {
+		if err != nil {
+			cg.disk = nil // unknown: start the next case from an empty directory
+		}
+	}()
 	initial := KernelFiles(c)
 	if err := cg.reset(initial); err != nil {
 		return nil, err
@@ -278,6 +295,39 @@ func runOCI(rt Runtime, c Case, oci *specs.LinuxResources, cg *cgroupDir) (map[s
 		}
 	}
 	return got, nil
+}
+
+// copyCRI is containerd's WithResources reduced to the fields the
+// generator fills, for the cases the prediction refuses: non-zero values
+// are copied, memory+swap defaults to the memory limit with swap
+// accounting, hugepage limits are dropped (disable_hugetlb_controller).
+func copyCRI(c Case) *specs.LinuxResources {
+	r := c.CRI
+	res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: r.CPUSetCPUs, Mems: r.CPUSetMems}, Memory: &specs.LinuxMemory{}}
+	if r.CPUPeriod != 0 {
+		p := uint64(r.CPUPeriod)
+		res.CPU.Period = &p
+	}
+	if r.CPUQuota != 0 {
+		res.CPU.Quota = &r.CPUQuota
+	}
+	if r.CPUShares != 0 {
+		s := uint64(r.CPUShares)
+		res.CPU.Shares = &s
+	}
+	if r.MemoryLimit != 0 {
+		res.Memory.Limit = &r.MemoryLimit
+		if r.MemorySwapLimit == 0 && c.SwapAccounting {
+			res.Memory.Swap = &r.MemoryLimit
+		}
+	}
+	if r.MemorySwapLimit != 0 && c.SwapAccounting {
+		res.Memory.Swap = &r.MemorySwapLimit
+	}
+	if len(r.Unified) > 0 {
+		res.Unified = maps.Clone(r.Unified)
+	}
+	return res
 }
 
 func deepCopy(r *specs.LinuxResources) (*specs.LinuxResources, error) {

@@ -129,6 +129,14 @@ func (g *Generator) quota() (period, quota int64) {
 	if g.chance(0.2) {
 		period = 1000 + g.rng.Int64N(999001)
 	}
+	if g.chance(0.02) {
+		// Values the kernel refuses (the kubelet never sends them): a
+		// quota below 1 ms or a period outside 1 ms..1 s.
+		if g.chance(0.5) {
+			return period, 1 + g.rng.Int64N(999)
+		}
+		return pick[int64](g, 1+g.rng.Int64N(999), 1000001+g.rng.Int64N(1000000)), 100000
+	}
 	switch g.rng.IntN(6) {
 	case 0:
 		return 0, 0
