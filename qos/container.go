@@ -3,6 +3,7 @@ package qos
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -19,6 +20,7 @@ import (
 type criResources struct {
 	cpuPeriod, cpuQuota, cpuShares int64
 	memoryLimit, memorySwap        int64
+	cpusetCPUs, cpusetMems         string            // only from ContainerRuntimeFiles
 	hugepages                      map[uint64]uint64 // one entry per host size
 	unified                        map[string]string
 	why                            map[string]string // "shares", "quota", "memory", "swap", "hugetlb", unified keys
@@ -326,6 +328,7 @@ func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]s
 		l := r.memoryLimit
 		res.Memory.Limit = &l
 	}
+	res.CPU.Cpus, res.CPU.Mems = r.cpusetCPUs, r.cpusetMems
 	switch e.p.Runtime.CRI {
 	case CRIDockerd:
 		// dockerd: memory+swap = memory limit; unified and hugepage limits ignored.
@@ -360,14 +363,47 @@ func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]s
 			}
 		}
 	}
-	for _, s := range sortedSizes(r.hugepages) {
-		name, _ := convert.HugePageSizeName(s)
-		res.HugepageLimits = append(res.HugepageLimits, specs.LinuxHugepageLimit{Pagesize: name, Limit: r.hugepages[s]})
-	}
+	res.HugepageLimits = hugepageLimits(r)
 	if len(r.unified) > 0 {
 		res.Unified = maps.Clone(r.unified)
 	}
 	return res, why
+}
+
+// containerdHugetlb explains the unlimited container hugetlb files of
+// containerd's default configuration.
+const containerdHugetlb = "or unlimited: containerd drops the kubelet's container hugepage limits with its default disable_hugetlb_controller = true (internal/cri/config/config_unix.go, v2.4.2; pkg/cri/config in 1.6), and the pod cgroup holds the limit"
+
+// hugepageLimits are the OCI hugepage limits of the CRI resources.
+func hugepageLimits(r *criResources) []specs.LinuxHugepageLimit {
+	var out []specs.LinuxHugepageLimit
+	for _, s := range sortedSizes(r.hugepages) {
+		name, _ := convert.HugePageSizeName(s)
+		out = append(out, specs.LinuxHugepageLimit{Pagesize: name, Limit: r.hugepages[s]})
+	}
+	return out
+}
+
+// hugetlbAlternatives also accepts, under containerd, the unlimited
+// container hugetlb files of its default configuration: WithResources
+// (internal/cri/opts/spec_linux_opts.go) copies the CRI hugepage limits
+// only with disable_hugetlb_controller = false, which the profile cannot
+// see.
+func (e *env) hugetlbAlternatives(files map[string]ExpectedFile) {
+	if e.p.Runtime.CRI != CRIContainerd {
+		return
+	}
+	for _, h := range e.huge {
+		for _, name := range []string{h.limitFile, h.rsvdFile} {
+			f, ok := files[name]
+			if !ok || f.Accepts(h.unlimited) {
+				continue
+			}
+			f.Accept = append(slices.Clip(f.Accept), h.unlimited)
+			f.Derivation += "; " + containerdHugetlb
+			files[name] = f
+		}
+	}
 }
 
 // runtimeFiles turns OCI resources into files (convert.OCIFiles) with the
@@ -478,7 +514,9 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 		def("memory.min", "0")
 		def("memory.low", "0")
 		def("memory.high", "max")
-		def("memory.swap.max", "max")
+		if e.p.Node.SwapAccounting {
+			def("memory.swap.max", "max")
+		}
 		def("memory.oom.group", "0")
 	} else {
 		def("cpu.shares", "1024")
@@ -508,6 +546,7 @@ func (e *env) containerFiles(pi *podInfo, c *corev1.Container) (map[string]Expec
 		if err != nil {
 			return nil, err
 		}
+		e.hugetlbAlternatives(files)
 		e.addWeightFormula(files)
 		e.addContainerQuotaRounding(files)
 		e.addPageRounding(files)

@@ -303,9 +303,7 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 	files, err := e.cache.files(kr.key(buf[:0], 's', int(e.formula)), func() (map[string]ExpectedFile, error) {
 		// What the runtime writes is the same for every pod.
 		files, err := e.cache.files([]byte("pause"), func() (map[string]ExpectedFile, error) {
-			two := convert.MinShares
-			res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
-			why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
+			res, why := e.pauseResources()
 			files, err := e.runtimeFiles(res, why, convert.WeightLinear)
 			if err != nil {
 				return nil, err
@@ -338,6 +336,17 @@ func (e *env) sandboxCgroup(pi *podInfo, podPath string) (ExpectedCgroup, error)
 		cg.Notes = append(cg.Notes, Note{Reason: ReasonNotModelled, Message: "CRI-O drops the infra container by default (drop_infra_ctr), so this cgroup may not exist; its values are unverified for CRI-O"})
 	}
 	return cg, nil
+}
+
+// pauseResources are the OCI resources the CRI runtime gives the pause
+// container whatever the kubelet asks (containerd: WithDefaultSandboxShares
+// in internal/cri/server/podsandbox/sandbox_run_linux.go, v2.4.2; the
+// kubelet's sandbox resources only become annotations).
+func (e *env) pauseResources() (*specs.LinuxResources, map[string]string) {
+	two := convert.MinShares
+	res := &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: &two}}
+	why := map[string]string{"shares": fmt.Sprintf("%s runs the pause container with 2 shares and no limits", e.p.Runtime.CRI)}
+	return res, why
 }
 
 // sandboxCRI is calculateSandboxResources
