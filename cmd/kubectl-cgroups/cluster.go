@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
+
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -121,7 +123,7 @@ func (f *clusterFlags) reader(api *clusterAPI) *cluster.Reader {
 
 // warnTo returns a warning sink that writes each warning as a line to w.
 func warnTo(w io.Writer) func(string) {
-	return func(msg string) { fmt.Fprintln(w, msg) }
+	return func(msg string) { fmt.Fprintln(w, safetext.EscapeLines(msg)) }
 }
 
 // withTimeout bounds one API request.

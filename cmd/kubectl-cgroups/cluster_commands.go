@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
+
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
@@ -256,7 +258,7 @@ func (o *cleanupOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if len(pods) == 0 {
-		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
+		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", safetext.Escape(ns))
 		return nil
 	}
 	failed := 0
@@ -269,7 +271,7 @@ func (o *cleanupOptions) Run(ctx context.Context) error {
 			failed++
 			continue
 		}
-		fmt.Fprintf(s.Out, "deleted pod %s/%s (node %s, %s, age %s)\n", p.Namespace, p.Name, cluster.NodeOfSnapshotPod(p), p.Status.Phase, podAge(p))
+		fmt.Fprintln(s.Out, safetext.Escape(fmt.Sprintf("deleted pod %s/%s (node %s, %s, age %s)", p.Namespace, p.Name, cluster.NodeOfSnapshotPod(p), p.Status.Phase, podAge(p))))
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d snapshot pods could not be deleted", failed, len(pods))

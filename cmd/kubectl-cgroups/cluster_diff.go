@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
+
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/kubecgroups/kubecgroups/qos/table"
@@ -141,7 +143,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 		return err
 	}
 	for _, p := range list.Failed {
-		fmt.Fprintf(o.ErrOut, "warning: %s\n", p.Error)
+		fmt.Fprintf(o.ErrOut, "warning: %s\n", safetext.EscapeLines(p.Error))
 	}
 	if list.Summary.Unexplained() > 0 {
 		return &exitError{code: 1}

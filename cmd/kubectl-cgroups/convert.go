@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
+
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/table"
@@ -123,7 +125,7 @@ func (o *convertOptions) Run(context.Context) error {
 		return err
 	}
 	for _, n := range doc.Notes {
-		fmt.Fprintf(s.Out, "\nNote: %s\n", n)
+		fmt.Fprintf(s.Out, "\nNote: %s\n", safetext.Escape(n))
 	}
 	return nil
 }

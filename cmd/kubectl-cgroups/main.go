@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
+
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -57,6 +59,6 @@ func runWith(ctx context.Context, args []string, s genericiooptions.IOStreams, c
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(s.ErrOut, "error: %v\n", err)
+	fmt.Fprintf(s.ErrOut, "error: %s\n", safetext.EscapeLines(err.Error()))
 	return 2
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
+
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -179,7 +181,7 @@ func (o *snapshotOptions) write(s genericiooptions.IOStreams, snap *cgroupfs.Sna
 	if err := writeOutput(s, o.output, buf.Bytes()); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(s.ErrOut, "wrote %s (%s, %d bytes) from %s: %s\n", o.output, format, buf.Len(), from, summary)
+	_, err = fmt.Fprintln(s.ErrOut, safetext.Escape(fmt.Sprintf("wrote %s (%s, %d bytes) from %s: %s", o.output, format, buf.Len(), from, summary)))
 	return err
 }
 

@@ -150,3 +150,17 @@ func Truncate(s string, limit int) string {
 // Quote returns Escape(Truncate(s, DefaultMaxBytes)): a value as messages
 // of this module quote it.
 func Quote(s string) string { return Escape(Truncate(s, DefaultMaxBytes)) }
+
+// EscapeLines escapes every line of s (see Escape) and keeps the line
+// breaks: for text whose line structure is the writer's own, such as an
+// error message of several lines.
+func EscapeLines(s string) string {
+	if IsSafe(strings.ReplaceAll(s, "\n", " ")) {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Escape(l)
+	}
+	return strings.Join(lines, "\n")
+}

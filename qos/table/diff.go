@@ -25,8 +25,11 @@ type DiffOptions struct {
 // WriteDiff renders a report as a table: one line per cgroup (status,
 // level, pod and container, path) with its differing files below it,
 // then the notes and a summary line, laid out for 80 columns.
+// Every string from the report is escaped (see safetext.Escape).
 func WriteDiff(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
-	return writeDiffTable(w, r, o)
+	color := o.Color
+	o.Color = false
+	return writeSafe(w, color, func(w io.Writer) error { return writeDiffTable(w, r, o) })
 }
 
 // cgroupGroup is the results of one cgroup, in report order.

@@ -13,6 +13,12 @@ import (
 // checked (headed by the node and the pod that read it), a paragraph per
 // node not checked or skipped, and a summary line.
 func WriteDiffList(w io.Writer, list *cluster.DiffReportList, o DiffOptions) error {
+	color := o.Color
+	o.Color = false
+	return writeSafe(w, color, func(w io.Writer) error { return writeDiffList(w, list, o) })
+}
+
+func writeDiffList(w io.Writer, list *cluster.DiffReportList, o DiffOptions) error {
 	for i, it := range list.Items {
 		if i > 0 {
 			if _, err := io.WriteString(w, "\n"); err != nil {

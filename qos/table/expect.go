@@ -19,6 +19,10 @@ const tableWidth = Width
 // pods; per cgroup a heading with its level and path, then one FILE VALUE
 // line per file; wide adds the derivation of every value.
 func WriteExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
+	return writeSafe(w, false, func(w io.Writer) error { return writeExpectation(w, x, wide) })
+}
+
+func writeExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
 	p := x.Profile
 	fmt.Fprintf(w, "NODE  kubelet %s, cgroup %s, %s driver, %s + %s\n", p.KubernetesVersion, p.CgroupVersion, p.Kubelet.CgroupDriver, p.Runtime.CRI, p.Runtime.OCI)
 	for _, n := range x.Notes {

@@ -202,6 +202,10 @@ func (t *alignedTable) write(w io.Writer) error {
 // row per cgroup with the main files (wide: more files, raw values), then
 // the unknown and gone entries, notes and file errors.
 func WriteNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, wide bool) error {
+	return writeSafe(w, false, func(w io.Writer) error { return writeNode(w, n, src, wide) })
+}
+
+func writeNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, wide bool) error {
 	var t alignedTable
 	version := "cgroup v2"
 	if n.Mode.Version() == convert.CgroupV1 {
