@@ -46,75 +46,24 @@ func newDiffCmdWith(s genericiooptions.IOStreams, o *diffOptions) *cobra.Command
 	c := &cobra.Command{
 		Use:   "diff (pod/NAME... | -l SELECTOR | --node NODE | --all-nodes) | diff [--root DIR | --snapshot FILE] (-f FILE | --kubelet-pods URL | --static-pods DIR)",
 		Short: "Compare a node's cgroups with what its pods' specs ask for, and explain every difference",
-		Long: `Compute what the kubelet and the container runtime should have written
-into every cgroup of a node for the given pods, read what the node's cgroups
-hold, and compare them file by file.
+		Long: `Compare what every cgroup of a node should hold for its pods with what it
+holds, file by file. Each file is a match, an explained difference (a known,
+harmless cause, with its reason code) or drift (nothing explains it: shown
+with the expected value, the value found and the derivation). Missing
+cgroups and leftovers (cgroups no pod explains) are listed too. Flags
+override what the node shows; the report says where every profile fact
+came from.
 
-Each file is a match, an explained difference (a known, harmless cause such
-as the runtime's shares-to-weight formula, systemd's quota rounding, a QoS
-tier the kubelet refreshes once a minute, or an in-place resize still in
-progress) or drift: a value nothing explains, shown with what was expected,
-what was found and how the expected value was derived. Expected cgroups that
-do not exist are missing; pod and container cgroups no listed pod explains
-are unexpected (leftovers).
+Cluster mode, from a workstation: pod/NAME, -l, --node or --all-nodes (see
+"` + commandName() + ` help cluster-mode"). Node mode, on a node or with its
+files: --root or --snapshot, with -f, --kubelet-pods or --static-pods (see
+"` + commandName() + ` help node-mode").
 
-Cluster mode, from a workstation: name pods (pod/NAME or NAME, in -n or the
-context's namespace), select them (-l, -A), or name nodes (--node,
-node/NAME, --all-nodes). Each node involved is read by a short-lived
-snapshot pod (pinned to the node, read-only hostPath of /sys/fs/cgroup,
-image --image, namespace --snapshot-namespace) that streams an archive of
-the Kubernetes cgroups over exec and is deleted afterwards, also on error
-and Ctrl-C ("cleanup" removes leftovers of a killed run). The node's pods
-come from the API server (its complete pod list), the kubelet's version and
-the CRI runtime and the machine's capacity from the Node object, the kubelet
-configuration from /api/v1/nodes/NODE/proxy/configz (without nodes/proxy
-permission: the defaults, with a note). The kubectl flags (--kubeconfig,
---context, --as, ...) apply; --token, --client-certificate, --client-key,
---certificate-authority, --insecure-skip-tls-verify and --request-timeout
-then authenticate to the API server. For pods, the whole node is compared
-but only those pods are reported. The output is one report per node
-(-o json: kind DiffReportList); nodes that cannot be read are reported and
-the others still checked.
-
-Node mode, on a node or with files from one; pods come from one of:
-  -f FILE            manifests or pods, for example the output of
-                     kubectl get pods -A --field-selector spec.nodeName=NODE -o json
-  --kubelet-pods URL the kubelet's /pods endpoint: the node's complete pod
-                     list (read-only port http://127.0.0.1:10255/pods, or
-                     https://NODE:10250/pods with --token or a client certificate)
-  --static-pods DIR  the kubelet's static pod manifests
-
-The node profile starts from a stock v1.37.2 kubelet; what the node shows
-(cgroup version, driver and cgroupRoot from the tree; CPUs, memory, PIDs and
-huge page sizes from the machine, the snapshot or the Node object)
-replaces the defaults; --node-config (a KubeletConfiguration file, or the
-kubelet's /configz URL) or, in cluster mode, the kubelet's /configz supplies
-the kubelet settings; flags override everything. The OCI runtime is unknown
-unless given: both shares-to-weight formulas are accepted and the report
-says which one the node's containers show. The report lists where every
-profile fact came from.
-
-Exit status: 0 when everything matches or is explained, 1 when unexplained
-differences exist, 2 on error (in cluster mode: when no node could be
-checked; nodes that could not be are listed and warned about).`,
-		Example: `  # From a workstation: one pod, the pods of a deployment, a node, every node
-  kubectl cgroups diff pod/web-7d4b9c -n shop
-  kubectl cgroups diff -l app=web -n shop
-  kubectl cgroups diff --node node-7 --only-drift
-  kubectl cgroups diff --all-nodes --max-concurrency 10 -o json
-
-  # On a node: the kubelet's own pod list and configuration
-  kubectl-cgroups diff --kubelet-pods http://127.0.0.1:10255/pods \
-      --node-config https://127.0.0.1:10250/configz --token-file /var/run/secrets/kubernetes.io/serviceaccount/token \
-      --insecure-skip-tls-verify
-
-  # Pods from the API server, checked against a snapshot taken on the node
-  # (kubectl cgroups snapshot node/node1 -o node1.tar.gz)
-  kubectl get pods -A --field-selector spec.nodeName=node1 -o json > pods.json
-  kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list
-
-  # Only what differs, as JSON
-  kubectl-cgroups diff -f pods.json --only-drift -o json`,
+Exit status: 0 when everything matches or is explained, 1 on unexplained
+differences, 2 on error.`,
+		Example: `  kubectl cgroups diff pod/web-7d4b9c -n shop
+  kubectl cgroups diff --all-nodes --only-drift
+  kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list -o json`,
 		RunE: runOptions(o),
 	}
 	o.tree.addSourceFlags(c)
@@ -131,6 +80,14 @@ checked; nodes that could not be are listed and warned about).`,
 	o.cluster.addFlags(c)
 	completeValues(c)
 	c.ValidArgsFunction = completeTargets(&o.cluster, "pod")
+	// The defaults diff really uses: the tree's, and an unknown OCI runtime.
+	for name, def := range map[string]string{"cgroup-version": "from the tree", "cgroup-driver": "from the tree", "oci-runtime": "unknown", "page-size": "from the tree or the host", "swap-accounting": "from the tree"} {
+		c.Flags().Lookup(name).DefValue = def
+	}
+	setFlagGroups(c, []flagGroup{diffClusterFlags, diffNodeFlags,
+		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
+		{"Output", []string{"output", "only-drift"}, ""},
+	})
 	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
 	return c
 }
@@ -203,6 +160,72 @@ func (o *diffOptions) labelOf(name string) string {
 		return name
 	}
 	return o.label(name)
+}
+
+// The flags of diff's two modes, each with a help topic.
+var (
+	diffClusterFlags = flagGroup{"Cluster-mode flags", []string{"selector", "all-namespaces", "node", "all-nodes", "max-concurrency", "image", "snapshot-namespace", "snapshot-timeout"}, "cluster-mode"}
+	diffNodeFlags    = flagGroup{"Node-mode flags", []string{"root", "snapshot", "filename", "kubelet-pods", "static-pods", "complete-pod-list", "node-name", "pod-logs-dir", "container-logs-dir",
+		"kubelet-token", "kubelet-token-file", "kubelet-client-certificate", "kubelet-client-key", "kubelet-certificate-authority", "kubelet-insecure-skip-tls-verify", "kubelet-allow-token-over-http", "kubelet-request-timeout"}, "node-mode"}
+)
+
+// newModeTopics are "help cluster-mode", "help node-mode" and "help
+// profile", built from diff's own flags.
+func newModeTopics(diff *cobra.Command) []*cobra.Command {
+	return []*cobra.Command{
+		newHelpTopic(diff, diffClusterFlags, "diff, inspect and snapshot from a workstation, through the Kubernetes API",
+			`Cluster mode reads nodes through the Kubernetes API. Name pods (pod/NAME
+or NAME, in -n or the context's namespace), select them (-l, -A), or name
+nodes (--node, node/NAME, --all-nodes). Each node involved is read by a
+short-lived snapshot pod (pinned to the node, read-only hostPath of
+/sys/fs/cgroup) that streams an archive of the Kubernetes cgroups over exec
+and is deleted afterwards, also on error and Ctrl-C ("cleanup" removes the
+leftovers of a killed run). The node's pods come from the API server, the
+kubelet's version, the CRI runtime and the machine's capacity from the Node
+object, the kubelet's configuration from its /configz through the node
+proxy (without that permission: the defaults, with a note). For pods, the
+whole node is compared but only those pods are reported. The output is one
+report per node (-o json: kind DiffReportList); nodes that cannot be read
+are reported and the others still checked. kubectl's flags apply ("`+commandName()+` options");
+the RBAC it needs: "`+commandName()+` rbac".`,
+			`  kubectl cgroups diff pod/web-7d4b9c -n shop
+  kubectl cgroups diff -l app=web -n shop
+  kubectl cgroups diff --node node-7 --only-drift
+  kubectl cgroups diff --all-nodes --max-concurrency 10 -o json
+  kubectl cgroups inspect node/node-7
+  kubectl cgroups snapshot node/node-7 -o node-7.tar.gz`),
+		newHelpTopic(diff, diffNodeFlags, "diff on a node, or with files taken from one",
+			`Node mode reads one node's tree directly: live (--root, default
+/sys/fs/cgroup) or a snapshot (--snapshot FILE). The pods come from one of
+-f FILE (manifests or stored pods: kubectl get pods -A --field-selector
+spec.nodeName=NODE -o json), --kubelet-pods URL (the kubelet's /pods, the
+node's complete pod list) or --static-pods DIR (the kubelet's static pod
+manifests, matched to their UIDs and container IDs through the kubelet's
+log directories). The kubelet's endpoints take --kubelet-* credentials;
+a bearer token is never sent over plain http unless
+--kubelet-allow-token-over-http says so. The profile comes from the tree
+(cgroup version, driver, cgroupRoot), the machine or the snapshot (CPUs,
+memory, PIDs, huge page sizes) and --node-config.`,
+			`  kubectl-cgroups diff -f pods.json --complete-pod-list
+  kubectl-cgroups diff --kubelet-pods https://127.0.0.1:10250/pods \
+      --node-config https://127.0.0.1:10250/configz \
+      --kubelet-token-file /var/run/secrets/kubernetes.io/serviceaccount/token \
+      --kubelet-certificate-authority /var/lib/kubelet/pki/kubelet.crt
+  kubectl-cgroups diff --static-pods /etc/kubernetes/manifests
+  kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list -o json`),
+		newHelpTopic(diff, flagGroup{"Profile flags", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
+			"the node profile: what the kubelet and the runtimes are, and how they are configured",
+			`The node profile starts from a stock v1.37.2 kubelet. What the node shows
+replaces the defaults: the cgroup version, driver and cgroupRoot from the
+tree; CPUs, memory, PIDs and huge page sizes from the machine, the snapshot
+or the Node object; the kubelet's settings from --node-config (a
+KubeletConfiguration file or /configz JSON) or, in cluster mode, the
+kubelet's /configz. Each flag given overrides all of that. The OCI runtime
+is unknown unless given: both shares-to-weight formulas are accepted and the
+report says which one the node's containers show.`,
+			`  kubectl-cgroups diff -f pods.json --node-config configz.json --oci-runtime runc-1.1.5
+  kubectl-cgroups expect -f pod.yaml --cgroup-version v1 --cgroup-driver systemd`),
+	}
 }
 
 // check runs a node-mode diff: it opens the tree, loads the pods and

@@ -111,3 +111,39 @@ func TestCommandName(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpFitsAScreen: diff's help and each mode's help topic fit a
+// terminal, every flag of diff is in one of them, and kubectl's connection
+// flags are in "options".
+func TestHelpFitsAScreen(t *testing.T) {
+	all := ""
+	for _, args := range [][]string{{"diff", "--help"}, {"help", "cluster-mode"}, {"help", "node-mode"}, {"help", "profile"}} {
+		out, errOut, code := runCLI(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		if n := strings.Count(out, "\n"); n > 55 {
+			t.Errorf("%v: %d lines", args, n)
+		}
+		all += out
+	}
+	for _, flag := range []string{"--selector", "--all-nodes", "--kubelet-token", "--static-pods", "--node-config", "--oci-runtime", "--only-drift", "--output"} {
+		if !strings.Contains(all, flag) {
+			t.Errorf("no help shows %s", flag)
+		}
+	}
+	if strings.Contains(all, "--kubeconfig string") {
+		t.Error("diff's help lists kubectl's flags")
+	}
+	out, _, _ := runCLI(t, "", "options")
+	for _, flag := range []string{"--kubeconfig", "--context", "--token", "--request-timeout"} {
+		if !strings.Contains(out, flag) {
+			t.Errorf("options does not list %s", flag)
+		}
+	}
+	// The defaults diff really uses.
+	out, _, _ = runCLI(t, "", "help", "profile")
+	if !strings.Contains(out, `(default "unknown")`) || !strings.Contains(out, `(default "from the tree")`) {
+		t.Errorf("profile help defaults:\n%s", out)
+	}
+}
