@@ -78,7 +78,7 @@ func ExampleProfile_LoadKubeletConfiguration() {
 // 1.1.5 by the live-node test (cgroup snapshot, the kubelet's /pods and
 // /configz).
 func ExampleDiff() {
-	dir := filepath.Join("..", "testdata", "nodes", "rig-a")
+	dir := filepath.Join("..", "internal", "demo", "data", "1-real-node")
 	f, err := os.Open(filepath.Join(dir, "node.tar.gz"))
 	if err != nil {
 		log.Fatal(err)

@@ -37,7 +37,7 @@ import (
 )
 
 // The fake cluster: node kcg-node is the live-node rig's node captured in
-// testdata/nodes/rig-a (its cgroups, its pods as the kubelet listed them,
+// internal/demo/data/1-real-node (its cgroups, its pods as the kubelet listed them,
 // its /configz), served through client-go's fake clientset, a fake node
 // proxy and a fake exec that streams the archive a snapshot pod would.
 
@@ -115,7 +115,7 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, command 
 // its archive unless the test changes them).
 func newFakeCluster(t *testing.T, extraNodes ...*corev1.Node) *fakeCluster {
 	t.Helper()
-	dir := golden.Path(t, "nodes", "rig-a")
+	dir := golden.RealNode(t)
 	podsJSON, err := os.ReadFile(filepath.Join(dir, "pods.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -573,7 +573,7 @@ func TestClusterDegradedKubelet(t *testing.T) {
 		t.Errorf("pid capacity %v, want min(pid_max, threads-max) as the pod read them", pid.String())
 	}
 	// --node-config replaces configz: back to a match but for pids.max.
-	out, _, code = fc.run(context.Background(), "diff", "--node", fakeNode, "-o", "json", "--node-config", golden.Path(t, "nodes", "rig-a", "configz.json"), "--node-capacity", "pids=32768")
+	out, _, code = fc.run(context.Background(), "diff", "--node", fakeNode, "-o", "json", "--node-config", golden.RealNode(t, "configz.json"), "--node-capacity", "pids=32768")
 	if code != 0 {
 		t.Errorf("with --node-config and --node-capacity: exit %d\n%s", code, out)
 	}
@@ -770,7 +770,7 @@ func TestClusterInspectAndSnapshot(t *testing.T) {
 		!strings.Contains(errOut, "9 pods, 22 containers") {
 		t.Fatalf("snapshot: exit %d: %s", code, errOut)
 	}
-	dir := relPath(t, golden.Path(t, "nodes", "rig-a"))
+	dir := relPath(t, golden.RealNode(t))
 	args := []string{"diff", "--snapshot", file, "-f", filepath.Join(dir, "pods.json"), "--node-config", filepath.Join(dir, "configz.json"), "--complete-pod-list"}
 	if out, errOut, code := runCLI(t, "", args...); code != 0 {
 		t.Errorf("offline diff of the cluster snapshot: exit %d: %s\n%s", code, errOut, out)

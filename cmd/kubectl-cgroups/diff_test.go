@@ -32,9 +32,9 @@ func relPath(t *testing.T, path string) string {
 // The real nodes captured by the live-node test (testdata/nodes) must diff
 // clean: this is the offline form of the live e2e test.
 func TestDiffRealNodes(t *testing.T) {
-	for _, node := range []string{"rig-a", "rig-b"} {
+	for node, path := range map[string]string{"rig-a": golden.RealNode(t), "rig-b": golden.Path(t, "nodes", "rig-b")} {
 		t.Run(node, func(t *testing.T) {
-			dir := relPath(t, golden.Path(t, "nodes", node))
+			dir := relPath(t, path)
 			args := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "-f", filepath.Join(dir, "pods.json"),
 				"--node-config", filepath.Join(dir, "configz.json"), "--oci-runtime", "runc-1.1.5", "--complete-pod-list"}
 			out, errOut, code := runCLI(t, "", append(args, "-o", "json")...)
@@ -115,7 +115,7 @@ func TestDemoShowsEveryKind(t *testing.T) {
 }
 
 func TestDiffExitCodes(t *testing.T) {
-	dir := golden.Path(t, "nodes", "rig-a")
+	dir := golden.RealNode(t)
 	base := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "--node-config", filepath.Join(dir, "configz.json")}
 	// Only one pod given: the others are "unlisted" (not differences), the
 	// burstable tier is explained by them.
@@ -165,7 +165,7 @@ func TestDiffExitCodes(t *testing.T) {
 }
 
 func TestDiffKubeletEndpoints(t *testing.T) {
-	dir := golden.Path(t, "nodes", "rig-a")
+	dir := golden.RealNode(t)
 	pods, err := os.ReadFile(filepath.Join(dir, "pods.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestDiffKubeletEndpoints(t *testing.T) {
 // pod log directories give the UIDs and its container log links the
 // container IDs. Rebuilt here from the real node rig-a.
 func TestDiffStaticPods(t *testing.T) {
-	dir := golden.Path(t, "nodes", "rig-a")
+	dir := golden.RealNode(t)
 	data, err := os.ReadFile(filepath.Join(dir, "pods.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func TestExpectErrors(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	snapshot := golden.Path(t, "nodes", "rig-a", "node.tar.gz")
+	snapshot := golden.RealNode(t, "node.tar.gz")
 	tests := []struct {
 		args []string
 		want string

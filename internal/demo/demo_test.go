@@ -1,11 +1,9 @@
 package demo
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,30 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
-
-// TestRealNodeIsTheCapturedOne keeps the demo's real node identical to the
-// node the live-node test captured into testdata/nodes/rig-a (go:embed
-// cannot reach the top-level testdata; -update copies it here).
-func TestRealNodeIsTheCapturedOne(t *testing.T) {
-	for _, name := range []string{"node.tar.gz", "pods.json", "configz.json"} {
-		src := golden.Path(t, "nodes", "rig-a", name)
-		want, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join("data", "1-real-node", name)
-		if golden.Updating() {
-			if err := os.WriteFile(dst, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(dst)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s (run go test ./internal/demo -update)", dst, src)
-		}
-	}
-}
 
 func TestScenarios(t *testing.T) {
 	ss, err := Scenarios()

@@ -119,3 +119,16 @@ func firstDiff(want, got []byte) string {
 	}
 	return "the end of file"
 }
+
+// RealNode returns the path of a file of the real node the live-node test
+// captured (kubelet v1.37.2, containerd 1.6, runc 1.1.5, cgroup v1): the
+// demo's own copy, internal/demo/data/1-real-node, which the binary
+// embeds; tests read that one copy. With no name it is the directory.
+func RealNode(tb testing.TB, name ...string) string {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return filepath.Join(append([]string{root, "internal", "demo", "data", "1-real-node"}, name...)...)
+}
