@@ -62,6 +62,7 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 		newSnapshotCmd(s, connect),
 		newCleanupCmd(s, connect),
 		newRBACCmd(s),
+		newAgentCmd(s),
 	)
 	// Usage errors (unknown flags, wrong arguments) exit with status 2
 	// like every other error, after naming the command's help.
