@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // nodeTarget is what inspect and snapshot read in cluster mode.
@@ -80,7 +81,7 @@ func (f *clusterFlags) prepare(c *cobra.Command, nodeOnly ...string) (*clusterAP
 			return nil, fmt.Errorf("--%s reads a tree on this machine (node mode); node/NAME and pod/NAME read the cluster: give one or the other", name)
 		}
 	}
-	if err := f.resolveRequestTimeout(); err != nil {
+	if err := f.checkFlags(); err != nil {
 		return nil, err
 	}
 	return f.api()
@@ -201,23 +202,28 @@ func contextOf(c *cobra.Command) context.Context {
 
 type cleanupOptions struct {
 	cluster clusterFlags
+	runID   string
 }
 
 func newCleanupCmd(s streams, connect clusterConnector) *cobra.Command {
 	o := &cleanupOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
-		Use:   "cleanup [--snapshot-namespace NS]",
+		Use:   "cleanup [--snapshot-namespace NS] [--run-id ID]",
 		Short: "Delete snapshot pods left over by interrupted cluster-mode runs",
 		Long: `Delete the snapshot pods that cluster mode (diff, inspect and snapshot of
 pods and nodes) leaves behind when it is killed before it can delete them
-itself: every pod labelled ` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the
-snapshot namespace. Each is deleted gracefully and the command waits until
-it is gone. A snapshot pod left alone ends by itself after ` + cluster.SnapshotPodLifetime.String() + ` and then
-holds nothing but its API object.
+itself, or when their deletion could not be confirmed: every pod labelled
+` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the snapshot namespace, or with --run-id
+only those of one run (label ` + cluster.SnapshotRunIDLabel + `; the warning about a pod
+that may be left over names it). Each is deleted gracefully and the
+command waits until it is gone. A snapshot pod left alone is stopped by
+the kubelet once its activeDeadlineSeconds (--snapshot-timeout plus
+` + cluster.SnapshotPodGrace.String() + `) has passed, and then holds nothing but its API object.
 
-Snapshot pods of runs still in progress (other users, other terminals)
-are deleted too: their runs then fail for that node.`,
+Without --run-id, snapshot pods of runs still in progress (other users,
+other terminals) are deleted too: their runs then fail for that node.`,
 		Example: `  kubectl cgroups cleanup
+  kubectl cgroups cleanup --run-id kcg-20261206t024501-x7k2p
   kubectl cgroups cleanup --snapshot-namespace kube-diag`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -225,6 +231,7 @@ are deleted too: their runs then fail for that node.`,
 		},
 	}
 	o.cluster.addFlags(c, nil)
+	c.Flags().StringVar(&o.runID, "run-id", "", "Delete only the snapshot pods of this run (label "+cluster.SnapshotRunIDLabel+").")
 	for _, name := range []string{"image", "snapshot-timeout"} {
 		c.Flags().MarkHidden(name)
 	}
@@ -233,18 +240,25 @@ are deleted too: their runs then fail for that node.`,
 
 func (o *cleanupOptions) run(c *cobra.Command, s streams) error {
 	ctx := contextOf(c)
+	if errs := validation.IsValidLabelValue(o.runID); o.runID != "" && len(errs) > 0 {
+		return fmt.Errorf("--run-id %q: %s", o.runID, strings.Join(errs, "; "))
+	}
 	api, err := o.cluster.prepare(c)
 	if err != nil {
 		return err
 	}
 	ns := o.cluster.namespace
 	r := o.cluster.reader(api)
-	pods, err := r.SnapshotPods(ctx)
+	pods, err := r.SnapshotPods(ctx, o.runID)
 	if err != nil {
 		return err
 	}
 	if len(pods) == 0 {
-		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
+		if o.runID != "" {
+			fmt.Fprintf(s.Out, "no snapshot pods of run %s in namespace %s\n", o.runID, ns)
+		} else {
+			fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
+		}
 		return nil
 	}
 	failed := 0

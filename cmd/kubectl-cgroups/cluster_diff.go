@@ -151,7 +151,7 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 	if cd.maxConcurrency < 1 {
 		return fmt.Errorf("--max-concurrency %d: want 1 or more", cd.maxConcurrency)
 	}
-	if err := o.cluster.resolveRequestTimeout(); err != nil {
+	if err := o.cluster.checkFlags(); err != nil {
 		return err
 	}
 	if !c.Flags().Changed("oci-runtime") {
