@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -286,30 +285,3 @@ func podAge(p *corev1.Pod) string {
 	return duration.HumanDuration(time.Since(p.CreationTimestamp.Time))
 }
 
-// rbacYAML is the minimal RBAC of cluster mode (also in the README).
-//
-//go:embed rbac.yaml
-var rbacYAML string
-
-func newRBACCmd(s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rbac",
-		Short: "Print the minimal RBAC that cluster mode needs, to apply with kubectl",
-		Long: `Print the RBAC objects cluster mode needs: the snapshot namespace
-(` + cluster.DefaultNamespace + `, whose Pod Security level allows the snapshot pod's hostPath), a
-ClusterRole to read pods, nodes and the kubelet's configuration through the
-node proxy, and a Role to run snapshot pods in the snapshot namespace, both
-bound to the group kubecgroups:users.`,
-		Example: `  # Review, then apply as a cluster admin
-  kubectl cgroups rbac > kubecgroups-rbac.yaml
-  kubectl apply -f kubecgroups-rbac.yaml
-
-  # Grant it to a user by adding them to the group, or edit the subjects
-  kubectl cgroups rbac | sed 's/name: kubecgroups:users/name: alice@example.com/; s/kind: Group/kind: User/' | kubectl apply -f -`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprint(s.Out, rbacYAML)
-			return err
-		},
-	}
-}

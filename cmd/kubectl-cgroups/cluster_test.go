@@ -972,26 +972,6 @@ func TestClusterCleanup(t *testing.T) {
 	}
 }
 
-// TestRBACCommand prints the shipped RBAC, which grants what the plugin
-// uses and nothing it does not.
-func TestRBACCommand(t *testing.T) {
-	out, _, code := runCLI(t, "", "rbac")
-	if code != 0 || out != rbacYAML {
-		t.Fatalf("exit %d", code)
-	}
-	for _, want := range []string{"pod-security.kubernetes.io/enforce: privileged", "resources: [pods, nodes]\n  verbs: [get, list]", "resources: [nodes/proxy]\n  verbs: [get]",
-		"resources: [pods]\n  verbs: [create, delete]", "resources: [pods/exec]\n  verbs: [create]", "name: kubecgroups:users"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("rbac.yaml lacks %q", want)
-		}
-	}
-	for _, unwanted := range []string{"watch", "pods/log", "update", "patch", "secrets", "\"*\""} {
-		if strings.Contains(out, unwanted) {
-			t.Errorf("rbac.yaml grants %q, which cluster mode does not use", unwanted)
-		}
-	}
-}
-
 // TestNoKubeconfig: cluster mode without any cluster configured says so.
 func TestNoKubeconfig(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "config")

@@ -41,8 +41,11 @@ CNI_PLUGINS="bridge host-local loopback portmap"
 CNI_CACHE_DIR=/var/lib/cni
 # Namespace the plugin creates its snapshot pods in (rbac.yaml creates it).
 SNAPSHOT_NS=kubecgroups
-# The RBAC the plugin ships (and embeds: kubectl cgroups rbac).
-RBAC_FILE=$(cd "$CLUSTER_RIG_DIR/../../../cmd/kubectl-cgroups" && pwd)/rbac.yaml
+# The RBAC the plugin prints (kubectl cgroups rbac [--snapshot-pods]
+# [--node-proxy]), exactly: the golden files its test checks the output
+# against. The agents' namespace of the default output.
+RBAC_DIR=$(cd "$CLUSTER_RIG_DIR/../../../testdata/golden/rbac" && pwd)
+AGENT_NS=kubecgroups-system
 
 # Cluster layout: per-"up" files, all wiped by down.sh.
 CLUSTER_DIR=$W/cluster

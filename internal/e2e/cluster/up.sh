@@ -246,7 +246,8 @@ cert apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" client
 cert kubelet-client "/O=system:nodes/CN=system:node:$CLUSTER_NODE_NAME" client
 cert kubelet-serving "/CN=system:node:$CLUSTER_NODE_NAME" server "DNS:$CLUSTER_NODE_NAME, IP:127.0.0.1, IP:$NODE_ADDR"
 cert admin "/O=system:masters/CN=kcg-admin" client
-cert kcg-user "/O=kubecgroups:users/CN=kcg-user" client
+cert kcg-user "/O=kubecgroups:users/O=kubecgroups:node-proxy/CN=kcg-user" client
+cert kcg-snapshot "/O=kubecgroups:users/CN=kcg-snapshot" client
 cert kcg-noexec "/O=kubecgroups:noexec/CN=kcg-noexec" client
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI_DIR/service-account.key" 2>/dev/null
 openssl pkey -in "$PKI_DIR/service-account.key" -pubout -out "$PKI_DIR/service-account.pub"
@@ -280,6 +281,7 @@ EOF
 }
 kubeconfig admin admin
 kubeconfig kcg-user kcg-user
+kubeconfig kcg-snapshot kcg-snapshot
 kubeconfig kcg-noexec kcg-noexec
 kubeconfig kubelet kubelet-client
 ADMIN_KC=$KUBECONFIG_DIR/admin.kubeconfig
@@ -524,9 +526,16 @@ start_daemon KUBELET "$CLOG_DIR/kubelet.log" "$BIN_DIR/kubelet" \
 # ------------------------------------------------------------ API objects
 # While the kubelet starts: RBAC, service accounts (no controller-manager
 # creates them), and the API server's own access to the kubelet API.
-# kcg-user gets rbac.yaml through its group; kcg-noexec gets copies of
-# rbac.yaml's roles without pods/exec (derived below from what the API
-# server created, so they cannot drift from the shipped file).
+# The shipped RBAC, as "kubectl cgroups rbac --snapshot-pods" prints it
+# (testdata/golden/rbac/snapshot-pods.yaml: the agent-mode user role, the
+# snapshot pods' Role and their admission policy), bound to the group
+# kubecgroups:users: kcg-snapshot holds exactly that. "--node-proxy"'s
+# ClusterRole is bound to the group kubecgroups:node-proxy instead, which
+# kcg-user has too (so its diffs read /configz). kcg-noexec gets copies
+# of the two roles without pods/exec (derived below from what the API
+# server created, so they cannot drift from the shipped files). The
+# admission policy's ConfigMap also lists the rig's busybox, by tag and
+# by digest (the plugin's --image must match one exactly).
 cat >"$CLUSTER_DIR/rig-objects.yaml" <<EOF
 # Rig-only API objects (internal/e2e/cluster/up.sh).
 apiVersion: v1
@@ -555,10 +564,17 @@ metadata: {name: kubecgroups-snapshot-noexec, namespace: $SNAPSHOT_NS}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: kubecgroups-snapshot-noexec}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "kubecgroups:noexec"}]
 EOF
-out=$(kc apply -f "$RBAC_FILE" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
-	fail "kubectl apply of rbac.yaml and the rig's objects failed: $out"
+sed -n '/^# Opt-in ("--node-proxy")/,$ p' "$RBAC_DIR/node-proxy.yaml" |
+	sed 's/^  name: kubecgroups:users$/  name: kubecgroups:node-proxy/' >"$CLUSTER_DIR/rbac-node-proxy.yaml"
+grep -q 'name: kubecgroups:node-proxy' "$CLUSTER_DIR/rbac-node-proxy.yaml" || fail "cannot rebind $RBAC_DIR/node-proxy.yaml"
+out=$(kc create namespace "$AGENT_NS" 2>&1) || fail "cannot create namespace $AGENT_NS: $out"
+out=$(kc apply -f "$RBAC_DIR/snapshot-pods.yaml" -f "$CLUSTER_DIR/rbac-node-proxy.yaml" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
+	fail "kubectl apply of the shipped RBAC and the rig's objects failed: $out"
+out=$(kc -n "$SNAPSHOT_NS" patch configmap kubecgroups-snapshot-images --type merge \
+	-p "{\"data\":{\"rig\":\"$BUSYBOX_IMAGE\",\"rig-pinned\":\"$BUSYBOX_IMAGE_PINNED\"}}" 2>&1) ||
+	fail "cannot allow the rig's busybox: $out"
 roles=$(kc get clusterrole/kubecgroups-reader role/kubecgroups-snapshot -n "$SNAPSHOT_NS" -o json) ||
-	fail "cannot read the roles of rbac.yaml"
+	fail "cannot read the shipped roles"
 out=$(jq '.items |= map(
 		del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.managedFields, .metadata.annotations)
 		| .metadata.name += "-noexec"
@@ -603,12 +619,14 @@ ETCD_RUNNING_VERSION=$("${NS[@]}" curl -sf --max-time 2 "$ETCD_CLIENT_URL/versio
 	echo "CA_FILE=$PKI_DIR/ca.crt"
 	echo "KUBECONFIG_ADMIN=$ADMIN_KC"
 	echo "KUBECONFIG_KCG_USER=$KUBECONFIG_DIR/kcg-user.kubeconfig"
+	echo "KUBECONFIG_KCG_SNAPSHOT=$KUBECONFIG_DIR/kcg-snapshot.kubeconfig"
 	echo "KUBECONFIG_KCG_NOEXEC=$KUBECONFIG_DIR/kcg-noexec.kubeconfig"
 	echo "KUBECTL=$KUBECTL_BIN"
 	echo "KUBECTL_WRAPPER=$CLUSTER_DIR/kubectl"
 	echo "KUBECACHEDIR=$KUBE_CACHE"
 	echo "SNAPSHOT_NAMESPACE=$SNAPSHOT_NS"
-	echo "RBAC_FILE=$RBAC_FILE"
+	echo "RBAC_DIR=$RBAC_DIR"
+	echo "AGENT_NAMESPACE=$AGENT_NS"
 	echo "BUSYBOX_IMAGE=$BUSYBOX_IMAGE"
 	echo "BUSYBOX_IMAGE_PINNED=$BUSYBOX_IMAGE_PINNED"
 	echo "POD_CIDR=$POD_CIDR"
