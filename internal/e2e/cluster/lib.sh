@@ -39,7 +39,7 @@ CNI_PLUGINS="bridge host-local loopback portmap"
 # libcni's result cache (not configurable through containerd); up.sh
 # records whether it existed, down.sh removes this network's entries.
 CNI_CACHE_DIR=/var/lib/cni
-# Namespace the plugin creates its snapshot pods in (rbac.yaml creates it).
+# Namespace the plugin creates its snapshot pods in ("rbac --snapshot-pods" creates it).
 SNAPSHOT_NS=kubecgroups
 # The RBAC the plugin prints (kubectl cgroups rbac [--snapshot-pods]
 # [--node-proxy]), exactly: the golden files its test checks the output
