@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,6 +142,30 @@ func (f *clusterFlags) reader(api *clusterAPI) *cluster.Reader {
 		Namespace: f.namespace, Image: f.image, SnapshotTimeout: f.timeout, RequestTimeout: f.requestTimeout, RunID: f.runID,
 		ToolVersion: "kubectl-cgroups " + currentVersion().Version, CommandName: commandName(),
 	})
+}
+
+// warnLeftovers tells w about snapshot pods that earlier runs left
+// behind and no run can still use (best effort: a failed list says
+// nothing), naming the command that removes them.
+func (f *clusterFlags) warnLeftovers(ctx context.Context, api *clusterAPI, w io.Writer) {
+	pods, err := f.reader(api).LeftoverSnapshotPods(ctx)
+	if err != nil || len(pods) == 0 {
+		return
+	}
+	var runs []string
+	for _, p := range pods {
+		if id := p.Labels[cluster.SnapshotRunIDLabel]; id != "" && !slices.Contains(runs, id) {
+			runs = append(runs, id)
+		}
+	}
+	hint := commandName() + " cleanup"
+	if len(runs) == 1 {
+		hint += " --run-id " + runs[0]
+	}
+	if f.namespace != cluster.DefaultNamespace {
+		hint += " --snapshot-namespace " + f.namespace
+	}
+	fmt.Fprintf(w, "warning: %d snapshot pod(s) of earlier runs (%s) are left over in namespace %s; %s removes them\n", len(pods), strings.Join(runs, ", "), f.namespace, hint)
 }
 
 // warnTo returns a warning sink that writes each warning as a line to w.

@@ -95,6 +95,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.Err)
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
 	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts})
@@ -140,6 +141,7 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string)
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.Err)
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
 	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts, Description: o.description})

@@ -164,6 +164,7 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(ctx, api, s.Err)
 	plans, skipped, err := o.planCluster(ctx, api, targets)
 	if err != nil {
 		return err

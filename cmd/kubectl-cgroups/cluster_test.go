@@ -768,6 +768,33 @@ func TestClusterLeftoverWarning(t *testing.T) {
 	}
 }
 
+// TestClusterLeftoversOfEarlierRuns: the next run finds the snapshot pods
+// a killed run left (ended, or older than any snapshot pod lives) by
+// their labels, and names the cleanup of their run; pods that may still
+// be in use by another run are not mentioned.
+func TestClusterLeftoversOfEarlierRuns(t *testing.T) {
+	fc := newFakeCluster(t)
+	ctx := context.Background()
+	ended := cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-a", Name: "kcg-snapshot-node-a-aaaaa", Namespace: "kubecgroups", Image: "busybox", RunID: "kcg-20261206t010000-aaaaa"})
+	running := cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-b", Name: "kcg-snapshot-node-b-bbbbb", Namespace: "kubecgroups", Image: "busybox", RunID: "kcg-20261206t020000-bbbbb"})
+	for _, p := range []*corev1.Pod{ended, running} {
+		if _, err := fc.client.CoreV1().Pods("kubecgroups").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The kubelet ended the first at its activeDeadlineSeconds.
+	ended, _ = fc.client.CoreV1().Pods("kubecgroups").Get(ctx, ended.Name, metav1.GetOptions{})
+	ended.Status = corev1.PodStatus{Phase: corev1.PodFailed, Reason: "DeadlineExceeded"}
+	fc.client.CoreV1().Pods("kubecgroups").UpdateStatus(ctx, ended, metav1.UpdateOptions{})
+	for _, args := range [][]string{{"diff", "--node", fakeNode}, {"inspect", "node/" + fakeNode}} {
+		_, errOut, code := fc.run(ctx, args...)
+		want := "warning: 1 snapshot pod(s) of earlier runs (kcg-20261206t010000-aaaaa) are left over in namespace kubecgroups; kubectl-cgroups cleanup --run-id kcg-20261206t010000-aaaaa removes them\n"
+		if code != 0 || !strings.Contains(errOut, want) || strings.Contains(errOut, "bbbbb") {
+			t.Errorf("%q: exit %d: %s", args, code, errOut)
+		}
+	}
+}
+
 // TestClusterPodStartFailures: a pod that cannot run fails the node with
 // the reason, and is deleted; so is a pod that never starts.
 func TestClusterPodStartFailures(t *testing.T) {

@@ -160,6 +160,27 @@ func (r *Reader) SnapshotPods(ctx context.Context, runID string) ([]corev1.Pod, 
 	return list.Items, nil
 }
 
+// LeftoverSnapshotPods lists the snapshot pods of earlier runs that no
+// run can still be using: those that ended (their activeDeadlineSeconds
+// passed, or their command ended) and those older than
+// MaxSnapshotPodLifetime. They hold nothing but their API object;
+// cleanup removes them.
+func (r *Reader) LeftoverSnapshotPods(ctx context.Context) ([]corev1.Pod, error) {
+	pods, err := r.SnapshotPods(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var left []corev1.Pod
+	for _, p := range pods {
+		ended := p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+		old := !p.CreationTimestamp.IsZero() && time.Since(p.CreationTimestamp.Time) > MaxSnapshotPodLifetime
+		if p.Labels[SnapshotRunIDLabel] != r.opts.RunID && (ended || old) {
+			left = append(left, p)
+		}
+	}
+	return left, nil
+}
+
 // DeleteSnapshotPod deletes a snapshot pod gracefully and waits until it
 // is gone; it reports false, after telling warn why, when that could not
 // be confirmed.
