@@ -286,4 +286,3 @@ func podAge(p *corev1.Pod) string {
 	}
 	return duration.HumanDuration(time.Since(p.CreationTimestamp.Time))
 }
-
