@@ -1011,7 +1011,6 @@ func TestNoKubeconfig(t *testing.T) {
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }
 
 func TestProgress(t *testing.T) {
 	var b bytes.Buffer
