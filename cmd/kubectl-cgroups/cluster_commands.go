@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // nodeTarget is what inspect and snapshot read in cluster mode.
@@ -80,7 +80,7 @@ func (f *clusterFlags) prepare(c *cobra.Command, nodeOnly ...string) (*clusterAP
 			return nil, fmt.Errorf("--%s reads a tree on this machine (node mode); node/NAME and pod/NAME read the cluster: give one or the other", name)
 		}
 	}
-	if err := f.resolveRequestTimeout(); err != nil {
+	if err := f.checkFlags(); err != nil {
 		return nil, err
 	}
 	return f.api()
@@ -95,6 +95,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s streams, args []string) 
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.Err)
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
 	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts})
@@ -140,6 +141,7 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s streams, args []string)
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.Err)
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
 	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.Err), Capture: opts, Description: o.description})
@@ -201,23 +203,28 @@ func contextOf(c *cobra.Command) context.Context {
 
 type cleanupOptions struct {
 	cluster clusterFlags
+	runID   string
 }
 
 func newCleanupCmd(s streams, connect clusterConnector) *cobra.Command {
 	o := &cleanupOptions{cluster: clusterFlags{connect: connect}}
 	c := &cobra.Command{
-		Use:   "cleanup [--snapshot-namespace NS]",
+		Use:   "cleanup [--snapshot-namespace NS] [--run-id ID]",
 		Short: "Delete snapshot pods left over by interrupted cluster-mode runs",
 		Long: `Delete the snapshot pods that cluster mode (diff, inspect and snapshot of
 pods and nodes) leaves behind when it is killed before it can delete them
-itself: every pod labelled ` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the
-snapshot namespace. Each is deleted gracefully and the command waits until
-it is gone. A snapshot pod left alone ends by itself after ` + cluster.SnapshotPodLifetime.String() + ` and then
-holds nothing but its API object.
+itself, or when their deletion could not be confirmed: every pod labelled
+` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the snapshot namespace, or with --run-id
+only those of one run (label ` + cluster.SnapshotRunIDLabel + `; the warning about a pod
+that may be left over names it). Each is deleted gracefully and the
+command waits until it is gone. A snapshot pod left alone is stopped by
+the kubelet once its activeDeadlineSeconds (--snapshot-timeout plus
+` + cluster.SnapshotPodGrace.String() + `) has passed, and then holds nothing but its API object.
 
-Snapshot pods of runs still in progress (other users, other terminals)
-are deleted too: their runs then fail for that node.`,
+Without --run-id, snapshot pods of runs still in progress (other users,
+other terminals) are deleted too: their runs then fail for that node.`,
 		Example: `  kubectl cgroups cleanup
+  kubectl cgroups cleanup --run-id kcg-20261206t024501-x7k2p
   kubectl cgroups cleanup --snapshot-namespace kube-diag`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -225,6 +232,7 @@ are deleted too: their runs then fail for that node.`,
 		},
 	}
 	o.cluster.addFlags(c, nil)
+	c.Flags().StringVar(&o.runID, "run-id", "", "Delete only the snapshot pods of this run (label "+cluster.SnapshotRunIDLabel+").")
 	for _, name := range []string{"image", "snapshot-timeout"} {
 		c.Flags().MarkHidden(name)
 	}
@@ -233,18 +241,25 @@ are deleted too: their runs then fail for that node.`,
 
 func (o *cleanupOptions) run(c *cobra.Command, s streams) error {
 	ctx := contextOf(c)
+	if errs := validation.IsValidLabelValue(o.runID); o.runID != "" && len(errs) > 0 {
+		return fmt.Errorf("--run-id %q: %s", o.runID, strings.Join(errs, "; "))
+	}
 	api, err := o.cluster.prepare(c)
 	if err != nil {
 		return err
 	}
 	ns := o.cluster.namespace
 	r := o.cluster.reader(api)
-	pods, err := r.SnapshotPods(ctx)
+	pods, err := r.SnapshotPods(ctx, o.runID)
 	if err != nil {
 		return err
 	}
 	if len(pods) == 0 {
-		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
+		if o.runID != "" {
+			fmt.Fprintf(s.Out, "no snapshot pods of run %s in namespace %s\n", o.runID, ns)
+		} else {
+			fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", ns)
+		}
 		return nil
 	}
 	failed := 0
@@ -270,32 +285,4 @@ func podAge(p *corev1.Pod) string {
 		return "unknown"
 	}
 	return duration.HumanDuration(time.Since(p.CreationTimestamp.Time))
-}
-
-// rbacYAML is the minimal RBAC of cluster mode (also in the README).
-//
-//go:embed rbac.yaml
-var rbacYAML string
-
-func newRBACCmd(s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rbac",
-		Short: "Print the minimal RBAC that cluster mode needs, to apply with kubectl",
-		Long: `Print the RBAC objects cluster mode needs: the snapshot namespace
-(` + cluster.DefaultNamespace + `, whose Pod Security level allows the snapshot pod's hostPath), a
-ClusterRole to read pods, nodes and the kubelet's configuration through the
-node proxy, and a Role to run snapshot pods in the snapshot namespace, both
-bound to the group kubecgroups:users.`,
-		Example: `  # Review, then apply as a cluster admin
-  kubectl cgroups rbac > kubecgroups-rbac.yaml
-  kubectl apply -f kubecgroups-rbac.yaml
-
-  # Grant it to a user by adding them to the group, or edit the subjects
-  kubectl cgroups rbac | sed 's/name: kubecgroups:users/name: alice@example.com/; s/kind: Group/kind: User/' | kubectl apply -f -`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprint(s.Out, rbacYAML)
-			return err
-		},
-	}
 }

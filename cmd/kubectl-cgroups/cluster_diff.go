@@ -151,7 +151,7 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 	if cd.maxConcurrency < 1 {
 		return fmt.Errorf("--max-concurrency %d: want 1 or more", cd.maxConcurrency)
 	}
-	if err := o.cluster.resolveRequestTimeout(); err != nil {
+	if err := o.cluster.checkFlags(); err != nil {
 		return err
 	}
 	if !c.Flags().Changed("oci-runtime") {
@@ -164,6 +164,7 @@ func (o *diffOptions) runCluster(c *cobra.Command, s streams, args []string) err
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(ctx, api, s.Err)
 	plans, skipped, err := o.planCluster(ctx, api, targets)
 	if err != nil {
 		return err
