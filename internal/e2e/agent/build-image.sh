@@ -8,7 +8,8 @@
 #   build-image.sh TAG OUT.tar [CONTAINERD_SOCKET]
 #
 # With CONTAINERD_SOCKET it also imports the image into that containerd's
-# k8s.io namespace (ctr images import), where the kubelet finds it.
+# k8s.io namespace (ctr images import, $CTR or ctr), where the kubelet
+# finds it.
 set -euo pipefail
 [[ $# -ge 2 ]] || { echo "usage: $0 TAG OUT.tar [CONTAINERD_SOCKET]" >&2; exit 2; }
 tag=$1 out=$2 sock=${3:-}
@@ -32,6 +33,6 @@ printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$cf
 mv "$out.tmp" "$out"
 echo "build-image: wrote $out ($tag, layer sha256:$layer)"
 if [[ -n $sock ]]; then
-	ctr --address "$sock" -n k8s.io images import "$out" >/dev/null
+	"${CTR:-ctr}" --address "$sock" -n k8s.io images import "$out" >/dev/null
 	echo "build-image: imported $tag into $sock (k8s.io)"
 fi
