@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ type clusterFlags struct {
 	image     string
 	namespace string
 	timeout   time.Duration
+	// runID labels this run's snapshot pods (cluster.SnapshotRunIDLabel);
+	// set once by checkFlags.
+	runID string
 	// requestTimeout bounds each API request (not the exec stream); 0
 	// means no bound.
 	requestTimeout time.Duration
@@ -51,9 +55,9 @@ func (f *clusterFlags) addFlags(c *cobra.Command) {
 // addSnapshotPodFlags registers the flags of the snapshot pod.
 func (f *clusterFlags) addSnapshotPodFlags(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&f.image, "image", cluster.DefaultImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox.")
-	fl.StringVar(&f.namespace, "snapshot-namespace", cluster.DefaultNamespace, "Namespace of the snapshot pod (cluster mode). Its Pod Security level must allow hostPath volumes (privileged); the shipped RBAC creates it.")
-	fl.DurationVar(&f.timeout, "snapshot-timeout", cluster.DefaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode).")
+	fl.StringVar(&f.image, "image", cluster.DefaultImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox. NAME:TAG, NAME@sha256:DIGEST or NAME:TAG@sha256:DIGEST (pulled by digest); the default is busybox 1.37.0 pinned by digest. The admission policy of \"rbac --snapshot-pods\" admits only the images the cluster admin listed.")
+	fl.StringVar(&f.namespace, "snapshot-namespace", cluster.DefaultNamespace, "Namespace of the snapshot pod (cluster mode): \"rbac --snapshot-pods\" creates it with the admission policy that admits only the snapshot pod there.")
+	fl.DurationVar(&f.timeout, "snapshot-timeout", cluster.DefaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode). The pod's activeDeadlineSeconds is this plus "+cluster.SnapshotPodGrace.String()+": the kubelet stops it then, whatever happened to this command.")
 }
 
 // clusterChanged reports whether any flag of cluster mode was given.
@@ -116,9 +120,33 @@ func connectCluster(f *clusterFlags) (*clusterAPI, error) {
 // reader returns the snapshot-pod reader of the flags over api.
 func (f *clusterFlags) reader(api *clusterAPI) *cluster.Reader {
 	return cluster.NewReader(api.API, cluster.Options{
-		Namespace: f.namespace, Image: f.image, SnapshotTimeout: f.timeout, RequestTimeout: f.requestTimeout,
+		Namespace: f.namespace, Image: f.image, SnapshotTimeout: f.timeout, RequestTimeout: f.requestTimeout, RunID: f.runID,
 		ToolVersion: "kubectl-cgroups " + currentVersion().Version, CommandName: commandName(),
 	})
+}
+
+// warnLeftovers tells w about snapshot pods that earlier runs left
+// behind and no run can still use (best effort: a failed list says
+// nothing), naming the command that removes them.
+func (f *clusterFlags) warnLeftovers(ctx context.Context, api *clusterAPI, w io.Writer) {
+	pods, err := f.reader(api).LeftoverSnapshotPods(ctx)
+	if err != nil || len(pods) == 0 {
+		return
+	}
+	var runs []string
+	for _, p := range pods {
+		if id := p.Labels[cluster.SnapshotRunIDLabel]; id != "" && !slices.Contains(runs, id) {
+			runs = append(runs, id)
+		}
+	}
+	hint := commandName() + " cleanup"
+	if len(runs) == 1 {
+		hint += " --run-id " + runs[0]
+	}
+	if f.namespace != cluster.DefaultNamespace {
+		hint += " --snapshot-namespace " + f.namespace
+	}
+	fmt.Fprintf(w, "warning: %d snapshot pod(s) of earlier runs (%s) are left over in namespace %s; %s removes them\n", len(pods), strings.Join(runs, ", "), f.namespace, hint)
 }
 
 // warnTo returns a warning sink that writes each warning as a line to w.
@@ -132,6 +160,21 @@ func (f *clusterFlags) withTimeout(ctx context.Context) (context.Context, contex
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, f.requestTimeout)
+}
+
+// checkFlags checks the snapshot pod's flags, resolves
+// --request-timeout and picks the run ID.
+func (f *clusterFlags) checkFlags() error {
+	if err := cluster.ValidateImage(f.image); err != nil {
+		return fmt.Errorf("--image: %w", err)
+	}
+	if max := cluster.MaxSnapshotPodLifetime - cluster.SnapshotPodGrace; f.timeout <= 0 || f.timeout > max {
+		return fmt.Errorf("--snapshot-timeout %s: want more than 0 and at most %s (a snapshot pod lives at most %s)", f.timeout, max, cluster.MaxSnapshotPodLifetime)
+	}
+	if f.runID == "" {
+		f.runID = cluster.NewRunID()
+	}
+	return f.resolveRequestTimeout()
 }
 
 // resolveRequestTimeout sets requestTimeout from kubectl's

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -83,7 +83,7 @@ func (f *clusterFlags) prepare(c *cobra.Command, nodeOnly ...string) (*clusterAP
 			return nil, fmt.Errorf("--%s reads a tree on this machine (node mode); node/NAME and pod/NAME read the cluster: give one or the other", name)
 		}
 	}
-	if err := f.resolveRequestTimeout(); err != nil {
+	if err := f.checkFlags(); err != nil {
 		return nil, err
 	}
 	return f.api()
@@ -98,6 +98,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.ErrOut)
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
 	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts})
@@ -143,6 +144,7 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s genericiooptions.IOStre
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.ErrOut)
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
 	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts, Description: o.description})
@@ -204,6 +206,7 @@ func contextOf(c *cobra.Command) context.Context {
 
 type cleanupOptions struct {
 	cluster clusterFlags
+	runID   string
 
 	genericiooptions.IOStreams
 	cmd *cobra.Command
@@ -212,23 +215,28 @@ type cleanupOptions struct {
 func newCleanupCmd(s genericiooptions.IOStreams, connect clusterConnector) *cobra.Command {
 	o := &cleanupOptions{cluster: clusterFlags{connect: connect}, IOStreams: s}
 	c := &cobra.Command{
-		Use:   "cleanup [--snapshot-namespace NS]",
+		Use:   "cleanup [--snapshot-namespace NS] [--run-id ID]",
 		Short: "Delete snapshot pods left over by interrupted cluster-mode runs",
 		Long: `Delete the snapshot pods that cluster mode (diff, inspect and snapshot of
 pods and nodes) leaves behind when it is killed before it can delete them
-itself: every pod labelled ` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the
-snapshot namespace. Each is deleted gracefully and the command waits until
-it is gone. A snapshot pod left alone ends by itself after ` + cluster.SnapshotPodLifetime.String() + ` and then
-holds nothing but its API object.
+itself, or when their deletion could not be confirmed: every pod labelled
+` + cluster.SnapshotPodLabel + `=` + cluster.SnapshotPodLabelValue + ` in the snapshot namespace, or with --run-id
+only those of one run (label ` + cluster.SnapshotRunIDLabel + `; the warning about a pod
+that may be left over names it). Each is deleted gracefully and the
+command waits until it is gone. A snapshot pod left alone is stopped by
+the kubelet once its activeDeadlineSeconds (--snapshot-timeout plus
+` + cluster.SnapshotPodGrace.String() + `) has passed, and then holds nothing but its API object.
 
-Snapshot pods of runs still in progress (other users, other terminals)
-are deleted too: their runs then fail for that node.`,
+Without --run-id, snapshot pods of runs still in progress (other users,
+other terminals) are deleted too: their runs then fail for that node.`,
 		Example: `  kubectl cgroups cleanup
+  kubectl cgroups cleanup --run-id kcg-20261206t024501-x7k2p
   kubectl cgroups cleanup --snapshot-namespace kube-diag`,
 		Args: cobra.NoArgs,
 		RunE: runOptions(o),
 	}
 	o.cluster.addFlags(c)
+	c.Flags().StringVar(&o.runID, "run-id", "", "Delete only the snapshot pods of this run (label "+cluster.SnapshotRunIDLabel+").")
 	for _, name := range []string{"image", "snapshot-timeout"} {
 		c.Flags().MarkHidden(name)
 	}
@@ -241,8 +249,13 @@ func (o *cleanupOptions) Complete(c *cobra.Command, _ []string) error {
 	return nil
 }
 
-// Validate has nothing to check: cleanup takes no arguments.
-func (o *cleanupOptions) Validate() error { return nil }
+// Validate checks --run-id.
+func (o *cleanupOptions) Validate() error {
+	if errs := validation.IsValidLabelValue(o.runID); o.runID != "" && len(errs) > 0 {
+		return fmt.Errorf("--run-id %q: %s", o.runID, strings.Join(errs, "; "))
+	}
+	return nil
+}
 
 // Run deletes the snapshot pods.
 func (o *cleanupOptions) Run(ctx context.Context) error {
@@ -253,12 +266,16 @@ func (o *cleanupOptions) Run(ctx context.Context) error {
 	}
 	ns := o.cluster.namespace
 	r := o.cluster.reader(api)
-	pods, err := r.SnapshotPods(ctx)
+	pods, err := r.SnapshotPods(ctx, o.runID)
 	if err != nil {
 		return err
 	}
 	if len(pods) == 0 {
-		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", safetext.Escape(ns))
+		if o.runID != "" {
+			fmt.Fprintf(s.Out, "no snapshot pods of run %s in namespace %s\n", safetext.Escape(o.runID), safetext.Escape(ns))
+		} else {
+			fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", safetext.Escape(ns))
+		}
 		return nil
 	}
 	failed := 0
@@ -284,32 +301,4 @@ func podAge(p *corev1.Pod) string {
 		return "unknown"
 	}
 	return duration.HumanDuration(time.Since(p.CreationTimestamp.Time))
-}
-
-// rbacYAML is the minimal RBAC of cluster mode (also in the README).
-//
-//go:embed rbac.yaml
-var rbacYAML string
-
-func newRBACCmd(s genericiooptions.IOStreams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rbac",
-		Short: "Print the minimal RBAC that cluster mode needs, to apply with kubectl",
-		Long: `Print the RBAC objects cluster mode needs: the snapshot namespace
-(` + cluster.DefaultNamespace + `, whose Pod Security level allows the snapshot pod's hostPath), a
-ClusterRole to read pods, nodes and the kubelet's configuration through the
-node proxy, and a Role to run snapshot pods in the snapshot namespace, both
-bound to the group kubecgroups:users.`,
-		Example: `  # Review, then apply as a cluster admin
-  kubectl cgroups rbac > kubecgroups-rbac.yaml
-  kubectl apply -f kubecgroups-rbac.yaml
-
-  # Grant it to a user by adding them to the group, or edit the subjects
-  kubectl cgroups rbac | sed 's/name: kubecgroups:users/name: alice@example.com/; s/kind: Group/kind: User/' | kubectl apply -f -`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprint(s.Out, rbacYAML)
-			return err
-		},
-	}
 }

@@ -104,6 +104,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 	if err != nil {
 		return err
 	}
+	o.cluster.warnLeftovers(ctx, api, o.ErrOut)
 	plan := cluster.PlanOptions{Namespace: api.namespace, Selector: cd.selector, AllNamespaces: cd.allNamespaces, Nodes: cd.nodes, AllNodes: cd.allNodes}
 	for _, t := range o.targets {
 		if t.kind == "node" {

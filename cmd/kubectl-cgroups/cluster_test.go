@@ -390,8 +390,18 @@ func TestClusterDiffNode(t *testing.T) {
 		*created.Spec.Volumes[0].HostPath.Type != corev1.HostPathDirectory, !created.Spec.Containers[0].VolumeMounts[0].ReadOnly,
 		created.Spec.Volumes[1].EmptyDir.Medium != corev1.StorageMediumMemory,
 		created.Spec.Containers[0].Image != cluster.DefaultImage,
-		len(created.Spec.Containers[0].Resources.Requests) != 0 || len(created.Spec.Containers[0].Resources.Limits) != 0:
+		len(created.Spec.Containers[0].Resources.Requests) != 0 || len(created.Spec.Containers[0].Resources.Limits) != 0,
+		created.Spec.HostNetwork || created.Spec.HostPID || created.Spec.HostIPC,
+		*created.Spec.AutomountServiceAccountToken,
+		// --snapshot-timeout 2m plus a minute for the pod list and the delete.
+		created.Spec.ActiveDeadlineSeconds == nil || *created.Spec.ActiveDeadlineSeconds != 180,
+		created.Spec.Containers[0].VolumeMounts[0].RecursiveReadOnly == nil || *created.Spec.Containers[0].VolumeMounts[0].RecursiveReadOnly != corev1.RecursiveReadOnlyIfPossible,
+		strings.Join(created.Spec.Containers[0].Command, " ") != "sh -c trap 'exit 0' TERM; sleep 3600 & wait",
+		!regexp.MustCompile(`^kcg-\d{8}t\d{6}-[a-z0-9]{5}$`).MatchString(created.Labels[cluster.SnapshotRunIDLabel]):
 		t.Errorf("snapshot pod spec: %+v", created)
+	}
+	if !strings.Contains(cluster.DefaultImage, "@sha256:") {
+		t.Errorf("the default image %s is not pinned by digest", cluster.DefaultImage)
 	}
 
 	// The JSON document of the same check.
@@ -650,6 +660,142 @@ func TestClusterInterrupt(t *testing.T) {
 	}
 }
 
+// TestClusterCreateInFlight: an interrupt that arrives while the
+// snapshot pod's Create is in flight does not abandon the pod: the
+// Create completes (its context is not the run's) and the pod is deleted.
+func TestClusterCreateInFlight(t *testing.T) {
+	fc := newFakeCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	fc.client.PrependReactor("create", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		cancel() // Ctrl-C now; the API server still creates the pod
+		return false, nil, nil
+	})
+	_, errOut, code := fc.run(ctx, "diff", "--node", fakeNode)
+	if code != 2 || !strings.Contains(errOut, "interrupted: deleting the snapshot pod kubecgroups/kcg-snapshot-kcg-node-") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if fc.podActions("create") != 1 || fc.podActions("delete") != 1 {
+		t.Errorf("pods created %d, deleted %d; want 1 and 1", fc.podActions("create"), fc.podActions("delete"))
+	}
+	if len(fc.exec.calls) != 0 {
+		t.Errorf("exec after the interrupt: %v", fc.exec.calls)
+	}
+	if left := fc.snapshotPods(); len(left) != 0 {
+		t.Errorf("snapshot pods left: %v", left)
+	}
+}
+
+// TestClusterCreateUncertain: a Create that fails without an answer (a
+// lost connection, a timeout) may have created the pod: the pod of that
+// name is deleted if it carries this run's ID, and left alone otherwise.
+func TestClusterCreateUncertain(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		err       error
+		created   bool
+		wantGet   bool
+		wantError string
+	}{
+		{"lost after creating", errors.New("http2: client connection lost"), true, true, "creating the snapshot pod in namespace kubecgroups: http2: client connection lost"},
+		{"timeout before creating", apierrors.NewTimeoutError("request did not complete", 0), false, true, "creating the snapshot pod"},
+		{"refused", apierrors.NewBadRequest("bad pod"), false, false, "bad pod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc := newFakeCluster(t)
+			fc.client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if tc.created {
+					p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
+					p.UID = "5a0b0000-0000-4000-8000-00000000abcd"
+					if err := fc.client.Tracker().Create(a.GetResource(), p, p.Namespace); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return true, nil, tc.err
+			})
+			_, errOut, code := fc.run(context.Background(), "diff", "--node", fakeNode)
+			if code != 2 || !strings.Contains(errOut, tc.wantError) {
+				t.Errorf("exit %d: %s\nwant %q", code, errOut, tc.wantError)
+			}
+			gets := 0
+			for _, a := range fc.client.Actions() {
+				if a.GetVerb() == "get" && a.GetResource().Resource == "pods" {
+					gets++
+				}
+			}
+			if (gets > 0) != tc.wantGet {
+				t.Errorf("looked for the pod %d times, want %v", gets, tc.wantGet)
+			}
+			if want := map[bool]int{true: 1}[tc.created]; fc.podActions("delete") != want {
+				t.Errorf("deleted %d pods, want %d", fc.podActions("delete"), want)
+			}
+			if left := fc.snapshotPods(); len(left) != 0 {
+				t.Errorf("snapshot pods left: %v", left)
+			}
+		})
+	}
+	// A pod of that name from another run is not ours to delete.
+	fc := newFakeCluster(t)
+	fc.client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod).DeepCopy()
+		p.Labels[cluster.SnapshotRunIDLabel] = "someone-else"
+		fc.client.Tracker().Create(a.GetResource(), p, p.Namespace)
+		return true, nil, errors.New("connection reset by peer")
+	})
+	if _, errOut, code := fc.run(context.Background(), "diff", "--node", fakeNode); code != 2 || fc.podActions("delete") != 0 || len(fc.snapshotPods()) != 1 {
+		t.Errorf("another run's pod: exit %d, %d deletes, left %v: %s", code, fc.podActions("delete"), fc.snapshotPods(), errOut)
+	}
+}
+
+// TestClusterLeftoverWarning: when the snapshot pod's deletion cannot be
+// confirmed, the run says so, naming the pod and the cleanup command of
+// its run.
+func TestClusterLeftoverWarning(t *testing.T) {
+	fc := newFakeCluster(t)
+	fc.client.PrependReactor("delete", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New("connection refused")
+	})
+	_, errOut, code := fc.run(context.Background(), "inspect", "node/"+fakeNode)
+	left := fc.snapshotPods()
+	if code != 0 || len(left) != 1 {
+		t.Fatalf("exit %d, left %v: %s", code, left, errOut)
+	}
+	p, err := fc.client.CoreV1().Pods("kubecgroups").Get(context.Background(), strings.TrimPrefix(left[0], "kubecgroups/"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("warning: deleting %s: connection refused; the snapshot pod %s may be left over; kubectl-cgroups cleanup --run-id %s removes it", left[0], left[0], p.Labels[cluster.SnapshotRunIDLabel])
+	if !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q\nwant %q", errOut, want)
+	}
+}
+
+// TestClusterLeftoversOfEarlierRuns: the next run finds the snapshot pods
+// a killed run left (ended, or older than any snapshot pod lives) by
+// their labels, and names the cleanup of their run; pods that may still
+// be in use by another run are not mentioned.
+func TestClusterLeftoversOfEarlierRuns(t *testing.T) {
+	fc := newFakeCluster(t)
+	ctx := context.Background()
+	ended := cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-a", Name: "kcg-snapshot-node-a-aaaaa", Namespace: "kubecgroups", Image: "busybox", RunID: "kcg-20261206t010000-aaaaa"})
+	running := cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-b", Name: "kcg-snapshot-node-b-bbbbb", Namespace: "kubecgroups", Image: "busybox", RunID: "kcg-20261206t020000-bbbbb"})
+	for _, p := range []*corev1.Pod{ended, running} {
+		if _, err := fc.client.CoreV1().Pods("kubecgroups").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The kubelet ended the first at its activeDeadlineSeconds.
+	ended, _ = fc.client.CoreV1().Pods("kubecgroups").Get(ctx, ended.Name, metav1.GetOptions{})
+	ended.Status = corev1.PodStatus{Phase: corev1.PodFailed, Reason: "DeadlineExceeded"}
+	fc.client.CoreV1().Pods("kubecgroups").UpdateStatus(ctx, ended, metav1.UpdateOptions{})
+	for _, args := range [][]string{{"diff", "--node", fakeNode}, {"inspect", "node/" + fakeNode}} {
+		_, errOut, code := fc.run(ctx, args...)
+		want := "warning: 1 snapshot pod(s) of earlier runs (kcg-20261206t010000-aaaaa) are left over in namespace kubecgroups; kubectl-cgroups cleanup --run-id kcg-20261206t010000-aaaaa removes them\n"
+		if code != 0 || !strings.Contains(errOut, want) || strings.Contains(errOut, "bbbbb") {
+			t.Errorf("%q: exit %d: %s", args, code, errOut)
+		}
+	}
+}
+
 // TestClusterPodStartFailures: a pod that cannot run fails the node with
 // the reason, and is deleted; so is a pod that never starts.
 func TestClusterPodStartFailures(t *testing.T) {
@@ -718,6 +864,9 @@ func TestClusterArgs(t *testing.T) {
 		{[]string{"diff", "--node", "nope"}, "node nope not found"},
 		{[]string{"diff", "--node", fakeNode, "--max-concurrency", "0"}, "--max-concurrency 0"},
 		{[]string{"diff", "--node", fakeNode, "--max-concurrency", "21"}, "--max-concurrency 21: want 1 to 20"},
+		{[]string{"diff", "--node", fakeNode, "--image", "busybox@sha256:abc"}, `--image: image "busybox@sha256:abc": the digest must be sha256: and 64 lower-case hex digits`},
+		{[]string{"inspect", "node/" + fakeNode, "--image", ""}, "--image: image: empty"},
+		{[]string{"diff", "--node", fakeNode, "--snapshot-timeout", "59m1s"}, "--snapshot-timeout 59m1s: want more than 0 and at most 59m0s (a snapshot pod lives at most 1h0m0s)"},
 		{[]string{"inspect", "node/a", "--root", "/sys/fs/cgroup"}, "--root reads a tree on this machine"},
 		{[]string{"inspect", "node/a", "node/b"}, "accepts at most 1 arg(s)"},
 		{[]string{"inspect", "pod/guaranteed-kcg-node", "--pod", "x"}, "give pod/NAME or --pod UID, not both"},
@@ -803,16 +952,29 @@ func TestClusterCleanup(t *testing.T) {
 		t.Errorf("nothing to clean: exit %d %q", code, out)
 	}
 	for _, p := range []*corev1.Pod{
-		cluster.SnapshotPod("node-a", "kcg-snapshot-node-a-aaaaa", "kubecgroups", "busybox"),
-		cluster.SnapshotPod("node-b", "kcg-snapshot-node-b-bbbbb", "kubecgroups", "busybox"),
-		cluster.SnapshotPod("node-c", "kcg-snapshot-node-c-ccccc", "elsewhere", "busybox"),
+		cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-a", Name: "kcg-snapshot-node-a-aaaaa", Namespace: "kubecgroups", Image: "busybox", RunID: "run-1"}),
+		cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-b", Name: "kcg-snapshot-node-b-bbbbb", Namespace: "kubecgroups", Image: "busybox", RunID: "run-2"}),
+		cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-c", Name: "kcg-snapshot-node-c-ccccc", Namespace: "elsewhere", Image: "busybox", RunID: "run-1"}),
 		{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: "kubecgroups"}},
 	} {
 		if _, err := fc.client.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	out, errOut, code := fc.run(ctx, "cleanup")
+	// --run-id: that run's pods in the namespace only.
+	out, errOut, code := fc.run(ctx, "cleanup", "--run-id", "run-2")
+	if code != 0 || !strings.HasPrefix(out, "deleted pod kubecgroups/kcg-snapshot-node-b-bbbbb (node node-b, ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("--run-id run-2: exit %d: %q %s", code, out, errOut)
+	}
+	out, _, code = fc.run(ctx, "cleanup", "--run-id", "run-2")
+	if code != 0 || out != "no snapshot pods of run run-2 in namespace kubecgroups\n" {
+		t.Errorf("--run-id run-2 again: exit %d: %q", code, out)
+	}
+	if _, errOut, code := fc.run(ctx, "cleanup", "--run-id", "bad id"); code != 2 || !strings.Contains(errOut, `--run-id "bad id"`) {
+		t.Errorf("--run-id with a space: exit %d: %s", code, errOut)
+	}
+	fc.client.CoreV1().Pods("kubecgroups").Create(ctx, cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-b", Name: "kcg-snapshot-node-b-bbbbb", Namespace: "kubecgroups", Image: "busybox", RunID: "run-2"}), metav1.CreateOptions{})
+	out, errOut, code = fc.run(ctx, "cleanup")
 	if code != 0 || !strings.Contains(out, "deleted pod kubecgroups/kcg-snapshot-node-a-aaaaa (node node-a, Running, age ") ||
 		!strings.Contains(out, "deleted pod kubecgroups/kcg-snapshot-node-b-bbbbb (node node-b") || strings.Count(out, "deleted") != 2 {
 		t.Errorf("exit %d: %s %s", code, out, errOut)
@@ -828,7 +990,7 @@ func TestClusterCleanup(t *testing.T) {
 		t.Errorf("--snapshot-namespace: exit %d: %s", code, out)
 	}
 	// A user who may not delete: the pod stays, the command says so.
-	snap := cluster.SnapshotPod("node-a", "kcg-snapshot-node-a-ddddd", "kubecgroups", "busybox")
+	snap := cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: "node-a", Name: "kcg-snapshot-node-a-ddddd", Namespace: "kubecgroups", Image: "busybox"})
 	fc.client.CoreV1().Pods("kubecgroups").Create(ctx, snap, metav1.CreateOptions{})
 	fc.client.PrependReactor("delete", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "x", errors.New("no"))
@@ -836,26 +998,6 @@ func TestClusterCleanup(t *testing.T) {
 	_, errOut, code = fc.run(ctx, "cleanup")
 	if code != 2 || !strings.Contains(errOut, "1 of 1 snapshot pods could not be deleted") || !strings.Contains(errOut, "warning: deleting kubecgroups/kcg-snapshot-node-a-ddddd") {
 		t.Errorf("forbidden: exit %d: %s", code, errOut)
-	}
-}
-
-// TestRBACCommand prints the shipped RBAC, which grants what the plugin
-// uses and nothing it does not.
-func TestRBACCommand(t *testing.T) {
-	out, _, code := runCLI(t, "", "rbac")
-	if code != 0 || out != rbacYAML {
-		t.Fatalf("exit %d", code)
-	}
-	for _, want := range []string{"pod-security.kubernetes.io/enforce: privileged", "resources: [pods, nodes]\n  verbs: [get, list]", "resources: [nodes/proxy]\n  verbs: [get]",
-		"resources: [pods]\n  verbs: [create, delete]", "resources: [pods/exec]\n  verbs: [create]", "name: kubecgroups:users"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("rbac.yaml lacks %q", want)
-		}
-	}
-	for _, unwanted := range []string{"watch", "pods/log", "update", "patch", "secrets", "\"*\""} {
-		if strings.Contains(out, unwanted) {
-			t.Errorf("rbac.yaml grants %q, which cluster mode does not use", unwanted)
-		}
 	}
 }
 
@@ -870,8 +1012,6 @@ func TestNoKubeconfig(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 func TestProgress(t *testing.T) {
 	var b bytes.Buffer

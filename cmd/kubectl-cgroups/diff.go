@@ -107,7 +107,7 @@ func (o *diffOptions) Complete(c *cobra.Command, args []string) error {
 		if o.targets, err = parseTargets(args, "pod"); err != nil {
 			return err
 		}
-		if err := o.cluster.resolveRequestTimeout(); err != nil {
+		if err := o.cluster.checkFlags(); err != nil {
 			return err
 		}
 	}

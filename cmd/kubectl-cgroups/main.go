@@ -13,24 +13,35 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
-
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	// The first Ctrl-C cancels ctx: commands stop and clean up (cluster
-	// mode deletes its snapshot pods and waits until they are gone). A
-	// second one interrupts that cleanup the usual way.
+	ctx, stop := interruptContext(context.Background())
+	code := run(ctx, os.Args[1:], genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// interruptSignals end a run cleanly: Ctrl-C (SIGINT), SIGTERM (kill,
+// a CI job's timeout, a container stopping) and SIGHUP (the terminal
+// closed) all cancel the run's context, so that cluster mode deletes its
+// snapshot pods and waits until they are gone.
+var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// interruptContext returns a context that the first of the
+// interruptSignals cancels. After it, the signals get their default
+// action again: a second one interrupts the cleanup the usual way.
+func interruptContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(parent, interruptSignals...)
 	go func() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
-	stop()
-	os.Exit(code)
+	return ctx, stop
 }
 
 // exitError carries an exit status other than 2 (for example 1 for drift)

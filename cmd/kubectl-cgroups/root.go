@@ -204,6 +204,7 @@ Installed on PATH it also runs as the kubectl plugin "kubectl cgroups".`,
 		newCleanupCmd(s, connect),
 		newRBACCmd(s),
 		newOptionsCmd(s),
+		newAgentCmd(s),
 	)
 	// Usage errors (unknown flags, wrong arguments) exit with status 2
 	// like every other error, after naming the command's help.

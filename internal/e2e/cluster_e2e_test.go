@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -90,14 +91,26 @@ func (r *clusterRig) kubectl(t *testing.T, args ...string) string {
 }
 
 // plugin runs kubectl-cgroups inside the namespace with a kubeconfig
-// (KUBECONFIG_KCG_USER: the shipped RBAC only) and the rig's busybox image
-// (present on the node: nothing is ever pulled).
+// (KUBECONFIG_KCG_USER: the shipped RBAC, "--node-proxy" included) and
+// the rig's busybox image pinned by digest (present on the node: nothing
+// is ever pulled; the admission policy's ConfigMap lists it).
 func (r *clusterRig) plugin(t *testing.T, bin, kubeconfig string, args ...string) cliResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	args = append(args, "--kubeconfig", r.env[kubeconfig], "--image", r.env["BUSYBOX_IMAGE"])
+	args = append(args, "--kubeconfig", r.env[kubeconfig], "--image", r.env["BUSYBOX_IMAGE_PINNED"])
 	return runCmd(t, r.inNamespace(ctx, bin, args...))
+}
+
+// kubectlAs runs the rig's kubectl with the kubeconfig named by the env
+// key, stdin as given; a kubectl that cannot run fails the test.
+func (r *clusterRig) kubectlAs(t *testing.T, kubeconfig, stdin string, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := r.inNamespace(ctx, r.env["KUBECTL"], append([]string{"--kubeconfig", r.env[kubeconfig]}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	return runCmd(t, cmd)
 }
 
 // report runs a cluster-mode diff with -o json and decodes it; exit
@@ -318,6 +331,7 @@ func testLiveCluster(t *testing.T, bin, runtime, config string) {
 	t.Logf("e2e: without pods/exec: %s", strings.TrimSpace(res.stderr))
 	r.requireNoSnapshotPods(t, "the noexec user's run")
 
+	testClusterShippedRBAC(t, r, bin, node)
 	testClusterInterrupt(t, r, bin, node)
 	testClusterResize(t, r, bin, node)
 
@@ -333,9 +347,9 @@ func testLiveCluster(t *testing.T, bin, runtime, config string) {
 // waits until it is gone; a run killed outright leaves it, and cleanup
 // removes it.
 func testClusterInterrupt(t *testing.T, r *clusterRig, bin, node string) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cmd := r.inNamespace(ctx, bin, "diff", "--node", node, "--kubeconfig", r.env["KUBECONFIG_KCG_USER"], "--image", r.env["BUSYBOX_IMAGE"])
+		cmd := r.inNamespace(ctx, bin, "diff", "--node", node, "--kubeconfig", r.env["KUBECONFIG_KCG_USER"], "--image", r.env["BUSYBOX_IMAGE_PINNED"])
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
 		if err := cmd.Start(); err != nil {
@@ -357,14 +371,16 @@ func testClusterInterrupt(t *testing.T, r *clusterRig, bin, node string) {
 		}
 		left := r.snapshotPods(t)
 		switch sig {
-		case syscall.SIGINT:
-			t.Logf("e2e: SIGINT: exit %d %s after the signal; stderr: %s", code, time.Since(sent).Round(10*time.Millisecond), strings.TrimSpace(errb.String()))
+		case syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP:
+			t.Logf("e2e: %s: exit %d %s after the signal; stderr: %s", sig, code, time.Since(sent).Round(10*time.Millisecond), strings.TrimSpace(errb.String()))
 			if code != 2 || !strings.Contains(errb.String(), "interrupted: deleting the snapshot pod") || left != "" {
-				t.Errorf("e2e: SIGINT: exit %d, pods left %q: %s", code, left, errb.String())
+				t.Errorf("e2e: %s: exit %d, pods left %q: %s", sig, code, left, errb.String())
 			}
 		case syscall.SIGKILL:
 			if left == "" {
 				t.Errorf("e2e: SIGKILL left no snapshot pod to clean up")
+			} else {
+				checkLeftSnapshotPod(t, r, left)
 			}
 			res := r.plugin(t, bin, "KUBECONFIG_KCG_USER", "cleanup")
 			t.Logf("e2e: cleanup after SIGKILL: exit %d: %s", res.code, strings.TrimSpace(res.stdout+res.stderr))
@@ -472,7 +488,7 @@ func testClusterResize(t *testing.T, r *clusterRig, bin, node string) {
 		l, res = r.report(t, bin, "diff", "pod/resize")
 		resizing := false
 		for _, n := range l.Items[0].Notes {
-			resizing = resizing || strings.HasPrefix(n.Reason, "resize-")
+			resizing = resizing || strings.HasPrefix(string(n.Reason), "resize-")
 		}
 		if res.code == 0 && !resizing && l.Summary.Explained == 0 && shares(l, cgroupfs.LevelPod) == newShares && shares(l, cgroupfs.LevelContainer) == newShares {
 			break
@@ -523,4 +539,130 @@ func containsInit(cs []corev1.Container, name string) bool {
 		}
 	}
 	return false
+}
+
+// checkLeftSnapshotPod: the snapshot pod a killed run left is in the pod
+// network (no host network), carries its run's ID and a deadline, and
+// the kubelet reports whether its cgroup mount is recursively read-only.
+func checkLeftSnapshotPod(t *testing.T, r *clusterRig, name string) {
+	t.Helper()
+	var p corev1.Pod
+	if err := json.Unmarshal([]byte(r.kubectl(t, "get", "-n", r.env["SNAPSHOT_NAMESPACE"], strings.TrimPrefix(name, "pod/"), "-o", "json")), &p); err != nil {
+		t.Fatal(err)
+	}
+	rro := "not reported"
+	for _, cs := range p.Status.ContainerStatuses {
+		for _, m := range cs.VolumeMounts {
+			if m.MountPath == cluster.SnapshotMountPath && m.RecursiveReadOnly != nil {
+				rro = string(*m.RecursiveReadOnly)
+			}
+		}
+	}
+	t.Logf("e2e: the snapshot pod %s: podIP %s, hostNetwork %v, run-id %s, activeDeadlineSeconds %v, %s recursiveReadOnly %s",
+		p.Name, p.Status.PodIP, p.Spec.HostNetwork, p.Labels[cluster.SnapshotRunIDLabel], *p.Spec.ActiveDeadlineSeconds, cluster.SnapshotMountPath, rro)
+	if p.Spec.HostNetwork || !strings.HasPrefix(p.Status.PodIP, strings.TrimSuffix(r.env["POD_CIDR"], "0/24")) || p.Labels[cluster.SnapshotRunIDLabel] == "" || *p.Spec.ActiveDeadlineSeconds != 180 {
+		t.Errorf("e2e: the snapshot pod: %+v", p)
+	}
+}
+
+// testClusterShippedRBAC: a user holding exactly what "kubectl cgroups
+// rbac --snapshot-pods" prints (kcg-snapshot) runs every cluster-mode
+// command; the kubelet's configuration comes from a file, since that
+// user may not read /configz. The same user is refused the kubelet API
+// (nodes/proxy: configz, exec) and every pod in the snapshot namespace
+// that is not the snapshot pod's exact shape; the exact shape is
+// admitted (server-side dry run: admission runs, nothing is created).
+func testClusterShippedRBAC(t *testing.T, r *clusterRig, bin, node string) {
+	const user = "KUBECONFIG_KCG_SNAPSHOT"
+	dir := t.TempDir()
+	configz := filepath.Join(dir, "configz.json")
+	os.WriteFile(configz, []byte(r.kubectl(t, "get", "--raw", "/api/v1/nodes/"+node+"/proxy/configz")), 0o600)
+	for _, args := range [][]string{
+		{"diff", "--node", node, "--node-config", configz, "--only-drift"},
+		{"diff", "pod/sidecar", "--node-config", configz},
+		{"inspect", "node/" + node},
+		{"inspect", "pod/guaranteed"},
+		{"snapshot", "node/" + node, "-o", filepath.Join(dir, "node.tar.gz")},
+		{"cleanup"},
+	} {
+		start := time.Now()
+		res := r.plugin(t, bin, user, args...)
+		t.Logf("e2e: as kcg-snapshot: %s: exit %d in %s", strings.Join(args, " "), res.code, time.Since(start).Round(10*time.Millisecond))
+		if res.code != 0 {
+			t.Errorf("e2e: as kcg-snapshot: %s: exit %d: %s\n%s", strings.Join(args, " "), res.code, res.stderr, res.stdout)
+		}
+	}
+	r.requireNoSnapshotPods(t, "the kcg-snapshot user's runs")
+
+	// The kubelet API through the node proxy: not without --node-proxy.
+	for _, path := range []string{"/api/v1/nodes/" + node + "/proxy/configz", "/api/v1/nodes/" + node + "/proxy/exec/default/guaranteed/app?command=id&output=1", "/api/v1/nodes/" + node + "/proxy/run/default/guaranteed/app?cmd=id"} {
+		res := r.kubectlAs(t, user, "", "get", "--raw", path)
+		if res.code == 0 || !strings.Contains(res.stderr, "Forbidden") && !strings.Contains(res.stderr, "forbidden") {
+			t.Errorf("e2e: GET %s as kcg-snapshot: exit %d: %s %s", path, res.code, res.stderr, res.stdout)
+		}
+	}
+
+	// Pods in the snapshot namespace: the exact shape only.
+	ns := r.env["SNAPSHOT_NAMESPACE"]
+	good := func() *corev1.Pod {
+		p := cluster.SnapshotPod(cluster.SnapshotPodSpec{Node: node, Name: "kcg-snapshot-e2e-shape", Namespace: ns, Image: r.env["BUSYBOX_IMAGE_PINNED"], RunID: "e2e", Lifetime: 3 * time.Minute})
+		p.APIVersion, p.Kind = "v1", "Pod"
+		return p
+	}
+	create := func(p *corev1.Pod) cliResult {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.kubectlAs(t, user, string(b), "create", "--dry-run=server", "-f", "-", "-o", "name")
+	}
+	if res := create(good()); res.code != 0 {
+		t.Errorf("e2e: the snapshot pod's shape is refused: %s", res.stderr)
+	}
+	yes := true
+	for _, tc := range []struct {
+		name, want string
+		mutate     func(p *corev1.Pod)
+	}{
+		{"privileged", "the snapshot container is unprivileged", func(p *corev1.Pod) { p.Spec.Containers[0].SecurityContext.Privileged = &yes }},
+		{"hostPath /", "two volumes: the hostPath /sys/fs/cgroup", func(p *corev1.Pod) { p.Spec.Volumes[0].HostPath.Path = "/" }},
+		{"hostPath / added", "two volumes", func(p *corev1.Pod) {
+			p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: "root", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}})
+		}},
+		{"another image", "image docker.io/library/busybox:other is not allowed", func(p *corev1.Pod) { p.Spec.Containers[0].Image = "docker.io/library/busybox:other" }},
+		{"another command", "runs its fixed command", func(p *corev1.Pod) {
+			p.Spec.Containers[0].Command = []string{"sh", "-c", "cat /host/sys/fs/cgroup/../../../etc/shadow"}
+		}},
+		{"host network", "no host network", func(p *corev1.Pod) { p.Spec.HostNetwork = true }},
+		{"host PID", "no host network, PID", func(p *corev1.Pod) { p.Spec.HostPID = true }},
+		{"root", "non-root", func(p *corev1.Pod) {
+			p.Spec.SecurityContext.RunAsUser = new(int64)
+			p.Spec.SecurityContext.RunAsNonRoot = nil
+		}},
+		{"writable cgroup mount", "read-only", func(p *corev1.Pod) {
+			p.Spec.Containers[0].VolumeMounts[0].ReadOnly = false
+			p.Spec.Containers[0].VolumeMounts[0].RecursiveReadOnly = nil
+		}},
+		{"capability added", "unprivileged", func(p *corev1.Pod) {
+			p.Spec.Containers[0].SecurityContext.Capabilities.Add = []corev1.Capability{"SYS_ADMIN"}
+		}},
+		{"service-account token", "no service-account token", func(p *corev1.Pod) { p.Spec.AutomountServiceAccountToken = &yes }},
+		{"no deadline", "activeDeadlineSeconds", func(p *corev1.Pod) { p.Spec.ActiveDeadlineSeconds = nil }},
+		{"no run ID", "labels cleanup finds it by", func(p *corev1.Pod) { delete(p.Labels, cluster.SnapshotRunIDLabel) }},
+	} {
+		p := good()
+		tc.mutate(p)
+		res := create(p)
+		t.Logf("e2e: refused as kcg-snapshot, %s: %s", tc.name, strings.TrimSpace(res.stderr))
+		if res.code == 0 || !strings.Contains(res.stderr, "ValidatingAdmissionPolicy 'kubecgroups-snapshot-pod'") || !strings.Contains(res.stderr, tc.want) {
+			t.Errorf("e2e: %s: exit %d: %s", tc.name, res.code, res.stderr)
+		}
+	}
+	// Elsewhere, no pod at all.
+	p := good()
+	p.Namespace = "default"
+	if res := create(p); res.code == 0 || !strings.Contains(res.stderr, `cannot create resource "pods" in API group "" in the namespace "default"`) {
+		t.Errorf("e2e: a pod in default as kcg-snapshot: exit %d: %s", res.code, res.stderr)
+	}
+	r.requireNoSnapshotPods(t, "the admission checks")
 }

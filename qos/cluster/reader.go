@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/rand"
 )
 
 // Defaults of Options.
@@ -20,8 +21,11 @@ const (
 	// DefaultNamespace is where snapshot pods run.
 	DefaultNamespace = "kubecgroups"
 	// DefaultImage is a small image with a POSIX shell, find, xargs,
-	// grep, awk and tar (gzip built in): busybox.
-	DefaultImage = "docker.io/library/busybox:1.37"
+	// grep, awk and tar (gzip built in): busybox 1.37.0, pinned by the
+	// digest of its multi-platform image index (Docker Official Images,
+	// docker-library/repo-info repos/busybox/remote/1.37.0.md). The
+	// runtime pulls it by digest; the tag is for people.
+	DefaultImage = "docker.io/library/busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0"
 	// DefaultSnapshotTimeout bounds one node's snapshot pod, from
 	// creation to the end of its stream.
 	DefaultSnapshotTimeout = 2 * time.Minute
@@ -43,6 +47,10 @@ type Options struct {
 	RequestTimeout time.Duration
 	// ToolVersion is recorded in the snapshots as the capturing tool.
 	ToolVersion string
+	// RunID labels (SnapshotRunIDLabel) the snapshot pods of this
+	// Reader, so that a run's leftovers can be found; empty: a fresh
+	// random one (NewRunID).
+	RunID string
 	// CommandName is how error hints name the command that prints the
 	// RBAC and removes leftovers (DefaultCommandName: "kubectl cgroups
 	// rbac", "kubectl cgroups cleanup").
@@ -70,7 +78,39 @@ func NewReader(api *API, o Options) *Reader {
 	if o.CommandName == "" {
 		o.CommandName = DefaultCommandName
 	}
+	if o.RunID == "" {
+		o.RunID = NewRunID()
+	}
 	return &Reader{api: api, opts: o}
+}
+
+// NewRunID returns a fresh run ID: the UTC time of the run and 5 random
+// characters, a valid label value (kcg-20261206t024501-x7k2p).
+func NewRunID() string {
+	return "kcg-" + strings.ToLower(time.Now().UTC().Format("20060102t150405")) + "-" + rand.String(5)
+}
+
+// ValidateImage checks an image reference for the snapshot pod:
+// [registry/]name[:tag][@sha256:64 hex digits], as the container
+// runtime reads it.
+func ValidateImage(image string) error {
+	if image == "" {
+		return errors.New("image: empty")
+	}
+	if strings.TrimSpace(image) != image || strings.ContainsAny(image, " \t\n") {
+		return fmt.Errorf("image %q: contains white space", image)
+	}
+	name, digest, pinned := strings.Cut(image, "@")
+	if pinned {
+		algo, hex, ok := strings.Cut(digest, ":")
+		if !ok || algo != "sha256" || len(hex) != 64 || strings.Trim(hex, "0123456789abcdef") != "" {
+			return fmt.Errorf("image %q: the digest must be sha256: and 64 lower-case hex digits", image)
+		}
+	}
+	if name == "" || strings.ContainsAny(name, "@") {
+		return fmt.Errorf("image %q: no name", image)
+	}
+	return nil
 }
 
 // Options returns the options in force, defaults filled in.
@@ -103,9 +143,14 @@ func (r *Reader) APIError(err error, what string) error {
 }
 
 // SnapshotPods lists the snapshot pods in the snapshot namespace: those
-// of runs in progress and those left over by runs that were killed.
-func (r *Reader) SnapshotPods(ctx context.Context) ([]corev1.Pod, error) {
-	sel := labels.SelectorFromSet(labels.Set{SnapshotPodLabel: SnapshotPodLabelValue}).String()
+// of runs in progress and those left over by runs that were killed; with
+// runID, only that run's.
+func (r *Reader) SnapshotPods(ctx context.Context, runID string) ([]corev1.Pod, error) {
+	set := labels.Set{SnapshotPodLabel: SnapshotPodLabelValue}
+	if runID != "" {
+		set[SnapshotRunIDLabel] = runID
+	}
+	sel := labels.SelectorFromSet(set).String()
 	rctx, cancel := r.withTimeout(ctx)
 	list, err := r.api.Client.CoreV1().Pods(r.opts.Namespace).List(rctx, metav1.ListOptions{LabelSelector: sel})
 	cancel()
@@ -113,6 +158,27 @@ func (r *Reader) SnapshotPods(ctx context.Context) ([]corev1.Pod, error) {
 		return nil, r.APIError(err, fmt.Sprintf("listing the snapshot pods (-l %s) in namespace %s", sel, r.opts.Namespace))
 	}
 	return list.Items, nil
+}
+
+// LeftoverSnapshotPods lists the snapshot pods of earlier runs that no
+// run can still be using: those that ended (their activeDeadlineSeconds
+// passed, or their command ended) and those older than
+// MaxSnapshotPodLifetime. They hold nothing but their API object;
+// cleanup removes them.
+func (r *Reader) LeftoverSnapshotPods(ctx context.Context) ([]corev1.Pod, error) {
+	pods, err := r.SnapshotPods(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var left []corev1.Pod
+	for _, p := range pods {
+		ended := p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+		old := !p.CreationTimestamp.IsZero() && time.Since(p.CreationTimestamp.Time) > MaxSnapshotPodLifetime
+		if p.Labels[SnapshotRunIDLabel] != r.opts.RunID && (ended || old) {
+			left = append(left, p)
+		}
+	}
+	return left, nil
 }
 
 // DeleteSnapshotPod deletes a snapshot pod gracefully and waits until it

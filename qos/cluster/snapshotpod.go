@@ -39,6 +39,10 @@ const (
 	// pod; cleanup deletes the pods that carry it.
 	SnapshotPodLabel      = "app.kubernetes.io/name"
 	SnapshotPodLabelValue = "kubecgroups-snapshot"
+	// SnapshotRunIDLabel names the run (one command) that created a
+	// snapshot pod: "cleanup --run-id ID" deletes that run's pods only,
+	// and a warning about a pod that may be left over names it.
+	SnapshotRunIDLabel = "kubecgroups.io/run-id"
 	// SnapshotNodeLabel names the node a snapshot pod reads (when the
 	// node name fits a label value; the annotation always holds it).
 	SnapshotNodeLabel = "kubecgroups.io/node"
@@ -47,14 +51,29 @@ const (
 	SnapshotPodPrefix = "kcg-snapshot-"
 	// SnapshotContainer is the snapshot pod's container's name.
 	SnapshotContainer = "snapshot"
+	// SnapshotHostPath is the host directory the snapshot pod mounts
+	// read-only, at SnapshotMountPath.
+	SnapshotHostPath  = "/sys/fs/cgroup"
+	SnapshotMountPath = "/host/sys/fs/cgroup"
+	// SnapshotScratchPath is where the snapshot pod's in-memory emptyDir
+	// (the copy of the files) is mounted.
+	SnapshotScratchPath = "/tmp"
+	// SnapshotUID is the user (and group) the snapshot pod runs as:
+	// nobody. cgroup files are world-readable on v1 and v2.
+	SnapshotUID = 65534
+	// MaxSnapshotPodLifetime bounds a snapshot pod's life: its command
+	// ends after it, and its activeDeadlineSeconds (the snapshot timeout
+	// plus SnapshotPodGrace) may not exceed it. The admission policy of
+	// "rbac --snapshot-pods" refuses pods that would live longer.
+	MaxSnapshotPodLifetime = time.Hour
+	// SnapshotPodGrace is added to the snapshot timeout for the pod's
+	// activeDeadlineSeconds: the pod list taken while the pod still runs
+	// and the delete happen after the stream.
+	SnapshotPodGrace = time.Minute
 	// hostCgroupMount is where the pod sees the host's /sys/fs/cgroup.
-	hostCgroupMount = "/host/sys/fs/cgroup"
+	hostCgroupMount = SnapshotMountPath
 	// scratchDir is the in-memory emptyDir the files are copied into.
-	scratchDir = "/tmp"
-	// SnapshotPodLifetime bounds the life of a snapshot pod whose
-	// command was killed before it could delete it: its shell exits, and
-	// the pod stays Succeeded until cleanup.
-	SnapshotPodLifetime = 10 * time.Minute
+	scratchDir = SnapshotScratchPath
 	// maxArchiveBytes bounds the compressed archive read from a pod; a
 	// node with 110 pods streams well under 1 MiB, one with 1,000 pods
 	// about 2 MiB.
@@ -63,6 +82,10 @@ const (
 	podPollInterval = 250 * time.Millisecond
 	// deleteWait bounds the wait for a deleted snapshot pod to be gone.
 	deleteWait = time.Minute
+	// createWait bounds the creation of a snapshot pod when no request
+	// timeout is set: an interrupt does not cancel it (the pod must be
+	// known to be deleted), so something else must.
+	createWait = time.Minute
 )
 
 // snapshotScript runs in the snapshot pod as sh -c SCRIPT sh SRC WORK. It
@@ -169,51 +192,88 @@ func snapshotPodName(node string) string {
 	return SnapshotPodPrefix + n + "-" + rand.String(5)
 }
 
-// SnapshotPod is the pod that reads node's cgroups: pinned with nodeName
-// (no scheduler involved, every taint tolerated), host network (no pod IP
-// needed, so it runs on nodes whose network plugin is not ready),
-// BestEffort (it changes no QoS tier value it reads), non-root, no
-// privilege escalation, no capabilities, RuntimeDefault seccomp, a
-// read-only root filesystem and a read-only hostPath of /sys/fs/cgroup.
-// Its shell exits on SIGTERM, so a graceful delete is quick, and on its
-// own after SnapshotPodLifetime.
-func SnapshotPod(node, name, namespace, image string) *corev1.Pod {
+// SnapshotPodCommand is the snapshot pod's command: a shell that waits
+// (the snapshot script runs over exec), exits on SIGTERM so a graceful
+// delete is quick, and ends by itself after MaxSnapshotPodLifetime. It
+// never varies, so that an admission policy can require it exactly.
+func SnapshotPodCommand() []string {
+	return []string{"sh", "-c", fmt.Sprintf("trap 'exit 0' TERM; sleep %d & wait", int(MaxSnapshotPodLifetime.Seconds()))}
+}
+
+// SnapshotPodSpec names one snapshot pod.
+type SnapshotPodSpec struct {
+	// Node is the node it reads; Name and Namespace its own.
+	Node, Name, Namespace string
+	// Image is its image: name:tag, or name@sha256:DIGEST (or both) to
+	// pin it.
+	Image string
+	// RunID is the SnapshotRunIDLabel value: the run that creates it.
+	RunID string
+	// Lifetime is its activeDeadlineSeconds (rounded up to a second):
+	// after it the kubelet stops it whatever the command that created
+	// it does. Zero or more than MaxSnapshotPodLifetime means
+	// MaxSnapshotPodLifetime.
+	Lifetime time.Duration
+}
+
+// SnapshotPod is the pod that reads a node's cgroups: pinned with
+// nodeName (no scheduler involved, every taint tolerated), in the pod
+// network (no host network: cgroups do not need it, and it would bypass
+// NetworkPolicy), BestEffort (it changes no QoS tier value it reads),
+// non-root, no privilege escalation, no capabilities, RuntimeDefault
+// seccomp, a read-only root filesystem, no service-account token, an
+// activeDeadlineSeconds, and a read-only hostPath of /sys/fs/cgroup with
+// recursiveReadOnly: IfPossible, so that the v1 controller hierarchies
+// mounted below it are read-only too where the kubelet and the runtime
+// support recursive read-only mounts (Kubernetes 1.33+ with a runtime
+// that reports it, such as containerd 2.x on Linux 5.12+; elsewhere the
+// mount is read-only at its top only). The admission policy of "rbac
+// --snapshot-pods" admits exactly this shape.
+func SnapshotPod(s SnapshotPodSpec) *corev1.Pod {
 	labels := map[string]string{
 		SnapshotPodLabel:               SnapshotPodLabelValue,
 		"app.kubernetes.io/managed-by": "kubectl-cgroups",
 	}
-	if len(validation.IsValidLabelValue(node)) == 0 {
-		labels[SnapshotNodeLabel] = node
+	if s.RunID != "" {
+		labels[SnapshotRunIDLabel] = s.RunID
 	}
+	if len(validation.IsValidLabelValue(s.Node)) == 0 {
+		labels[SnapshotNodeLabel] = s.Node
+	}
+	life := s.Lifetime
+	if life <= 0 || life > MaxSnapshotPodLifetime {
+		life = MaxSnapshotPodLifetime
+	}
+	deadline := int64((life + time.Second - 1) / time.Second)
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      name,
-			Namespace: namespace,
+			Name:      s.Name,
+			Namespace: s.Namespace,
 			Labels:    labels,
 			Annotations: map[string]string{
-				SnapshotNodeLabel:            node,
+				SnapshotNodeLabel:            s.Node,
 				"kubecgroups.io/description": "reads the node's cgroups for kubectl cgroups; deleted when done (leftovers: kubectl cgroups cleanup)",
 			},
 		},
 		Spec: corev1.PodSpec{
-			NodeName:                      node,
-			HostNetwork:                   true,
+			NodeName:                      s.Node,
 			RestartPolicy:                 corev1.RestartPolicyNever,
+			ActiveDeadlineSeconds:         &deadline,
 			TerminationGracePeriodSeconds: ptr.To[int64](5),
 			EnableServiceLinks:            ptr.To(false),
 			AutomountServiceAccountToken:  ptr.To(false),
 			Tolerations:                   []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 			SecurityContext: &corev1.PodSecurityContext{
 				RunAsNonRoot:   ptr.To(true),
-				RunAsUser:      ptr.To[int64](65534),
-				RunAsGroup:     ptr.To[int64](65534),
+				RunAsUser:      ptr.To[int64](SnapshotUID),
+				RunAsGroup:     ptr.To[int64](SnapshotUID),
 				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
 			Containers: []corev1.Container{{
 				Name:            SnapshotContainer,
-				Image:           image,
+				Image:           s.Image,
 				ImagePullPolicy: corev1.PullIfNotPresent,
-				Command:         []string{"sh", "-c", fmt.Sprintf("trap 'exit 0' TERM; sleep %d & wait", int(SnapshotPodLifetime.Seconds()))},
+				Command:         SnapshotPodCommand(),
 				SecurityContext: &corev1.SecurityContext{
 					Privileged:               ptr.To(false),
 					AllowPrivilegeEscalation: ptr.To(false),
@@ -221,13 +281,13 @@ func SnapshotPod(node, name, namespace, image string) *corev1.Pod {
 					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 				},
 				VolumeMounts: []corev1.VolumeMount{
-					{Name: "cgroup", MountPath: hostCgroupMount, ReadOnly: true},
+					{Name: "cgroup", MountPath: hostCgroupMount, ReadOnly: true, RecursiveReadOnly: ptr.To(corev1.RecursiveReadOnlyIfPossible)},
 					{Name: "scratch", MountPath: scratchDir},
 				},
 			}},
 			Volumes: []corev1.Volume{
 				{Name: "cgroup", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
-					Path: "/sys/fs/cgroup", Type: ptr.To(corev1.HostPathDirectory),
+					Path: SnapshotHostPath, Type: ptr.To(corev1.HostPathDirectory),
 				}}},
 				{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
 					Medium: corev1.StorageMediumMemory, SizeLimit: ptr.To(resource.MustParse("256Mi")),
@@ -245,11 +305,20 @@ func SnapshotPod(node, name, namespace, image string) *corev1.Pod {
 // problems deleting it are warnings on warn, not errors.
 func (r *Reader) captureNode(ctx context.Context, node string, warn io.Writer, during func(ctx context.Context, pod *corev1.Pod) error) (archive []byte, pod *corev1.Pod, err error) {
 	ns := r.opts.Namespace
-	want := SnapshotPod(node, snapshotPodName(node), ns, r.opts.Image)
-	rctx, cancel := r.withTimeout(ctx)
-	created, err := r.api.Client.CoreV1().Pods(ns).Create(rctx, want, metav1.CreateOptions{})
-	cancel()
+	want := SnapshotPod(SnapshotPodSpec{
+		Node: node, Name: snapshotPodName(node), Namespace: ns, Image: r.opts.Image, RunID: r.opts.RunID,
+		Lifetime: r.opts.SnapshotTimeout + SnapshotPodGrace,
+	})
+	// An interrupt does not cancel the creation: a pod whose Create was
+	// in flight may exist, and is deleted below like any other.
+	created, err := r.createSnapshotPod(ctx, want)
 	if err != nil {
+		if !definitelyNotCreated(err) {
+			r.deleteUncertain(ctx, want, warn)
+		}
+		if ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("creating the snapshot pod %s/%s: %w", ns, want.Name, ctx.Err())
+		}
 		return nil, nil, r.createError(err, ns)
 	}
 	defer func() {
@@ -258,6 +327,9 @@ func (r *Reader) captureNode(ctx context.Context, node string, warn io.Writer, d
 		}
 		r.deleteSnapshotPod(context.WithoutCancel(ctx), created, warn)
 	}()
+	if ctx.Err() != nil {
+		return nil, created, fmt.Errorf("the snapshot pod %s/%s: %w", ns, created.Name, ctx.Err())
+	}
 
 	deadline := time.Now().Add(r.opts.SnapshotTimeout)
 	if err := r.waitRunning(ctx, created, deadline); err != nil {
@@ -285,14 +357,81 @@ func (r *Reader) captureNode(ctx context.Context, node string, warn io.Writer, d
 	return stdout.Bytes(), created, nil
 }
 
+// createSnapshotPod creates the pod with a context that ctx's
+// cancellation does not reach, bounded by the request timeout (or
+// createWait).
+func (r *Reader) createSnapshotPod(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, error) {
+	bound := r.opts.RequestTimeout
+	if bound <= 0 {
+		bound = createWait
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
+	defer cancel()
+	return r.api.Client.CoreV1().Pods(pod.Namespace).Create(cctx, pod, metav1.CreateOptions{})
+}
+
+// definitelyNotCreated reports whether a Create that returned err
+// certainly created nothing: the API server answered with a refusal.
+// Timeouts, lost connections and server errors leave it open.
+func definitelyNotCreated(err error) bool {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return false
+	}
+	code := status.Status().Code
+	return code >= 400 && code < 500 && code != 408 && code != 429
+}
+
+// deleteUncertain deletes the snapshot pod want if its Create, whose
+// outcome is unknown, created it after all: the pod of that name is ours
+// when it carries this run's ID. A pod that may exist and could not be
+// deleted is reported on warn.
+func (r *Reader) deleteUncertain(ctx context.Context, want *corev1.Pod, warn io.Writer) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteWait)
+	defer cancel()
+	pods := r.api.Client.CoreV1().Pods(want.Namespace)
+	for {
+		p, err := pods.Get(dctx, want.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			return
+		case err == nil && p.Labels[SnapshotRunIDLabel] != want.Labels[SnapshotRunIDLabel]:
+			return // not ours
+		case err == nil:
+			r.deleteSnapshotPod(dctx, p, warn)
+			return
+		}
+		select {
+		case <-dctx.Done():
+			fmt.Fprintf(warn, "warning: the creation of the snapshot pod %s/%s did not complete (%v); %s\n", want.Namespace, want.Name, err, r.leftoverHint(want))
+			return
+		case <-time.After(podPollInterval):
+		}
+	}
+}
+
+// leftoverHint says what removes a snapshot pod that may be left over.
+func (r *Reader) leftoverHint(pod *corev1.Pod) string {
+	hint := fmt.Sprintf("the snapshot pod %s/%s may be left over; %s cleanup", pod.Namespace, pod.Name, r.opts.CommandName)
+	if id := pod.Labels[SnapshotRunIDLabel]; id != "" {
+		hint += " --run-id " + id
+	}
+	if pod.Namespace != DefaultNamespace {
+		hint += " --snapshot-namespace " + pod.Namespace
+	}
+	return hint + " removes it"
+}
+
 // createError explains why the snapshot pod could not be created.
 func (r *Reader) createError(err error, ns string) error {
 	msg := err.Error()
 	switch {
 	case apierrors.IsNotFound(err):
 		return fmt.Errorf("namespace %s does not exist: create it with the RBAC of cluster mode (%s rbac | kubectl apply -f -) or give --snapshot-namespace", ns, r.opts.CommandName)
+	case strings.Contains(msg, "ValidatingAdmissionPolicy"):
+		return fmt.Errorf("the admission policy of namespace %s refuses the snapshot pod: %w (its image must be one the cluster admin allowed, see %s rbac --snapshot-pods: give --image with one of them)", ns, err, r.opts.CommandName)
 	case apierrors.IsForbidden(err) && strings.Contains(msg, "PodSecurity"):
-		return fmt.Errorf("namespace %s does not allow the snapshot pod: %w (it needs a hostPath volume and the host network: label the namespace pod-security.kubernetes.io/enforce=privileged, as the shipped RBAC does, or give --snapshot-namespace)", ns, err)
+		return fmt.Errorf("namespace %s does not allow the snapshot pod: %w (its read-only hostPath of /sys/fs/cgroup needs the privileged Pod Security level: label the namespace pod-security.kubernetes.io/enforce=privileged, as %s rbac --snapshot-pods does with the admission policy that admits only the snapshot pod there, or give --snapshot-namespace)", ns, err, r.opts.CommandName)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("cannot create the snapshot pod in namespace %s: %w (cluster mode needs create and delete on pods there: %s rbac)", ns, err, r.opts.CommandName)
 	}
@@ -413,7 +552,7 @@ func podRunState(p *corev1.Pod) (state string, running bool, err error) {
 // zero grace period, which leaves the kubelet cleaning up after a pod the
 // API no longer has) and waits until it is gone, for at most deleteWait.
 func (r *Reader) deleteSnapshotPod(ctx context.Context, pod *corev1.Pod, warn io.Writer) {
-	leftover := fmt.Sprintf("the snapshot pod %s/%s may be left over; %s cleanup removes it", pod.Namespace, pod.Name, r.opts.CommandName)
+	leftover := r.leftoverHint(pod)
 	dctx, cancel := context.WithTimeout(ctx, deleteWait)
 	defer cancel()
 	pods := r.api.Client.CoreV1().Pods(pod.Namespace)
@@ -425,14 +564,22 @@ func (r *Reader) deleteSnapshotPod(ctx context.Context, pod *corev1.Pod, warn io
 		fmt.Fprintf(warn, "warning: deleting %s/%s: %v; %s\n", pod.Namespace, pod.Name, err, leftover)
 		return
 	}
+	var last error
 	for {
 		p, err := pods.Get(dctx, pod.Name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) || (err == nil && p.UID != pod.UID) {
 			return
 		}
+		if err != nil {
+			last = err
+		}
 		select {
 		case <-dctx.Done():
-			fmt.Fprintf(warn, "warning: still terminating after %s; %s\n", deleteWait, leftover)
+			why := "still terminating"
+			if last != nil {
+				why = fmt.Sprintf("its deletion could not be confirmed (%v)", last)
+			}
+			fmt.Fprintf(warn, "warning: %s/%s: %s after %s; %s\n", pod.Namespace, pod.Name, why, deleteWait, leftover)
 			return
 		case <-time.After(podPollInterval):
 		}

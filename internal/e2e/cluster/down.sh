@@ -99,6 +99,15 @@ if [[ -n ${ST[NETNS_PID]:-} ]]; then
 fi
 
 # ------------------------------------------------------------ files
+# libcni's cache of the pod network's results (containerd is stopped).
+if [[ -d $CNI_CACHE_DIR/results ]]; then
+	find "$CNI_CACHE_DIR/results" -maxdepth 1 -type f -name "$POD_NETWORK-*" -delete ||
+		problem "cannot remove $CNI_CACHE_DIR/results/$POD_NETWORK-*"
+fi
+if [[ ${ST[CNI_CACHE_EXISTED]:-1} == 0 && -d $CNI_CACHE_DIR ]]; then
+	find "$CNI_CACHE_DIR" -depth -type d -empty -delete 2>/dev/null || true
+	[[ ! -e $CNI_CACHE_DIR ]] || problem "$CNI_CACHE_DIR holds files up.sh did not make: $(find "$CNI_CACHE_DIR" -type f | head -5 | tr '\n' ' ')"
+fi
 if ((PROBLEMS == 0)); then
 	mounted=$(awk -v w="$CLUSTER_DIR" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo)
 	if [[ -n $mounted ]]; then

@@ -2,7 +2,8 @@
 # Installs everything the one-node cluster rig needs into
 # ${KCG_E2E_WORKDIR:-/var/tmp/kubecgroups-e2e}: the live-node rig's install
 # (apt packages, pause and busybox images, crictl, containerd v2, and the
-# kubelet) with kube-apiserver and kubectl built alongside the kubelet, plus
+# kubelet) with kube-apiserver and kubectl built alongside the kubelet,
+# Debian's CNI plugins (containernetworking-plugins) for the pod network, plus
 # etcd from its Go module. Idempotent: whatever exists is skipped.
 #
 #   KCG_E2E_WORKDIR   work directory (default /var/tmp/kubecgroups-e2e)
@@ -44,6 +45,26 @@ k8s_versions_check() {
 	[[ $v == "$K8S_VERSION" ]] || die "$KUBECTL_BIN reports '$v', want $K8S_VERSION (delete it to rebuild)"
 }
 
+# ---------------------------------------------------------------- CNI
+# The pod network's plugins (bridge, host-local, loopback, portmap in
+# /usr/lib/cni): Debian's containernetworking-plugins.
+cni_plugins() {
+	local p missing=0
+	for p in $CNI_PLUGINS; do
+		[[ -x $CNI_PLUGIN_SRC/$p ]] || missing=1
+	done
+	if ((missing == 0)); then
+		log "cni: $CNI_PLUGINS already in $CNI_PLUGIN_SRC"
+		return
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends containernetworking-plugins
+	for p in $CNI_PLUGINS; do
+		[[ -x $CNI_PLUGIN_SRC/$p ]] || die "containernetworking-plugins has no $CNI_PLUGIN_SRC/$p"
+	done
+}
+
 # ---------------------------------------------------------------- etcd
 etcd_version() {
 	local out
@@ -73,6 +94,7 @@ etcd_build() {
 
 step node-rig node_rig_install
 step k8s-check k8s_versions_check
+step cni cni_plugins
 step etcd etcd_build
 
 log "timings:"

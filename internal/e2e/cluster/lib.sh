@@ -29,10 +29,23 @@ APISERVER_URL=https://127.0.0.1:$APISERVER_PORT
 ETCD_CLIENT_URL=http://127.0.0.1:2379
 ETCD_PEER_URL=http://127.0.0.1:2380
 SERVICE_CIDR=10.96.0.0/24
-# Namespace the plugin creates its snapshot pods in (rbac.yaml creates it).
+# The pod network (up.sh): a bridge inside the rig's network namespace,
+# Debian's CNI plugins (containernetworking-plugins), host-local leases.
+POD_NETWORK=kcg-pods
+POD_BRIDGE=kcg0
+POD_CIDR=10.244.0.0/24
+CNI_PLUGIN_SRC=/usr/lib/cni
+CNI_PLUGINS="bridge host-local loopback portmap"
+# libcni's result cache (not configurable through containerd); up.sh
+# records whether it existed, down.sh removes this network's entries.
+CNI_CACHE_DIR=/var/lib/cni
+# Namespace the plugin creates its snapshot pods in ("rbac --snapshot-pods" creates it).
 SNAPSHOT_NS=kubecgroups
-# The RBAC the plugin ships (and embeds: kubectl cgroups rbac).
-RBAC_FILE=$(cd "$CLUSTER_RIG_DIR/../../../cmd/kubectl-cgroups" && pwd)/rbac.yaml
+# The RBAC the plugin prints (kubectl cgroups rbac [--snapshot-pods]
+# [--node-proxy]), exactly: the golden files its test checks the output
+# against. The agents' namespace of the default output.
+RBAC_DIR=$(cd "$CLUSTER_RIG_DIR/../../../testdata/golden/rbac" && pwd)
+AGENT_NS=kubecgroups-system
 
 # Cluster layout: per-"up" files, all wiped by down.sh.
 CLUSTER_DIR=$W/cluster

@@ -165,6 +165,10 @@ NETNS_PATH=/proc/$NETNS_PID/ns/net
 state NETNS_PID "$NETNS_PID"
 state NETNS_EXE "$SLEEP_EXE"
 state NETNS_INODE "$NETNS_INODE"
+# libcni caches each pod's network result in $CNI_CACHE_DIR/results (no
+# containerd setting moves it): down.sh removes this network's entries,
+# and the directory too if up.sh was first to make it.
+if [[ -e $CNI_CACHE_DIR ]]; then state CNI_CACHE_EXISTED 1; else state CNI_CACHE_EXISTED 0; fi
 NS=(nsenter "--net=$NETNS_PATH" --)
 "${NS[@]}" ip link set lo up
 "${NS[@]}" ip addr add "$NODE_ADDR/32" dev lo
@@ -242,7 +246,8 @@ cert apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" client
 cert kubelet-client "/O=system:nodes/CN=system:node:$CLUSTER_NODE_NAME" client
 cert kubelet-serving "/CN=system:node:$CLUSTER_NODE_NAME" server "DNS:$CLUSTER_NODE_NAME, IP:127.0.0.1, IP:$NODE_ADDR"
 cert admin "/O=system:masters/CN=kcg-admin" client
-cert kcg-user "/O=kubecgroups:users/CN=kcg-user" client
+cert kcg-user "/O=kubecgroups:users/O=kubecgroups:node-proxy/CN=kcg-user" client
+cert kcg-snapshot "/O=kubecgroups:users/CN=kcg-snapshot" client
 cert kcg-noexec "/O=kubecgroups:noexec/CN=kcg-noexec" client
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI_DIR/service-account.key" 2>/dev/null
 openssl pkey -in "$PKI_DIR/service-account.key" -pubout -out "$PKI_DIR/service-account.pub"
@@ -276,6 +281,7 @@ EOF
 }
 kubeconfig admin admin
 kubeconfig kcg-user kcg-user
+kubeconfig kcg-snapshot kcg-snapshot
 kubeconfig kcg-noexec kcg-noexec
 kubeconfig kubelet kubelet-client
 ADMIN_KC=$KUBECONFIG_DIR/admin.kubeconfig
@@ -336,6 +342,7 @@ sed \
 	-e "s|^\([[:space:]]*\)sandbox = .*|\1sandbox = \"$PAUSE_IMAGE\"|" \
 	-e "s|^\([[:space:]]*\)SystemdCgroup = .*|\1SystemdCgroup = false|" \
 	-e "s|^\([[:space:]]*\)restrict_oom_score_adj = .*|\1restrict_oom_score_adj = true|" \
+	-e "s|^\([[:space:]]*\)netns_mounts_under_state_dir = .*|\1netns_mounts_under_state_dir = true|" \
 	-e "/^[[:space:]]*\[plugins\.${Q}io\.containerd\.nri\.v1\.nri$Q\]/,/^[[:space:]]*\[/ s|^\([[:space:]]*\)disable = false|\1disable = true|" \
 	-e "/^[[:space:]]*\[plugins\.${Q}io\.containerd\.\(grpc\.v1\.cri\|cri\.v1\.runtime\)$Q\.containerd\.runtimes\.runc\.options\]/,/^[[:space:]]*\[/ {
 		s|^\([[:space:]]*\)BinaryName = .*|\1BinaryName = \"$RUNC\"|
@@ -344,21 +351,42 @@ sed \
 	"$CTRD_CONFIG.default" >"$CTRD_CONFIG"
 rm -f "$CTRD_CONFIG.default"
 for want in "$CTRD_ROOT" "$CTRD_STATE" "$CTRD_SOCK" "$CNI_CONF_DIR" "$PAUSE_IMAGE" \
-	"SystemdCgroup = false" "restrict_oom_score_adj = true" \
+	"SystemdCgroup = false" "restrict_oom_score_adj = true" "netns_mounts_under_state_dir = true" \
 	"BinaryName = \"$RUNC\"" "Root = \"$RUNC_ROOT\""; do
 	grep -qF "$want" "$CTRD_CONFIG" || fail "containerd config rewrite failed: no '$want' in $CTRD_CONFIG"
 done
 if grep -nE "$Q/" "$CTRD_CONFIG" | grep -vF -e "$W" -e "$RUNC" >&2; then
 	fail "containerd config still points outside $W (lines above)"
 fi
-# A network config that is never run: pods are hostNetwork-only, but the
-# CRI plugin reports NetworkReady (and so the Node turns Ready) only once
-# it has loaded one.
-cat >"$CNI_CONF_DIR/10-kcg-hostnetwork-only.conflist" <<'EOF'
+# The pod network: Debian's containernetworking-plugins (install.sh),
+# linked into run/cni/bin, and one bridge network. containerd runs inside
+# the rig's network namespace, so the bridge, the pods' veths and their
+# routes exist only there; no masquerade, no route out. host-local keeps
+# its leases under run/ (down.sh wipes it), and containerd keeps the pods'
+# network namespaces under its state directory (the node rig's down.sh
+# unmounts everything under the work directory), not in /run/netns.
+for p in $CNI_PLUGINS; do
+	[[ -x $CNI_PLUGIN_SRC/$p ]] || fail "$CNI_PLUGIN_SRC/$p missing: run install.sh (Debian containernetworking-plugins)"
+	ln -sfn "$CNI_PLUGIN_SRC/$p" "$CNI_BIN_DIR/$p"
+done
+cat >"$CNI_CONF_DIR/10-$POD_NETWORK.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
-  "name": "kcg-hostnetwork-only",
-  "plugins": [{"type": "kcg-hostnetwork-only-not-installed"}]
+  "name": "$POD_NETWORK",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$POD_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$RUN_DIR/cni/ipam",
+        "ranges": [[{"subnet": "$POD_CIDR"}]]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
 }
 EOF
 start_daemon CONTAINERD "$CLOG_DIR/containerd.log" "$CONTAINERD" --config "$CTRD_CONFIG"
@@ -401,7 +429,17 @@ images=$(ctr -n k8s.io images ls -q 2>/dev/null) || fail "ctr images ls failed"
 for img in "$PAUSE_IMAGE" "$BUSYBOX_IMAGE"; do
 	grep -qx "$img" <<<"$images" || fail "$img not in the k8s.io namespace after import"
 done
-log "images imported ($(elapsed "$T0"))"
+# The busybox image pinned by digest, as an operator pins the snapshot
+# pod's image (--image NAME:TAG@sha256:...). The runtime looks a digest
+# reference up as REPO@sha256:DIGEST (the tag dropped), a name a pull
+# creates and an import does not: add it, so the pinned form resolves
+# locally (nothing is ever pulled here).
+BUSYBOX_DIGEST=$(ctr -n k8s.io images ls 2>/dev/null | awk -v i="$BUSYBOX_IMAGE" '$1 == i { print $3; exit }')
+[[ $BUSYBOX_DIGEST == sha256:* ]] || fail "no digest for $BUSYBOX_IMAGE in ctr images ls"
+ctr -n k8s.io images tag "$BUSYBOX_IMAGE" "${BUSYBOX_IMAGE%:*}@$BUSYBOX_DIGEST" >/dev/null ||
+	fail "cannot name $BUSYBOX_IMAGE by its digest"
+BUSYBOX_IMAGE_PINNED=$BUSYBOX_IMAGE@$BUSYBOX_DIGEST
+log "images imported ($(elapsed "$T0")); busybox pinned: $BUSYBOX_IMAGE_PINNED"
 printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 10\n' \
 	"$CTRD_SOCK" "$CTRD_SOCK" >"$RUN_DIR/crictl.yaml"
 
@@ -488,9 +526,16 @@ start_daemon KUBELET "$CLOG_DIR/kubelet.log" "$BIN_DIR/kubelet" \
 # ------------------------------------------------------------ API objects
 # While the kubelet starts: RBAC, service accounts (no controller-manager
 # creates them), and the API server's own access to the kubelet API.
-# kcg-user gets rbac.yaml through its group; kcg-noexec gets copies of
-# rbac.yaml's roles without pods/exec (derived below from what the API
-# server created, so they cannot drift from the shipped file).
+# The shipped RBAC, as "kubectl cgroups rbac --snapshot-pods" prints it
+# (testdata/golden/rbac/snapshot-pods.yaml: the agent-mode user role, the
+# snapshot pods' Role and their admission policy), bound to the group
+# kubecgroups:users: kcg-snapshot holds exactly that. "--node-proxy"'s
+# ClusterRole is bound to the group kubecgroups:node-proxy instead, which
+# kcg-user has too (so its diffs read /configz). kcg-noexec gets copies
+# of the two roles without pods/exec (derived below from what the API
+# server created, so they cannot drift from the shipped files). The
+# admission policy's ConfigMap also lists the rig's busybox, by tag and
+# by digest (the plugin's --image must match one exactly).
 cat >"$CLUSTER_DIR/rig-objects.yaml" <<EOF
 # Rig-only API objects (internal/e2e/cluster/up.sh).
 apiVersion: v1
@@ -519,10 +564,17 @@ metadata: {name: kubecgroups-snapshot-noexec, namespace: $SNAPSHOT_NS}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: kubecgroups-snapshot-noexec}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "kubecgroups:noexec"}]
 EOF
-out=$(kc apply -f "$RBAC_FILE" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
-	fail "kubectl apply of rbac.yaml and the rig's objects failed: $out"
+sed -n '/^# Opt-in ("--node-proxy")/,$ p' "$RBAC_DIR/node-proxy.yaml" |
+	sed 's/^  name: kubecgroups:users$/  name: kubecgroups:node-proxy/' >"$CLUSTER_DIR/rbac-node-proxy.yaml"
+grep -q 'name: kubecgroups:node-proxy' "$CLUSTER_DIR/rbac-node-proxy.yaml" || fail "cannot rebind $RBAC_DIR/node-proxy.yaml"
+out=$(kc create namespace "$AGENT_NS" 2>&1) || fail "cannot create namespace $AGENT_NS: $out"
+out=$(kc apply -f "$RBAC_DIR/snapshot-pods.yaml" -f "$CLUSTER_DIR/rbac-node-proxy.yaml" -f "$CLUSTER_DIR/rig-objects.yaml" 2>&1) ||
+	fail "kubectl apply of the shipped RBAC and the rig's objects failed: $out"
+out=$(kc -n "$SNAPSHOT_NS" patch configmap kubecgroups-snapshot-images --type merge \
+	-p "{\"data\":{\"rig\":\"$BUSYBOX_IMAGE\",\"rig-pinned\":\"$BUSYBOX_IMAGE_PINNED\"}}" 2>&1) ||
+	fail "cannot allow the rig's busybox: $out"
 roles=$(kc get clusterrole/kubecgroups-reader role/kubecgroups-snapshot -n "$SNAPSHOT_NS" -o json) ||
-	fail "cannot read the roles of rbac.yaml"
+	fail "cannot read the shipped roles"
 out=$(jq '.items |= map(
 		del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.managedFields, .metadata.annotations)
 		| .metadata.name += "-noexec"
@@ -567,13 +619,17 @@ ETCD_RUNNING_VERSION=$("${NS[@]}" curl -sf --max-time 2 "$ETCD_CLIENT_URL/versio
 	echo "CA_FILE=$PKI_DIR/ca.crt"
 	echo "KUBECONFIG_ADMIN=$ADMIN_KC"
 	echo "KUBECONFIG_KCG_USER=$KUBECONFIG_DIR/kcg-user.kubeconfig"
+	echo "KUBECONFIG_KCG_SNAPSHOT=$KUBECONFIG_DIR/kcg-snapshot.kubeconfig"
 	echo "KUBECONFIG_KCG_NOEXEC=$KUBECONFIG_DIR/kcg-noexec.kubeconfig"
 	echo "KUBECTL=$KUBECTL_BIN"
 	echo "KUBECTL_WRAPPER=$CLUSTER_DIR/kubectl"
 	echo "KUBECACHEDIR=$KUBE_CACHE"
 	echo "SNAPSHOT_NAMESPACE=$SNAPSHOT_NS"
-	echo "RBAC_FILE=$RBAC_FILE"
+	echo "RBAC_DIR=$RBAC_DIR"
+	echo "AGENT_NAMESPACE=$AGENT_NS"
 	echo "BUSYBOX_IMAGE=$BUSYBOX_IMAGE"
+	echo "BUSYBOX_IMAGE_PINNED=$BUSYBOX_IMAGE_PINNED"
+	echo "POD_CIDR=$POD_CIDR"
 	echo "PAUSE_IMAGE=$PAUSE_IMAGE"
 	echo "K8S_VERSION=$K8S_VERSION"
 	echo "KUBELET_VERSION=$KUBELET_VERSION"

@@ -1,0 +1,122 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/qos"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Reading an agent from a workstation: through the API server's pod
+// proxy (GET /api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH), which
+// needs only get on pods/proxy in the agent's namespace, never pod
+// creation or exec.
+
+// Where the agents run, as "kubectl-cgroups agent manifests" installs
+// them.
+const (
+	DefaultNamespace = "kubecgroups-system"
+	DefaultPort      = 9617
+	// PodLabel and PodLabelValue select the agent pods.
+	PodLabel      = "app.kubernetes.io/name"
+	PodLabelValue = Component
+)
+
+// MaxReportBytes bounds a report read from an agent; MaxSnapshotBytes
+// the compressed snapshot.
+const (
+	MaxReportBytes   = 64 << 20
+	MaxSnapshotBytes = 256 << 20
+)
+
+// ErrNoAgent is returned (wrapped) by FindPod when no ready agent runs on
+// the node.
+var ErrNoAgent = errors.New("no ready agent on the node")
+
+// FindPod returns the running, ready agent pod of a node in namespace.
+func FindPod(ctx context.Context, client kubernetes.Interface, namespace, node string) (*corev1.Pod, error) {
+	list, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: labels.SelectorFromSet(labels.Set{PodLabel: PodLabelValue}).String(),
+		FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the agent pods of node %s in namespace %s: %w", node, namespace, err)
+	}
+	for i := range list.Items {
+		p := &list.Items[i]
+		if p.Spec.NodeName != node || p.Labels[PodLabel] != PodLabelValue || p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+			continue
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				return p, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("node %s, namespace %s: %w", node, namespace, ErrNoAgent)
+}
+
+// get reads one path of an agent through the pod proxy, at most limit
+// bytes.
+func get(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, path string, limit int64) ([]byte, error) {
+	rc, err := client.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(DefaultPort), path, nil).Stream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("agent %s/%s /%s through the pod proxy: %w", pod.Namespace, pod.Name, path, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("agent %s/%s /%s: %w", pod.Namespace, pod.Name, path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("agent %s/%s /%s: more than %d bytes", pod.Namespace, pod.Name, path, limit)
+	}
+	return b, nil
+}
+
+// FetchReport reads an agent's latest report (its /report).
+func FetchReport(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod) (*qos.DiffReport, error) {
+	b, err := get(ctx, client, pod, "report", MaxReportBytes)
+	if err != nil {
+		return nil, err
+	}
+	var r qos.DiffReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("agent %s/%s /report: %w", pod.Namespace, pod.Name, err)
+	}
+	if r.Kind != qos.KindDiffReport {
+		return nil, fmt.Errorf("agent %s/%s /report: kind %q, want %s", pod.Namespace, pod.Name, r.Kind, qos.KindDiffReport)
+	}
+	return &r, nil
+}
+
+// FetchSnapshot reads a snapshot of the agent's node (its /snapshot),
+// bounded by limits as any archive.
+func FetchSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, limits cgroupfs.SnapshotLimits) (*cgroupfs.Snapshot, error) {
+	// The compressed archive is bounded as its uncompressed content
+	// would be (MaxBytes), and by MaxSnapshotBytes.
+	limit := int64(MaxSnapshotBytes)
+	if limits.MaxBytes > 0 && limits.MaxBytes < limit {
+		limit = limits.MaxBytes
+	}
+	b, err := get(ctx, client, pod, "snapshot", limit)
+	if err != nil {
+		return nil, err
+	}
+	s, err := cgroupfs.ReadSnapshot(bytes.NewReader(b), limits)
+	if err != nil {
+		return nil, fmt.Errorf("agent %s/%s /snapshot: %w", pod.Namespace, pod.Name, err)
+	}
+	return s, nil
+}

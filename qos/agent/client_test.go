@@ -1,0 +1,105 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/record"
+)
+
+// proxied answers a pod proxy GET with what handler serves for the path.
+type proxied struct {
+	h    http.Handler
+	path string
+}
+
+func (p proxied) DoRaw(ctx context.Context) ([]byte, error) {
+	rc, err := p.Stream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+func (p proxied) Stream(context.Context) (io.ReadCloser, error) {
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+p.path, nil))
+	if rec.Code != http.StatusOK {
+		return nil, errors.New(strings.TrimSpace(rec.Body.String()))
+	}
+	return io.NopCloser(bytes.NewReader(rec.Body.Bytes())), nil
+}
+
+// TestFetchThroughPodProxy: a workstation finds the node's ready agent
+// pod and reads its report and snapshot through the pod proxy (the fake
+// clientset's proxy reactor serves the agent's own handler).
+func TestFetchThroughPodProxy(t *testing.T) {
+	r := newRig(t, 3)
+	a, ctx := r.start(t, record.NewFakeRecorder(100))
+	want := mustCheck(t, a)
+	var asked []string
+	r.client.AddProxyReactor("pods", func(action k8stesting.Action) (bool, rest.ResponseWrapper, error) {
+		g := action.(k8stesting.ProxyGetAction)
+		asked = append(asked, g.GetNamespace()+"/"+g.GetName()+":"+g.GetPort()+"/"+g.GetPath())
+		return true, proxied{a.Handler(), g.GetPath()}, nil
+	})
+	if _, err := FindPod(ctx, r.client, DefaultNamespace, "node-1"); !errors.Is(err, ErrNoAgent) {
+		t.Fatalf("no agent pod yet: %v", err)
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubecgroups-agent-x1", Namespace: DefaultNamespace, Labels: map[string]string{PodLabel: PodLabelValue}},
+		Spec:       corev1.PodSpec{NodeName: "node-1"},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}},
+	}
+	if _, err := r.client.CoreV1().Pods(DefaultNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FindPod(ctx, r.client, DefaultNamespace, "node-1"); !errors.Is(err, ErrNoAgent) {
+		t.Fatalf("an agent pod that is not ready was found: %v", err)
+	}
+	pod.Status.Conditions[0].Status = corev1.ConditionTrue
+	if _, err := r.client.CoreV1().Pods(DefaultNamespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	found, err := FindPod(ctx, r.client, DefaultNamespace, "node-1")
+	if err != nil || found.Name != pod.Name {
+		t.Fatalf("FindPod: %v %v", found, err)
+	}
+	if _, err := FindPod(ctx, r.client, DefaultNamespace, "node-2"); !errors.Is(err, ErrNoAgent) {
+		t.Errorf("node-2 has no agent: %v", err)
+	}
+	got, err := FetchReport(ctx, r.client, found)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Summary != want.Summary || len(got.Results) != len(want.Results) {
+		t.Errorf("report through the proxy: %+v, want %+v", got.Summary, want.Summary)
+	}
+	snap, err := FetchSnapshot(ctx, r.client, found, cgroupfs.SnapshotLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Info.Hostname != "node-1" {
+		t.Errorf("snapshot of %q", snap.Info.Hostname)
+	}
+	wantAsked := []string{"kubecgroups-system/kubecgroups-agent-x1:9617/report", "kubecgroups-system/kubecgroups-agent-x1:9617/snapshot"}
+	if strings.Join(asked, " ") != strings.Join(wantAsked, " ") {
+		t.Errorf("proxied %q, want %q", asked, wantAsked)
+	}
+	// A snapshot over the bound is refused, not read.
+	if _, err := FetchSnapshot(ctx, r.client, found, cgroupfs.SnapshotLimits{MaxBytes: 100}); err == nil || !strings.Contains(err.Error(), "more than 100 bytes") {
+		t.Errorf("a bounded snapshot: %v", err)
+	}
+}

@@ -1,0 +1,63 @@
+// Package agent keeps one node's cgroups under continuous watch: the
+// library behind "kubectl-cgroups agent", a DaemonSet pod per node.
+//
+// An Agent watches the node's pods through an informer limited to
+// spec.nodeName=<node>, resolves the node profile once at start (the
+// kubelet's /configz through the API server's node proxy when allowed, a
+// mounted kubelet configuration file otherwise, else the v1.37 defaults,
+// each recorded in the report's profile sources and notes as the CLI
+// records them), and checks the node on every pod change (debounced) and
+// every interval.
+//
+// # Steady state
+//
+// The expectation (qos.Expect over every pod of the node) is cached. It
+// is recomputed only when a pod is added or removed, or when what the
+// expectation reads of a pod changes: its spec, its UID, its QoS class and
+// phase, its start time, its containers' IDs, allocated and actual
+// resources, and its resize conditions (see fingerprint). Status updates
+// that change nothing of that (readiness probes, restart counts, other
+// conditions) do not. A cycle with no such change re-reads the files the
+// cached expectation compares (cgroupfs.FS.Node with Expectation.Files)
+// and diffs them: nothing else. Stats counts the expectations computed,
+// so that a test and a benchmark can prove it.
+//
+// # Outputs
+//
+// Handler serves /metrics (Prometheus, see Metric names below), /healthz,
+// /readyz (ready after the informer synced and a first check succeeded),
+// /report (the latest qos.DiffReport as JSON, as "kubectl-cgroups diff -o
+// json" prints it) and /snapshot (a tar.gz snapshot of the node's
+// Kubernetes cgroups, as "kubectl-cgroups snapshot" writes it).
+//
+// Metrics: kubecgroups_files{status}; kubecgroups_file_drift{namespace,
+// pod,container,level,file} = 1 for each unexplained result (drift,
+// missing, unexpected) only, so the series count follows the drift and
+// never the healthy files; kubecgroups_pod_drift{namespace,pod}, the
+// number of unexplained results of each pod on the node (0 when clean;
+// the series goes with the pod); kubecgroups_explained_files{reason};
+// kubecgroups_last_check_timestamp_seconds;
+// kubecgroups_check_duration_seconds; kubecgroups_read_errors_total.
+// The drift series are built from the latest report at every scrape, so
+// a series disappears as soon as its drift clears or its pod goes.
+//
+// # Events
+//
+// A pod whose cgroups drift gets one Warning Event, reason CgroupDrift,
+// whose message lists every unexplained file in one line ("container app
+// cpu.shares: expected 512, found 1024; ..."). It is emitted again only
+// when that line changes, and a Normal CgroupDriftResolved follows when
+// the drift clears. Drift of the node levels (kubepods and the QoS tiers)
+// goes on the Node object the same way.
+//
+// Restarts repeat no Event: before its first check the agent lists the
+// Events it emitted earlier (source component "kubecgroups-agent", source
+// host = the node) and takes, per involved object, the latest one as the
+// state already announced. This needs list on events besides create and
+// patch; without it (the list is refused) the agent announces the drift
+// it finds once more, and says so in its report's notes. Events rather
+// than an annotation: the agent never writes pods.
+//
+// The package never logs; Options.Errorf receives what goes wrong in the
+// background (a failed check, a refused Event list).
+package agent
