@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,34 +35,6 @@ func checkTerminalSafe(t *testing.T, what, out string) {
 			return
 		}
 	}
-}
-
-// copyTree lays a snapshot out on disk, as a copied /sys/fs/cgroup.
-func copyTree(t *testing.T, archive string) string {
-	t.Helper()
-	snap, err := cgroupfs.ReadSnapshotFile(archive, cgroupfs.SnapshotLimits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	err = fs.WalkDir(snap, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return err
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(p))
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		data, err := fs.ReadFile(snap, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // TestHostileNamesNeverReachTheTerminal feeds hostile directory names (a

@@ -133,12 +133,14 @@ func TestInspectJSONContract(t *testing.T) {
 // /sys/fs/cgroup.
 func writeSnapshotDir(t *testing.T, name string) string {
 	t.Helper()
-	f, err := os.Open(treeFile(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	snap, err := cgroupfs.ReadSnapshot(f, cgroupfs.SnapshotLimits{})
+	return copyTree(t, treeFile(name))
+}
+
+// copyTree lays a snapshot archive out on disk, as a copied
+// /sys/fs/cgroup.
+func copyTree(t *testing.T, archive string) string {
+	t.Helper()
+	snap, err := cgroupfs.ReadSnapshotFile(archive, cgroupfs.SnapshotLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
