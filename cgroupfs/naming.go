@@ -207,6 +207,15 @@ func containerFromName(name string) (id string, naming Naming, conmon bool) {
 	return "", "", false
 }
 
+// ParseContainerDir reads a container cgroup directory name as the
+// runtimes write it ("<id>", "cri-containerd-<id>.scope", "crio-<id>",
+// "crio-<id>.scope", "docker-<id>.scope") and returns the container ID
+// and the naming; ok is false for any other name.
+func ParseContainerDir(name string) (id string, naming Naming, ok bool) {
+	id, naming, _ = containerFromName(name)
+	return id, naming, id != ""
+}
+
 // containerDirName renders a container cgroup directory name.
 func containerDirName(id string, n Naming) string {
 	switch n {

@@ -477,7 +477,7 @@ func (d *differ) comparePod(pe *PodExpectation) {
 				r.Message = fmt.Sprintf("no cgroup for %s container %q: it finished and the runtime removed its cgroup", ec.ContainerType, ec.Container)
 			} else {
 				r.Status = StatusMissing
-				r.Message = fmt.Sprintf("no cgroup for container %q (id %s) under %s; it may have restarted with a new ID since the pod list was read", ec.Container, shortID(ec.ContainerID), ap.Path)
+				r.Message = fmt.Sprintf("no cgroup for container %q (id %s) under %s; it may have restarted with a new ID since the pod list was read", ec.Container, ec.ContainerID[:min(13, len(ec.ContainerID))], ap.Path)
 			}
 			d.add(r)
 			continue
@@ -512,7 +512,7 @@ func (d *differ) comparePod(pe *PodExpectation) {
 		d.add(DiffResult{
 			ResultCgroup: &ResultCgroup{Pod: pe.Namespace + "/" + pe.Name, UID: pe.UID, Level: cgroupfs.LevelContainer, ContainerID: c.ID, Path: c.Path},
 			Status:       StatusUnexpected,
-			Message:      fmt.Sprintf("container cgroup %s belongs to no container of the pod status: a leftover of a restarted or removed container, or a container started after the pod list was read", shortID(c.ID)),
+			Message:      fmt.Sprintf("container cgroup %s belongs to no container of the pod status: a leftover of a restarted or removed container, or a container started after the pod list was read", c.ID[:min(13, len(c.ID))]),
 		})
 	}
 }
@@ -533,13 +533,6 @@ func bestSandbox(ec *ExpectedCgroup, rest []*cgroupfs.Container) int {
 		}
 	}
 	return best
-}
-
-func shortID(id string) string {
-	if len(id) > 13 {
-		return id[:13]
-	}
-	return id
 }
 
 func (d *differ) compareCgroup(w where, ec *ExpectedCgroup, ac *cgroupfs.Cgroup) {

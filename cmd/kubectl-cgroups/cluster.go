@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -237,14 +236,4 @@ func parseTargets(args []string, bareKind string) ([]target, error) {
 // may not allow, naming the object.
 func apiError(err error, what string) error {
 	return cluster.NewReader(nil, cluster.Options{CommandName: commandName()}).APIError(err, what)
-}
-
-// stderrTerminal reports whether progress lines may be drawn on w.
-func stderrTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

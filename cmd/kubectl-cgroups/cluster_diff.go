@@ -118,7 +118,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 	if err != nil {
 		return err
 	}
-	prog := newProgress(o.ErrOut, len(plans) > 1 && stderrTerminal(o.ErrOut), len(plans))
+	prog := newProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
 		Node: o.nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency,
 		Warn: warnTo(prog), Started: prog.start, Done: prog.done,
@@ -140,7 +140,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 		}
 		return fmt.Errorf("no node could be checked:\n  %s", strings.Join(msgs, "\n  "))
 	}
-	if err := printDiffList(o.Out, list, diffPrintOptions{format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(o.Out)}); err != nil {
+	if err := printDiffList(o.Out, list, diffPrintOptions{format: o.out.format, onlyDrift: o.onlyDrift, color: wantsColor(o.Out)}); err != nil {
 		return err
 	}
 	for _, p := range list.Failed {

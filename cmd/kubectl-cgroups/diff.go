@@ -145,7 +145,7 @@ func (o *diffOptions) Run(ctx context.Context) error {
 	}
 	report := result.Report
 	if err := printDiff(o.Out, report, diffPrintOptions{
-		format: o.out.format, onlyDrift: o.onlyDrift, color: isTerminal(o.Out),
+		format: o.out.format, onlyDrift: o.onlyDrift, color: wantsColor(o.Out),
 	}); err != nil {
 		return err
 	}

@@ -25,15 +25,19 @@ func (o diffPrintOptions) table() table.DiffOptions {
 	return table.DiffOptions{Wide: o.format == "wide", OnlyDrift: o.onlyDrift, Color: o.color, Title: o.title}
 }
 
-// isTerminal reports whether w is a terminal that wants colour.
+// isTerminal reports whether w is a terminal that takes cursor control
+// (progress lines).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+	if !ok || os.Getenv("TERM") == "dumb" {
 		return false
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+// wantsColor reports whether w is a terminal that wants colour.
+func wantsColor(w io.Writer) bool { return isTerminal(w) && os.Getenv("NO_COLOR") == "" }
 
 func printDiff(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
 	switch {

@@ -162,35 +162,16 @@ func rsvdTwin(name string) string {
 	return name[:i] + ".rsvd" + name[i:]
 }
 
-// shortenIDs shortens 64-hex container IDs to 13 characters.
+// shortenIDs shortens the 64-hex container IDs of container cgroup
+// directory names to 13 characters.
 func shortenIDs(path string) string {
 	parts := strings.Split(path, "/")
 	for i, part := range parts {
-		for _, pre := range []string{"", "cri-containerd-", "crio-", "docker-"} {
-			rest, ok := strings.CutPrefix(part, pre)
-			if !ok {
-				continue
-			}
-			id, suffix, _ := strings.Cut(rest, ".")
-			if len(id) == 64 && isHex(id) {
-				if suffix != "" {
-					suffix = "." + suffix
-				}
-				parts[i] = pre + id[:13] + "…" + suffix
-				break
-			}
+		if id, _, ok := cgroupfs.ParseContainerDir(part); ok && len(id) == 64 {
+			parts[i] = strings.Replace(part, id, id[:13]+"…", 1)
 		}
 	}
 	return strings.Join(parts, "/")
-}
-
-func isHex(s string) bool {
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // wrapPath splits a path at "/" boundaries into lines of at most width.
