@@ -147,3 +147,23 @@ func TestExpectHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestRecursiveFilename: -R reads the manifests of a directory tree; without
+// it the tree's root must hold manifests itself.
+func TestRecursiveFilename(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "a", "b")
+	os.MkdirAll(sub, 0o755)
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "expect", "node-pods.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(sub, "pods.yaml"), data, 0o644)
+	out, errOut, code := runCLI(t, "", "expect", "-f", root, "-R", "-o", "jsonpath={range .pods[*]}{.name} {end}")
+	if code != 0 || len(strings.Fields(out)) != 3 {
+		t.Errorf("-R: exit %d, pods %q: %s", code, out, errOut)
+	}
+	if _, errOut, code := runCLI(t, "", "expect", "-f", root); code != 2 || !strings.Contains(errOut, "no .yaml, .yml or .json files") {
+		t.Errorf("without -R: exit %d: %s", code, errOut)
+	}
+}
