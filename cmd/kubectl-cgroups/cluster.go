@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
+	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -28,10 +29,14 @@ import (
 // snapshot and cleanup: kubectl's global flags, and where and how the
 // snapshot pod runs.
 type clusterFlags struct {
-	kube      *genericclioptions.ConfigFlags
-	image     string
-	namespace string
-	timeout   time.Duration
+	// via is how nodes are read: "agent", "pod" or "auto";
+	// agentNamespace is where the agents run.
+	via            string
+	agentNamespace string
+	kube           *genericclioptions.ConfigFlags
+	image          string
+	namespace      string
+	timeout        time.Duration
 	// runID labels this run's snapshot pods (cluster.SnapshotRunIDLabel);
 	// set once by checkFlags.
 	runID string
@@ -56,12 +61,14 @@ func (f *clusterFlags) addSnapshotPodFlags(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.image, "image", cluster.DefaultImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox. NAME:TAG, NAME@sha256:DIGEST or NAME:TAG@sha256:DIGEST (pulled by digest); the default is busybox 1.37.0 pinned by digest. The admission policy of \"rbac --snapshot-pods\" admits only the images the cluster admin listed.")
 	fl.StringVar(&f.namespace, "snapshot-namespace", cluster.DefaultNamespace, "Namespace of the snapshot pod (cluster mode): \"rbac --snapshot-pods\" creates it with the admission policy that admits only the snapshot pod there.")
+	fl.StringVar(&f.via, "via", "auto", "How cluster mode reads a node: agent (the node agent's latest report, through the pod proxy: no pod creation), pod (a snapshot pod) or auto (the agent where one runs, else a snapshot pod).")
+	fl.StringVar(&f.agentNamespace, "agent-namespace", agent.DefaultNamespace, "Namespace of the node agents (see \"agent manifests\").")
 	fl.DurationVar(&f.timeout, "snapshot-timeout", cluster.DefaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode). The pod's activeDeadlineSeconds is this plus "+cluster.SnapshotPodGrace.String()+": the kubelet stops it then, whatever happened to this command.")
 }
 
 // clusterChanged reports whether any flag of cluster mode was given.
 func clusterChanged(c *cobra.Command) bool {
-	for _, name := range []string{"image", "snapshot-namespace", "snapshot-timeout", "kubeconfig", "context", "cluster", "user", "namespace", "server", "as", "as-group", "as-uid"} {
+	for _, name := range []string{"image", "snapshot-namespace", "snapshot-timeout", "via", "agent-namespace", "kubeconfig", "context", "cluster", "user", "namespace", "server", "as", "as-group", "as-uid"} {
 		if c.Flags().Changed(name) {
 			return true
 		}
@@ -148,6 +155,14 @@ func (f *clusterFlags) warnLeftovers(ctx context.Context, api *clusterAPI, w io.
 	fmt.Fprintf(w, "warning: %d snapshot pod(s) of earlier runs (%s) are left over in namespace %s; %s removes them\n", len(pods), strings.Join(runs, ", "), f.namespace, hint)
 }
 
+// source is the node agents as a report source, unless --via pod.
+func (f *clusterFlags) source(api *clusterAPI) (cluster.NodeSource, bool) {
+	if f.via == "pod" {
+		return nil, false
+	}
+	return agent.Source{Client: api.Client, Namespace: f.agentNamespace}, f.via == "agent"
+}
+
 // warnTo returns a warning sink that writes each warning as a line to w.
 func warnTo(w io.Writer) func(string) {
 	return func(msg string) { fmt.Fprintln(w, safetext.EscapeLines(msg)) }
@@ -164,6 +179,11 @@ func (f *clusterFlags) withTimeout(ctx context.Context) (context.Context, contex
 // checkFlags checks the snapshot pod's flags, resolves
 // --request-timeout and picks the run ID.
 func (f *clusterFlags) checkFlags() error {
+	switch f.via {
+	case "auto", "agent", "pod":
+	default:
+		return fmt.Errorf("--via %q: want auto, agent or pod", f.via)
+	}
 	if err := cluster.ValidateImage(f.image); err != nil {
 		return fmt.Errorf("--image: %w", err)
 	}

@@ -237,7 +237,7 @@ other terminals) are deleted too: their runs then fail for that node.`,
 	}
 	o.cluster.addFlags(c)
 	c.Flags().StringVar(&o.runID, "run-id", "", "Delete only the snapshot pods of this run (label "+cluster.SnapshotRunIDLabel+").")
-	for _, name := range []string{"image", "snapshot-timeout"} {
+	for _, name := range []string{"image", "snapshot-timeout", "via", "agent-namespace"} {
 		c.Flags().MarkHidden(name)
 	}
 	return c

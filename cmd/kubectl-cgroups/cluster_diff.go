@@ -118,10 +118,11 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 	if err != nil {
 		return err
 	}
+	source, sourceOnly := o.cluster.source(api)
 	prog := newProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
 		Node: o.nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency,
-		Warn: warnTo(prog), Started: prog.start, Done: prog.done,
+		Warn: warnTo(prog), Started: prog.start, Done: prog.done, Source: source, SourceOnly: sourceOnly,
 	})
 	prog.finish()
 	list.Skipped = skipped

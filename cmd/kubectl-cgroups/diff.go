@@ -164,7 +164,7 @@ func (o *diffOptions) labelOf(name string) string {
 
 // The flags of diff's two modes, each with a help topic.
 var (
-	diffClusterFlags = flagGroup{"Cluster-mode flags", []string{"selector", "all-namespaces", "node", "all-nodes", "max-concurrency", "image", "snapshot-namespace", "snapshot-timeout"}, "cluster-mode"}
+	diffClusterFlags = flagGroup{"Cluster-mode flags", []string{"selector", "all-namespaces", "node", "all-nodes", "max-concurrency", "via", "agent-namespace", "image", "snapshot-namespace", "snapshot-timeout"}, "cluster-mode"}
 	diffNodeFlags    = flagGroup{"Node-mode flags", []string{"root", "snapshot", "filename", "kubelet-pods", "static-pods", "complete-pod-list", "node-name", "pod-logs-dir", "container-logs-dir",
 		"kubelet-token", "kubelet-token-file", "kubelet-client-certificate", "kubelet-client-key", "kubelet-certificate-authority", "kubelet-insecure-skip-tls-verify", "kubelet-allow-token-over-http", "kubelet-request-timeout"}, "node-mode"}
 )

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -119,4 +120,35 @@ func FetchSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1
 		return nil, fmt.Errorf("agent %s/%s /snapshot: %w", pod.Namespace, pod.Name, err)
 	}
 	return s, nil
+}
+
+// Source reads nodes' reports from their agents, for cluster.CheckOptions:
+// a node without a ready agent is cluster.ErrNoSource, so that the caller
+// may read it with a snapshot pod instead.
+type Source struct {
+	// Client reaches the API server; the user needs list on pods and get
+	// on pods/proxy in Namespace.
+	Client kubernetes.Interface
+	// Namespace is where the agents run (DefaultNamespace when empty).
+	Namespace string
+}
+
+// NodeReport implements cluster.NodeSource.
+func (s Source) NodeReport(ctx context.Context, node string) (*qos.DiffReport, string, error) {
+	ns := s.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	pod, err := FindPod(ctx, s.Client, ns, node)
+	if errors.Is(err, ErrNoAgent) {
+		return nil, "", fmt.Errorf("%w: %w", cluster.ErrNoSource, err)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := FetchReport(ctx, s.Client, pod)
+	if err != nil {
+		return nil, "", err
+	}
+	return r, pod.Namespace + "/" + pod.Name, nil
 }

@@ -213,11 +213,28 @@ type CheckOptions struct {
 	MaxConcurrency int
 	// Warn receives warnings; nil drops them.
 	Warn func(msg string)
+	// Source, when set, is asked for a node's report first (a node
+	// agent); when it has none for the node (an error matching
+	// ErrNoSource) and SourceOnly is false, the node is read with a
+	// snapshot pod.
+	Source     NodeSource
+	SourceOnly bool
 	// Started and Done are called around each node CheckNodes reads
 	// (progress); nil does nothing. They may be called concurrently.
 	Started func()
 	Done    func(failed bool)
 }
+
+// NodeSource gives the latest report of a node read by something that
+// watches it (the node agent, package qos/agent), and who read it
+// ("namespace/name" of the agent pod).
+type NodeSource interface {
+	NodeReport(ctx context.Context, node string) (report *qos.DiffReport, by string, err error)
+}
+
+// ErrNoSource is returned (wrapped) by a NodeSource that has no report
+// for a node (no agent runs there).
+var ErrNoSource = errors.New("no report source for the node")
 
 // DefaultMaxConcurrency and MaxConcurrency bound CheckNodes' parallel
 // node reads: each holds a node's archive and expectation in memory.
@@ -290,6 +307,15 @@ func (r *Reader) CheckNodes(ctx context.Context, plans []NodePlan, o CheckOption
 // report keeps those pods' results only, and says which asked-for pods
 // had left the node.
 func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (*NodeDiffReport, error) {
+	if o.Source != nil {
+		report, by, err := o.Source.NodeReport(ctx, plan.Name)
+		switch {
+		case err == nil:
+			return scoped(plan, report, by, nil), nil
+		case o.SourceOnly || !errors.Is(err, ErrNoSource):
+			return nil, err
+		}
+	}
 	g, err := r.Gather(ctx, plan.Name, GatherOptions{Warn: o.Warn, Pods: true, Configz: true, Capture: o.Node})
 	if err != nil {
 		return nil, err
@@ -318,13 +344,31 @@ func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (
 			report.Notes = append(report.Notes, resizeNote(key, pe.Resize))
 		}
 	}
-	sp := g.SnapshotPod.Namespace + "/" + g.SnapshotPod.Name
+	onNode := map[string]bool{}
+	for _, p := range g.Pods {
+		onNode[p.Namespace+"/"+p.Name] = true
+	}
+	item := scoped(plan, report, g.SnapshotPod.Namespace+"/"+g.SnapshotPod.Name, onNode)
+	if at := g.Snapshot.Info.CapturedAt; !at.IsZero() {
+		item.CapturedAt = &at
+	}
+	return item, nil
+}
+
+// scoped makes a node's report the item of a list: with plan.Pods, only
+// those pods' results, and a note for each that was not on the node
+// (onNode, "namespace/name"; nil: the pods the report has results for).
+func scoped(plan NodePlan, report *qos.DiffReport, by string, onNode map[string]bool) *NodeDiffReport {
 	scope := "node"
 	if plan.Pods != nil {
 		scope = "pods"
-		onNode := map[string]bool{}
-		for _, p := range g.Pods {
-			onNode[p.Namespace+"/"+p.Name] = true
+		if onNode == nil {
+			onNode = map[string]bool{}
+			for _, res := range report.Results {
+				if res.ResultCgroup != nil && res.Pod != "" {
+					onNode[res.Pod] = true
+				}
+			}
 		}
 		for _, want := range plan.Pods {
 			if !onNode[want] {
@@ -332,13 +376,12 @@ func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (
 			}
 		}
 		qos.FilterReport(report, func(res qos.DiffResult) bool { return slices.Contains(plan.Pods, res.Pod) })
+		if report.ProfileSources == nil {
+			report.ProfileSources = qos.ProfileSources{}
+		}
 		report.ProfileSources["pods"] += "; this report shows " + strings.Join(plan.Pods, ", ")
 	}
-	item := &NodeDiffReport{NodeName: plan.Name, Scope: scope, Pods: plan.Pods, SnapshotPod: sp, DiffReport: report}
-	if at := g.Snapshot.Info.CapturedAt; !at.IsZero() {
-		item.CapturedAt = &at
-	}
-	return item, nil
+	return &NodeDiffReport{NodeName: plan.Name, Scope: scope, Pods: plan.Pods, SnapshotPod: by, DiffReport: report}
 }
 
 // resizeNote says that a pod's in-place resize is not done: pending (the
