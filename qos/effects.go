@@ -418,17 +418,23 @@ func (e *effects) sinceText(hasBefore bool) string {
 // file, in notes.
 func (e *effects) gap(cg *cgroupfs.Cgroup, file string) {
 	f, ok := cg.Files[file]
-	if ok && f.Err == nil {
-		return
+	switch {
+	case ok && f.Err == nil:
+	case ok:
+		e.gapOf(file, f.Status(), f.Err)
+	default:
+		e.gapOf(file, "not read", nil)
 	}
-	g := e.missing[file]
+}
+
+// gapOf counts one cgroup without a counter; the first one's status and
+// error say why in the note.
+func (e *effects) gapOf(key, status string, err error) {
+	g := e.missing[key]
 	if g == nil {
-		g = &counterGap{status: "not read"}
-		if ok {
-			g.status, g.err = f.Status(), f.Err
-		}
-		e.missing[file] = g
-		e.order = append(e.order, file)
+		g = &counterGap{status: status, err: err}
+		e.missing[key] = g
+		e.order = append(e.order, key)
 	}
 	g.count++
 }
@@ -444,7 +450,7 @@ func (e *effects) notes() {
 		if why == "" && g.err != nil {
 			why = g.err.Error()
 		}
-		if file == "cpu.stat (bandwidth)" {
+		if g.status == "no-bandwidth" {
 			why = "cpu.stat has no nr_periods/nr_throttled: the cpu controller is not enabled for the cgroup"
 		}
 		if strings.HasSuffix(file, ".pressure") && g.status == "missing" {
@@ -560,7 +566,7 @@ func (e *effects) cpuThrottled(t *target) {
 		return
 	}
 	if !now.CPU.HasBandwidth {
-		e.gap(&cgroupfs.Cgroup{}, "cpu.stat (bandwidth)")
+		e.gapOf("cpu.stat (bandwidth)", "no-bandwidth", nil)
 		return
 	}
 	hb := before != nil && before.CPU != nil && before.CPU.HasBandwidth
@@ -781,7 +787,7 @@ func (e *effects) oomKilled(t *target) {
 	if bit != t {
 		whose = "the " + string(bit.level) + "'s"
 	}
-	msg := fmt.Sprintf("%s; %s memory limit %s = %s (%s) was hit %d time%s", what, whose, bytesText(b), lim.Value, lim.File, hits, plural(int(min(hits, 2))))
+	msg := fmt.Sprintf("%s; %s memory limit %s = %s (%s) was hit %d time%s", what, whose, bytesText(b), lim.Value, lim.File, hits, pluralN(hits))
 	if src := sourceText(lim.Source); src != "" {
 		msg += "; it is " + src
 	}
@@ -861,7 +867,7 @@ func (e *effects) memoryHigh(t *target) {
 	if v, err := convert.ParseMemory(lim.Value, e.v); err == nil {
 		fig.LimitBytes = v
 	}
-	msg := fmt.Sprintf("usage of %s went over memory.high %s %d time%s %s: its tasks were throttled and made to reclaim", t.name(), bytesText(fig.LimitBytes), high, plural(int(min(high, 2))), e.sinceText(hb))
+	msg := fmt.Sprintf("usage of %s went over memory.high %s %d time%s %s: its tasks were throttled and made to reclaim", t.name(), bytesText(fig.LimitBytes), high, pluralN(high), e.sinceText(hb))
 	if lim.Derivation != "" {
 		msg += " (memory.high = " + lim.Derivation + ")"
 	}
@@ -896,7 +902,7 @@ func (e *effects) pidsLimit(t *target) {
 			lim, limitOf = pl, LevelPod
 		}
 	}
-	msg := fmt.Sprintf("%d fork%s refused in %s %s", n, plural(int(min(n, 2))), t.name(), e.sinceText(hb))
+	msg := fmt.Sprintf("%d fork%s refused in %s %s", n, pluralN(n), t.name(), e.sinceText(hb))
 	if limitOf != "" {
 		msg += fmt.Sprintf(": pids.max %s of the %s", lim.Value, limitOf)
 		if lim.Derivation != "" {
@@ -949,6 +955,13 @@ func (e *effects) pressure(t *target, file, reason string) {
 		msg += fmt.Sprintf("; its memory limit %s", l.Value)
 	}
 	e.add(t, reason, msg, limitOf, lim, fig)
+}
+
+func pluralN(n uint64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func plural2(n uint64) string {

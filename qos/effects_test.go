@@ -268,8 +268,17 @@ func TestEffectsWithoutExpectation(t *testing.T) {
 	const c = "kubepods/burstable/poduid-plr/" // plr's container
 	files[c+strings.Repeat("e5", 32)+"/memory.high"] = "50331648"
 	files[c+strings.Repeat("e5", 32)+"/memory.events"] = "low 0\nhigh 12\nmax 0\noom 0\noom_kill 0"
+	// kubepods without the cpu controller's lines: no throttling figures.
+	files["kubepods/cpu.stat"] = "usage_usec 5\nuser_usec 3\nsystem_usec 2"
 	n := nodeOf(t, cgroupfs.ModeUnified, nil, files)
 	r := Effects(nil, Sample{Node: n}, EffectsOptions{PressurePercent: 50})
+	wantNotes := []Note{
+		{ReasonCounterUnavailable, "cpu.stat (bandwidth): unavailable in 1 cgroup: cpu.stat has no nr_periods/nr_throttled: the cpu controller is not enabled for the cgroup"},
+		{ReasonCounterUnavailable, "cpu.pressure: unavailable in 7 cgroups: the kernel has no pressure stall information (CONFIG_PSI, psi=1)"},
+	}
+	if !slices.Equal(r.Notes, wantNotes) {
+		t.Errorf("notes %+v", r.Notes)
+	}
 	var high *Effect
 	for i := range r.Effects {
 		e := &r.Effects[i]
