@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -372,6 +374,44 @@ func TestEffectCodes(t *testing.T) {
 	for _, c := range EffectCodes() {
 		if slices.Contains(ReasonCodes(), c) {
 			t.Errorf("%s is also a diff reason code", c)
+		}
+	}
+}
+
+// TestEffectsOnTreesWithoutCounters: the fake trees hold no counters;
+// Effects finds nothing and says, once per counter file, that it is
+// missing.
+func TestEffectsOnTreesWithoutCounters(t *testing.T) {
+	matches, err := filepath.Glob(golden.Path(t, "trees", "*.txtar"))
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("no trees: %v", err)
+	}
+	for _, m := range matches {
+		f, err := os.Open(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := cgroupfs.ReadSnapshot(f, cgroupfs.SnapshotLimits{})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys, err := s.FS()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := fsys.Node(cgroupfs.NodeOptions{Counters: true})
+		fsys.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		r := Effects(nil, Sample{Node: n}, EffectsOptions{})
+		files := 3 // cpu.stat, memory.oom_control, pids.events
+		if n.Mode == cgroupfs.ModeUnified {
+			files = 5 // cpu.stat, memory.events, cpu.pressure, memory.pressure, pids.events
+		}
+		if len(r.Effects) != 0 || len(r.Notes) != files {
+			t.Errorf("%s: %d effects, notes %+v", filepath.Base(m), len(r.Effects), r.Notes)
 		}
 	}
 }
