@@ -222,6 +222,7 @@ func EffectCodes() []string {
 // each finding to the limit that causes it and, through the expectation
 // (which may be nil), to the spec value and formula behind that limit.
 // Cgroups the expectation does not cover are judged on their own files.
+// A Sample without a Node gives an empty report.
 func Effects(x *Expectation, now Sample, opts EffectsOptions) *EffectReport {
 	if opts.ThrottledPercent <= 0 {
 		opts.ThrottledPercent = DefaultThrottledPercent
@@ -229,8 +230,11 @@ func Effects(x *Expectation, now Sample, opts EffectsOptions) *EffectReport {
 	if opts.PressurePercent <= 0 {
 		opts.PressurePercent = DefaultPressurePercent
 	}
-	e := &effects{x: x, now: now, opts: opts, v: now.Node.Mode.Version(), missing: map[string]*counterGap{}}
-	e.r = &EffectReport{APIVersion: APIVersion, Kind: KindEffectReport, At: now.At, Effects: []Effect{}}
+	r := &EffectReport{APIVersion: APIVersion, Kind: KindEffectReport, At: now.At, Effects: []Effect{}}
+	if now.Node == nil {
+		return r
+	}
+	e := &effects{x: x, now: now, opts: opts, v: now.Node.Mode.Version(), missing: map[string]*counterGap{}, r: r}
 	if b := opts.Before; b != nil && b.Node != nil && !b.At.IsZero() && now.At.After(b.At) {
 		e.window = now.At.Sub(b.At)
 		e.r.WindowSeconds = round2(e.window.Seconds())

@@ -415,3 +415,10 @@ func TestEffectsOnTreesWithoutCounters(t *testing.T) {
 		}
 	}
 }
+
+func TestEffectsWithoutNode(t *testing.T) {
+	r := Effects(nil, Sample{}, EffectsOptions{})
+	if r.Kind != KindEffectReport || r.Effects == nil || len(r.Effects) != 0 {
+		t.Errorf("%+v", r)
+	}
+}
