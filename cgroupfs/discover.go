@@ -185,10 +185,14 @@ func (r *reader) exists(cgroupPath string) bool {
 
 // files returns the files to read at a level.
 func (r *reader) files(level Level) []string {
-	if names, ok := r.opts.Files[level]; ok {
-		return names
+	names, ok := r.opts.Files[level]
+	if !ok {
+		names = append(DefaultFiles(r.version), r.hugetlb...)
 	}
-	return append(DefaultFiles(r.version), r.hugetlb...)
+	if r.opts.Counters {
+		names = withCounters(names, r.version)
+	}
+	return names
 }
 
 // readCgroup reads files of one cgroup, each from its controller's

@@ -64,6 +64,13 @@
 //	    memory.swap.max, memory.oom.group, pids.max, cpuset.cpus, cpuset.mems,
 //	    hugetlb.<size>.max, hugetlb.<size>.rsvd.max
 //
+// With [NodeOptions].Counters, every level also reads [CounterFiles]: what
+// the kernel counts (cpu.stat, memory.events or memory.oom_control and
+// memory.failcnt, usage and peak, pids.current and pids.events, and on v2
+// the PSI files), parsed into typed values ([CPUStat], [MemoryEvents],
+// [OOMControl], [PidsEvents], [Pressure]) that [Cgroup.Counters] gathers.
+// They are never read at the root, whose counters are the whole host's.
+//
 // A [File] keeps the raw text (without its single trailing newline), the
 // value parsed with package convert, and a per-file error: missing,
 // not supported, a [*ParseError] (naming the cgroup, the file and the bad

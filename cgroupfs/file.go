@@ -29,6 +29,7 @@ type File struct {
 	//	memory.oom.group                             bool
 	//	pids.max                                     int64 (-1: "max")
 	//	cpuset.cpus, cpuset.mems (and .effective)    convert.CPUSet
+	//	counter files (see CounterFiles)             CPUStat, MemoryEvents...
 	Value any
 	// Err is why the file has no value: an error matching fs.ErrNotExist
 	// (missing file or cgroup directory), ErrNotSupported (the
@@ -117,6 +118,9 @@ func newFile(cgroupPath, name string, data []byte, v convert.CgroupVersion) File
 // parseValue parses the files the expectation side knows, by name; other
 // names give nil, nil.
 func parseValue(name, raw string, v convert.CgroupVersion) (any, error) {
+	if val, ok, err := parseCounter(name, raw, v); ok {
+		return val, err
+	}
 	switch controllerOf(name) {
 	case "cpu":
 		return parseCPU(name, raw)
@@ -151,7 +155,7 @@ func DefaultFiles(v convert.CgroupVersion) []string {
 // snapshot keeps only those.
 func isKnownFile(name string) bool {
 	switch {
-	case name == "cgroup.controllers":
+	case name == "cgroup.controllers", isCounterFile(name):
 		return true
 	case slices.Contains(cpuFilesV1, name), slices.Contains(cpuFilesV2, name),
 		slices.Contains(memoryFilesV1, name), slices.Contains(memoryFilesV2, name),

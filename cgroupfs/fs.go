@@ -165,6 +165,10 @@ type NodeOptions struct {
 	// Files chooses the files read at a level; a level that is not in the
 	// map reads DefaultFiles plus the hugetlb files found in the tree.
 	Files map[Level][]string
+	// Counters also reads CounterFiles at every level (kubepods, tiers,
+	// pods, containers): what the kernel counts (CPU throttling, OOM
+	// kills, pressure), for Cgroup.Counters.
+	Counters bool
 }
 
 // Bounds of a cgroupRoot, given or recorded in a snapshot. Its systemd
