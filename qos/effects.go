@@ -20,27 +20,27 @@ const (
 	// EffectCPUThrottled: the cgroup's CFS quota ran out in some
 	// enforcement periods (cpu.stat nr_throttled), so its tasks were
 	// stopped until the next period.
-	EffectCPUThrottled = "cpu-throttled"
+	EffectCPUThrottled Reason = "cpu-throttled"
 	// EffectOOMKilled: the OOM killer killed processes of the cgroup
 	// (memory.events oom_kill on v2, memory.oom_control oom_kill on v1).
-	EffectOOMKilled = "oom-killed"
+	EffectOOMKilled Reason = "oom-killed"
 	// EffectMemoryHighThrottled: usage went over memory.high (MemoryQoS,
 	// or a pod-level memory.high) and the tasks were throttled and made
 	// to reclaim (memory.events high, v2).
-	EffectMemoryHighThrottled = "memory-high-throttled"
+	EffectMemoryHighThrottled Reason = "memory-high-throttled"
 	// EffectPidsLimitHit: forks were refused at pids.max (pids.events
 	// max).
-	EffectPidsLimitHit = "pids-limit-hit"
+	EffectPidsLimitHit Reason = "pids-limit-hit"
 	// EffectMemoryPressure and EffectCPUPressure: tasks of the cgroup
 	// were stalled waiting for memory or CPU for more than
 	// EffectsOptions.PressurePercent of the time (PSI "some", v2).
-	EffectMemoryPressure = "memory-pressure"
+	EffectMemoryPressure Reason = "memory-pressure"
 	// EffectCPUPressure: see EffectMemoryPressure.
-	EffectCPUPressure = "cpu-pressure"
+	EffectCPUPressure Reason = "cpu-pressure"
 	// ReasonCounterUnavailable is the reason of a report note about a
 	// counter that could not be read (controller off, kernel without
 	// PSI, counters not captured), said once per file.
-	ReasonCounterUnavailable = "counter-unavailable"
+	ReasonCounterUnavailable Reason = "counter-unavailable"
 )
 
 // Limit sources: where the limit that caused an effect comes from.
@@ -151,12 +151,12 @@ type Effect struct {
 	// ResultCgroup is the cgroup, identified as in a diff.
 	*ResultCgroup
 	// Reason is one of the Effect* codes.
-	Reason string `json:"reason"`
+	Reason Reason `json:"reason"`
 	// Message says what happened, which limit did it and what to do.
 	Message string `json:"message"`
 	// LimitOf is the level whose limit caused the effect ("container",
 	// "pod", a tier or "kubepods"); empty when no limit did.
-	LimitOf Level `json:"limitOf,omitempty"`
+	LimitOf cgroupfs.Level `json:"limitOf,omitempty"`
 	// Limit is that limit's file, value and origin.
 	Limit *EffectLimit `json:"limit,omitempty"`
 	// Figures are the numbers behind the message.
@@ -213,8 +213,8 @@ type EffectFigures struct {
 }
 
 // EffectCodes lists the effect reason codes, sorted.
-func EffectCodes() []string {
-	return []string{EffectCPUPressure, EffectCPUThrottled, EffectMemoryHighThrottled, EffectMemoryPressure, EffectOOMKilled, EffectPidsLimitHit}
+func EffectCodes() []Reason {
+	return []Reason{EffectCPUPressure, EffectCPUThrottled, EffectMemoryHighThrottled, EffectMemoryPressure, EffectOOMKilled, EffectPidsLimitHit}
 }
 
 // Effects reads what the limits do to the workload from the kernel's
@@ -247,8 +247,8 @@ func Effects(x *Expectation, now Sample, opts EffectsOptions) *EffectReport {
 	n := now.Node
 	for _, t := range []struct {
 		cg    *cgroupfs.Cgroup
-		level Level
-	}{{n.Kubepods, LevelKubepods}, {n.Burstable, LevelBurstable}, {n.BestEffort, LevelBestEffort}} {
+		level cgroupfs.Level
+	}{{n.Kubepods, cgroupfs.LevelKubepods}, {n.Burstable, cgroupfs.LevelBurstable}, {n.BestEffort, cgroupfs.LevelBestEffort}} {
 		if t.cg == nil {
 			continue
 		}
@@ -266,17 +266,17 @@ func Effects(x *Expectation, now Sample, opts EffectsOptions) *EffectReport {
 		}
 		var ec *ExpectedCgroup
 		if pe != nil {
-			ec = pe.Cgroup(LevelPod, "", "")
+			ec = pe.Cgroup(cgroupfs.LevelPod, "", "")
 		}
 		kids := make([]*cgroupfs.Cgroup, len(p.Containers))
 		for j := range p.Containers {
 			kids[j] = &p.Containers[j].Cgroup
 		}
-		pt := target{cg: &p.Cgroup, level: LevelPod, uid: p.UID, pe: pe, ec: ec, children: kids}
+		pt := target{cg: &p.Cgroup, level: cgroupfs.LevelPod, uid: p.UID, pe: pe, ec: ec, children: kids}
 		e.cgroup(pt)
 		for j := range p.Containers {
 			c := &p.Containers[j]
-			ct := target{cg: &c.Cgroup, level: LevelContainer, uid: p.UID, id: c.ID, pe: pe, parent: &pt}
+			ct := target{cg: &c.Cgroup, level: cgroupfs.LevelContainer, uid: p.UID, id: c.ID, pe: pe, parent: &pt}
 			if pe != nil {
 				ct.ec = e.byID[c.ID]
 			}
@@ -310,7 +310,7 @@ type counterGap struct {
 // target is one cgroup being judged.
 type target struct {
 	cg       *cgroupfs.Cgroup
-	level    Level
+	level    cgroupfs.Level
 	uid, id  string
 	pe       *PodExpectation
 	ec       *ExpectedCgroup
@@ -334,19 +334,19 @@ func (e *effects) index() {
 }
 
 // nodeChildren returns the cgroups directly below a node level.
-func (e *effects) nodeChildren(level Level) []*cgroupfs.Cgroup {
+func (e *effects) nodeChildren(level cgroupfs.Level) []*cgroupfs.Cgroup {
 	n := e.now.Node
 	var out []*cgroupfs.Cgroup
 	for i := range n.Pods {
 		p := &n.Pods[i]
 		switch {
-		case level == LevelBurstable && p.Tier == cgroupfs.TierBurstable,
-			level == LevelBestEffort && p.Tier == cgroupfs.TierBestEffort,
-			level == LevelKubepods && p.Tier == cgroupfs.TierGuaranteed:
+		case level == cgroupfs.LevelBurstable && p.Tier == cgroupfs.TierBurstable,
+			level == cgroupfs.LevelBestEffort && p.Tier == cgroupfs.TierBestEffort,
+			level == cgroupfs.LevelKubepods && p.Tier == cgroupfs.TierGuaranteed:
 			out = append(out, &p.Cgroup)
 		}
 	}
-	if level == LevelKubepods {
+	if level == cgroupfs.LevelKubepods {
 		for _, t := range []*cgroupfs.Cgroup{n.Burstable, n.BestEffort} {
 			if t != nil {
 				out = append(out, t)
@@ -370,13 +370,13 @@ func (t *target) ref() *ResultCgroup {
 // name is how messages call the cgroup.
 func (t *target) name() string {
 	switch {
-	case t.level == LevelContainer && t.ec != nil && t.ec.Container != "":
+	case t.level == cgroupfs.LevelContainer && t.ec != nil && t.ec.Container != "":
 		return fmt.Sprintf("container %q", t.ec.Container)
-	case t.level == LevelContainer:
-		return "container " + shortID(t.id)
-	case t.level == LevelPod && t.pe != nil:
+	case t.level == cgroupfs.LevelContainer:
+		return "container " + t.id[:min(13, len(t.id))]
+	case t.level == cgroupfs.LevelPod && t.pe != nil:
 		return "pod " + t.pe.Namespace + "/" + t.pe.Name
-	case t.level == LevelPod:
+	case t.level == cgroupfs.LevelPod:
 		return "pod " + t.uid
 	}
 	return "the " + string(t.level) + " cgroup"
@@ -472,7 +472,7 @@ func plural(n int) string {
 	return "s"
 }
 
-func (e *effects) add(t *target, reason, msg string, limitOf Level, lim *EffectLimit, fig EffectFigures) {
+func (e *effects) add(t *target, reason Reason, msg string, limitOf cgroupfs.Level, lim *EffectLimit, fig EffectFigures) {
 	e.r.Effects = append(e.r.Effects, Effect{ResultCgroup: t.ref(), Reason: reason, Message: msg, LimitOf: limitOf, Limit: lim, Figures: fig})
 }
 
@@ -513,7 +513,7 @@ func (e *effects) limitFile(t *target, file string) *EffectLimit {
 // limitSource tells where a limit comes from by the level and the
 // expectation's derivation (qos/pod.go podConfig, qos/container.go):
 // pod-level resources say "pod-level", a pod sum names its "containers".
-func limitSource(level Level, file, derivation string) string {
+func limitSource(level cgroupfs.Level, file, derivation string) string {
 	if strings.HasPrefix(derivation, "kernel default") || derivation == "" {
 		return ""
 	}
@@ -522,11 +522,11 @@ func limitSource(level Level, file, derivation string) string {
 		return SourceMemoryQoS
 	case file == "pids.max" && strings.Contains(derivation, "podPidsLimit"):
 		return SourcePodPidsLimit
-	case level == LevelKubepods || level == LevelBurstable || level == LevelBestEffort:
+	case level == cgroupfs.LevelKubepods || level == cgroupfs.LevelBurstable || level == cgroupfs.LevelBestEffort:
 		return SourceNodeAllocatable
 	case strings.Contains(derivation, "pod-level"):
 		return SourcePodLevelLimit
-	case level == LevelPod:
+	case level == cgroupfs.LevelPod:
 		return SourcePodSum
 	}
 	return SourceContainerLimit
@@ -613,7 +613,7 @@ func (e *effects) cpuThrottled(t *target) {
 		}
 	}
 	msg := strings.Join(parts, "; ")
-	var limitOf Level
+	var limitOf cgroupfs.Level
 	if lim != nil {
 		limitOf = t.level
 		msg += ". " + cpuAdvice(t, lim)
@@ -738,7 +738,7 @@ func (e *effects) oomKilled(t *target) {
 	if !ok {
 		return
 	}
-	if e.v == convert.CgroupV1 && t.level != LevelContainer {
+	if e.v == convert.CgroupV1 && t.level != cgroupfs.LevelContainer {
 		// v1 counts a kill only in the victim's own cgroup: a pod's or
 		// tier's count is the sum of the cgroups below it.
 		for _, k := range e.descendants(t) {
@@ -772,7 +772,7 @@ func (e *effects) oomKilled(t *target) {
 			}
 		}
 	}
-	if t.level != LevelContainer && bit == nil {
+	if t.level != cgroupfs.LevelContainer && bit == nil {
 		// A pod or tier: report it only when its own limit bit; kills
 		// at the containers' limits are the containers' findings.
 		return
@@ -809,14 +809,14 @@ func (e *effects) descendants(t *target) []*cgroupfs.Cgroup {
 	var out []*cgroupfs.Cgroup
 	for i := range n.Pods {
 		p := &n.Pods[i]
-		in := t.level == LevelKubepods ||
-			(t.level == LevelPod && p.UID == t.uid) ||
-			(t.level == LevelBurstable && p.Tier == cgroupfs.TierBurstable) ||
-			(t.level == LevelBestEffort && p.Tier == cgroupfs.TierBestEffort)
+		in := t.level == cgroupfs.LevelKubepods ||
+			(t.level == cgroupfs.LevelPod && p.UID == t.uid) ||
+			(t.level == cgroupfs.LevelBurstable && p.Tier == cgroupfs.TierBurstable) ||
+			(t.level == cgroupfs.LevelBestEffort && p.Tier == cgroupfs.TierBestEffort)
 		if !in {
 			continue
 		}
-		if t.level != LevelPod {
+		if t.level != cgroupfs.LevelPod {
 			out = append(out, &p.Cgroup)
 		}
 		for j := range p.Containers {
@@ -896,14 +896,14 @@ func (e *effects) pidsLimit(t *target) {
 	}
 	fig := EffectFigures{Since: e.since(hb), PidsMaxEvents: n}
 	lim := e.limitFile(t, "pids.max")
-	var limitOf Level
+	var limitOf cgroupfs.Level
 	if lim != nil && lim.Value != "max" {
 		limitOf = t.level
 	} else if t.parent != nil {
 		// A container has no pids.max of its own; the pod's
 		// (podPidsLimit) is the one that refuses.
 		if pl := e.limitFile(t.parent, "pids.max"); pl != nil && pl.Value != "max" {
-			lim, limitOf = pl, LevelPod
+			lim, limitOf = pl, cgroupfs.LevelPod
 		}
 	}
 	msg := fmt.Sprintf("%d fork%s refused in %s %s", n, pluralN(n), t.name(), e.sinceText(hb))
@@ -917,7 +917,7 @@ func (e *effects) pidsLimit(t *target) {
 	e.add(t, EffectPidsLimitHit, msg, limitOf, lim, fig)
 }
 
-func (e *effects) pressure(t *target, file, reason string) {
+func (e *effects) pressure(t *target, file string, reason Reason) {
 	e.gap(t.cg, file)
 	f, ok := t.cg.Files[file]
 	if !ok || f.Err != nil {
@@ -948,7 +948,7 @@ func (e *effects) pressure(t *target, file, reason string) {
 	fig := EffectFigures{Since: e.since(hb), PressurePercent: round2(pct)}
 	msg := fmt.Sprintf("tasks of %s were stalled waiting for %s %s of the time %s (threshold %s)", t.name(), res, percent(pct), when, percent(e.opts.PressurePercent))
 	var lim *EffectLimit
-	var limitOf Level
+	var limitOf cgroupfs.Level
 	if reason == EffectCPUPressure {
 		if l, q, _ := e.cpuLimit(t); l != nil && q > 0 {
 			lim, limitOf = l, t.level

@@ -62,15 +62,15 @@ func TestEffectsOnCapturedRig(t *testing.T) {
 	for i := range r.Effects {
 		e := &r.Effects[i]
 		pod, _, _ := strings.Cut(strings.TrimPrefix(e.Pod, "default/"), "-")
-		got[pod+"/"+string(e.Level)+"/"+e.Reason] = e
+		got[pod+"/"+string(e.Level)+"/"+string(e.Reason)] = e
 		if pod == "idle" {
 			t.Errorf("the idle pod has an effect: %s", e.Message)
 		}
 	}
-	if e := got["spin/container/cpu-throttled"]; e == nil || e.Figures.ThrottledPercent <= 50 || e.Limit.Value != "2500" || e.Limit.Source != SourceContainerLimit || e.LimitOf != LevelContainer {
+	if e := got["spin/container/cpu-throttled"]; e == nil || e.Figures.ThrottledPercent <= 50 || e.Limit.Value != "2500" || e.Limit.Source != SourceContainerLimit || e.LimitOf != cgroupfs.LevelContainer {
 		t.Errorf("spin: %+v", e)
 	}
-	if e := got["oom/container/oom-killed"]; e == nil || e.Figures.OOMKills < 1 || e.Figures.LimitBytes != 32<<20 || e.LimitOf != LevelPod || e.Limit.Source != SourcePodSum {
+	if e := got["oom/container/oom-killed"]; e == nil || e.Figures.OOMKills < 1 || e.Figures.LimitBytes != 32<<20 || e.LimitOf != cgroupfs.LevelPod || e.Limit.Source != SourcePodSum {
 		t.Errorf("oom: %+v", e)
 	}
 	if len(r.Notes) != 0 {

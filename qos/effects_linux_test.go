@@ -72,7 +72,7 @@ func TestRealKernelEffects(t *testing.T) {
 		}
 	}
 	// The values the expectation computes, written where they belong.
-	for cg, ec := range map[string]*ExpectedCgroup{pod: pe.Cgroup(LevelPod, "", ""), ctrPath: pe.Cgroup(LevelContainer, ContainerApp, "app")} {
+	for cg, ec := range map[string]*ExpectedCgroup{pod: pe.Cgroup(cgroupfs.LevelPod, "", ""), ctrPath: pe.Cgroup(cgroupfs.LevelContainer, ContainerApp, "app")} {
 		for _, file := range []string{"cpu.cfs_period_us", "cpu.cfs_quota_us", "memory.limit_in_bytes"} {
 			ctrl := "cpu"
 			if file == "memory.limit_in_bytes" {
@@ -109,17 +109,17 @@ func TestRealKernelEffects(t *testing.T) {
 	for i := range r.Effects {
 		e := &r.Effects[i]
 		t.Logf("%s %s %s: %s", e.Reason, e.Level, e.Container, e.Message)
-		if e.Level == LevelContainer && e.Reason == EffectCPUThrottled {
+		if e.Level == cgroupfs.LevelContainer && e.Reason == EffectCPUThrottled {
 			thr = e
 		}
-		if e.Level == LevelContainer && e.Reason == EffectOOMKilled {
+		if e.Level == cgroupfs.LevelContainer && e.Reason == EffectOOMKilled {
 			oom = e
 		}
 	}
 	// 2 s of 100 ms periods: about 20, nearly all throttled; usage stays
 	// near 0.05 CPU.
 	if thr == nil || thr.Figures.Since != "window" || thr.Figures.Periods < 10 || thr.Figures.ThrottledPercent <= 50 ||
-		thr.LimitOf != LevelContainer || thr.Limit.Value != "5000" || thr.Limit.Source != SourceContainerLimit || thr.Figures.UsageCPUs > 0.1 {
+		thr.LimitOf != cgroupfs.LevelContainer || thr.Limit.Value != "5000" || thr.Limit.Source != SourceContainerLimit || thr.Figures.UsageCPUs > 0.1 {
 		t.Errorf("cpu-throttled: %+v", thr)
 	}
 	// The kill happened before the window: since start only.
@@ -128,7 +128,7 @@ func TestRealKernelEffects(t *testing.T) {
 	}
 	r = Effects(x, read(), EffectsOptions{})
 	for i := range r.Effects {
-		if e := &r.Effects[i]; e.Level == LevelContainer && e.Reason == EffectOOMKilled {
+		if e := &r.Effects[i]; e.Level == cgroupfs.LevelContainer && e.Reason == EffectOOMKilled {
 			oom = e
 		}
 	}
@@ -137,7 +137,7 @@ func TestRealKernelEffects(t *testing.T) {
 	// that refuses, depending on what else the pod's counter holds (the
 	// per-CPU charge stock, pages charged before the processes moved).
 	if oom == nil || oom.Figures.OOMKills != 1 || oom.Figures.LimitBytes != 32<<20 ||
-		!(oom.LimitOf == LevelContainer && oom.Limit.Source == SourceContainerLimit) && !(oom.LimitOf == LevelPod && oom.Limit.Source == SourcePodSum) {
+		!(oom.LimitOf == cgroupfs.LevelContainer && oom.Limit.Source == SourceContainerLimit) && !(oom.LimitOf == cgroupfs.LevelPod && oom.Limit.Source == SourcePodSum) {
 		t.Errorf("oom-killed: %+v", oom)
 	} else {
 		t.Logf("oom-killed: %s", oom.Message)

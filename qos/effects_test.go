@@ -144,10 +144,10 @@ func TestEffectsCPUThrottledWindow(t *testing.T) {
 	}
 	cpu := r.Effects[0]
 	want := EffectFigures{Since: "window", Periods: 50, ThrottledPeriods: 48, ThrottledPercent: 96, ThrottledSeconds: 4.6, UsageCPUs: 0.05, LimitCPUs: 0.05}
-	if cpu.Reason != EffectCPUThrottled || cpu.Pod != "default/web" || cpu.Container != "app" || cpu.LimitOf != LevelContainer || cpu.Figures != want {
+	if cpu.Reason != EffectCPUThrottled || cpu.Pod != "default/web" || cpu.Container != "app" || cpu.LimitOf != cgroupfs.LevelContainer || cpu.Figures != want {
 		t.Errorf("cpu effect %+v %+v", cpu.ResultCgroup, cpu)
 	}
-	if cpu.Limit == nil || *cpu.Limit != (EffectLimit{File: "cpu.cfs_quota_us", Value: "5000", Source: SourceContainerLimit, Derivation: x.Pod("uid-web").Cgroup(LevelContainer, ContainerApp, "app").Files["cpu.cfs_quota_us"].Derivation}) {
+	if cpu.Limit == nil || *cpu.Limit != (EffectLimit{File: "cpu.cfs_quota_us", Value: "5000", Source: SourceContainerLimit, Derivation: x.Pod("uid-web").Cgroup(cgroupfs.LevelContainer, ContainerApp, "app").Files["cpu.cfs_quota_us"].Derivation}) {
 		t.Errorf("cpu limit %+v", cpu.Limit)
 	}
 	if !strings.HasPrefix(cpu.Message, "limit 50m = 5000 us per 100000 us period; throttled in 96% of 50 periods over 5 s (4.6 s throttled, summed over CPUs); usage 0.05 CPU is at the limit. The container's CPU limit sets this quota") {
@@ -155,7 +155,7 @@ func TestEffectsCPUThrottledWindow(t *testing.T) {
 	}
 	oom := r.Effects[1]
 	wantOOM := EffectFigures{Since: "window", OOMKills: 1, LimitHits: 37, LimitBytes: 33554432, PeakBytes: 33554432}
-	if oom.Reason != EffectOOMKilled || oom.Container != "app" || oom.LimitOf != LevelContainer || oom.Limit.Source != SourceContainerLimit || oom.Figures != wantOOM {
+	if oom.Reason != EffectOOMKilled || oom.Container != "app" || oom.LimitOf != cgroupfs.LevelContainer || oom.Limit.Source != SourceContainerLimit || oom.Figures != wantOOM {
 		t.Errorf("oom effect %+v", oom)
 	}
 	checkEffectsGolden(t, "v1-window.json", r)
@@ -226,10 +226,11 @@ func TestEffectsOOMv2(t *testing.T) {
 	)
 	r := Effects(x, Sample{Node: nodeOf(t, cgroupfs.ModeUnified, x, v2Files()), At: time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)}, EffectsOptions{})
 	type row struct {
-		pod, container, reason string
-		limitOf                Level
-		source                 string
-		fig                    EffectFigures
+		pod, container string
+		reason         Reason
+		limitOf        cgroupfs.Level
+		source         string
+		fig            EffectFigures
 	}
 	var got []row
 	for _, e := range r.Effects {
@@ -240,12 +241,12 @@ func TestEffectsOOMv2(t *testing.T) {
 		got = append(got, rw)
 	}
 	want := []row{
-		{"default/pair", "", EffectOOMKilled, LevelPod, SourcePodSum, EffectFigures{Since: "start", OOMKills: 2, LimitHits: 2, LimitBytes: 67108864, PeakBytes: 8192}},
-		{"default/pair", "one", EffectOOMKilled, LevelContainer, SourceContainerLimit, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 1, LimitBytes: 33554432, PeakBytes: 33554432}},
+		{"default/pair", "", EffectOOMKilled, cgroupfs.LevelPod, SourcePodSum, EffectFigures{Since: "start", OOMKills: 2, LimitHits: 2, LimitBytes: 67108864, PeakBytes: 8192}},
+		{"default/pair", "one", EffectOOMKilled, cgroupfs.LevelContainer, SourceContainerLimit, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 1, LimitBytes: 33554432, PeakBytes: 33554432}},
 		{"default/pair", "one", EffectCPUPressure, "", "", EffectFigures{Since: "start", PressurePercent: 42.31}},
-		{"default/pair", "one", EffectPidsLimitHit, LevelPod, SourcePodPidsLimit, EffectFigures{Since: "start", PidsMaxEvents: 3}},
-		{"default/pair", "two", EffectOOMKilled, LevelPod, SourcePodSum, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 2, LimitBytes: 67108864, PeakBytes: 31457280}},
-		{"default/plr", "app", EffectOOMKilled, LevelContainer, SourcePodLevelLimit, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 1, LimitBytes: 67108864, PeakBytes: 67108864}},
+		{"default/pair", "one", EffectPidsLimitHit, cgroupfs.LevelPod, SourcePodPidsLimit, EffectFigures{Since: "start", PidsMaxEvents: 3}},
+		{"default/pair", "two", EffectOOMKilled, cgroupfs.LevelPod, SourcePodSum, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 2, LimitBytes: 67108864, PeakBytes: 31457280}},
+		{"default/plr", "app", EffectOOMKilled, cgroupfs.LevelContainer, SourcePodLevelLimit, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 1, LimitBytes: 67108864, PeakBytes: 67108864}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d effects, want %d:\n%+v", len(got), len(want), got)
@@ -294,7 +295,7 @@ func TestEffectsWithoutExpectation(t *testing.T) {
 			t.Errorf("without an expectation: %+v %+v", e.ResultCgroup, e.Limit)
 		}
 	}
-	if high == nil || high.Figures.HighEvents != 12 || high.Figures.LimitBytes != 50331648 || high.LimitOf != LevelContainer ||
+	if high == nil || high.Figures.HighEvents != 12 || high.Figures.LimitBytes != 50331648 || high.LimitOf != cgroupfs.LevelContainer ||
 		!strings.HasPrefix(high.Message, "usage of container eeeeee") && !strings.HasPrefix(high.Message, "usage of container e5e5e5e5e5e5") {
 		t.Errorf("memory-high effect %+v", high)
 	}
@@ -325,20 +326,20 @@ func TestLimitSource(t *testing.T) {
 		}
 		for _, tt := range []struct {
 			pod   string
-			level Level
+			level cgroupfs.Level
 			file  string
 			want  string
 		}{
-			{"sum", LevelPod, mem, SourcePodSum}, {"sum", LevelPod, cpu, SourcePodSum},
-			{"sum", LevelContainer, mem, SourceContainerLimit}, {"sum", LevelContainer, cpu, SourceContainerLimit},
-			{"plr", LevelPod, mem, SourcePodLevelLimit}, {"plr", LevelPod, cpu, SourcePodLevelLimit},
-			{"plr", LevelContainer, mem, SourcePodLevelLimit}, {"plr", LevelContainer, cpu, SourcePodLevelLimit},
-			{"sum", LevelPod, "pids.max", SourcePodPidsLimit},
+			{"sum", cgroupfs.LevelPod, mem, SourcePodSum}, {"sum", cgroupfs.LevelPod, cpu, SourcePodSum},
+			{"sum", cgroupfs.LevelContainer, mem, SourceContainerLimit}, {"sum", cgroupfs.LevelContainer, cpu, SourceContainerLimit},
+			{"plr", cgroupfs.LevelPod, mem, SourcePodLevelLimit}, {"plr", cgroupfs.LevelPod, cpu, SourcePodLevelLimit},
+			{"plr", cgroupfs.LevelContainer, mem, SourcePodLevelLimit}, {"plr", cgroupfs.LevelContainer, cpu, SourcePodLevelLimit},
+			{"sum", cgroupfs.LevelPod, "pids.max", SourcePodPidsLimit},
 		} {
 			pe := x.Pod("uid-" + tt.pod)
 			ct := ContainerApp
 			name := "app"
-			if tt.level == LevelPod {
+			if tt.level == cgroupfs.LevelPod {
 				ct, name = "", ""
 			}
 			d := pe.Cgroup(tt.level, ct, name).Files[tt.file].Derivation
@@ -346,10 +347,10 @@ func TestLimitSource(t *testing.T) {
 				t.Errorf("%s %s %s %s (%q): %s, want %s", v, tt.pod, tt.level, tt.file, d, got, tt.want)
 			}
 		}
-		if got := limitSource(LevelBurstable, mem, x.NodeCgroup(LevelKubepods).Files[mem].Derivation); got != SourceNodeAllocatable {
+		if got := limitSource(cgroupfs.LevelBurstable, mem, x.NodeCgroup(cgroupfs.LevelKubepods).Files[mem].Derivation); got != SourceNodeAllocatable {
 			t.Errorf("%s kubepods: %s", v, got)
 		}
-		if got := limitSource(LevelContainer, mem, "kernel default: not set for this cgroup"); got != "" {
+		if got := limitSource(cgroupfs.LevelContainer, mem, "kernel default: not set for this cgroup"); got != "" {
 			t.Errorf("a kernel default has source %q", got)
 		}
 	}

@@ -100,6 +100,9 @@ const (
 	ReasonKindExplained ReasonKind = "explained"
 	// ReasonKindNote codes head Notes and other results.
 	ReasonKindNote ReasonKind = "note"
+	// ReasonKindEffect codes name what a limit does to the workload
+	// (Effect, from the kernel's counters).
+	ReasonKindEffect ReasonKind = "effect"
 )
 
 // ReasonInfo describes one reason code.
@@ -138,6 +141,13 @@ var reasonTable = []ReasonInfo{
 	{ReasonKubeletVersionUnknown, ReasonKindNote, "The node's kubeletVersion is not a version: the predictions follow the default 1.37."},
 	{ReasonKubeletVersionUnsupported, ReasonKindNote, "The node's kubelet is outside the modelled versions (1.30 to 1.37): the nearest one is used."},
 	{ReasonPodGone, ReasonKindNote, "A pod asked for was no longer on its node when the node was read."},
+	{ReasonCounterUnavailable, ReasonKindNote, "A kernel counter could not be read (controller off, kernel without PSI, counters not captured); said once per file."},
+	{EffectCPUThrottled, ReasonKindEffect, "The CFS quota ran out in some enforcement periods: the tasks were stopped until the next period."},
+	{EffectOOMKilled, ReasonKindEffect, "The OOM killer killed processes of the cgroup at its memory limit (or the pod's)."},
+	{EffectMemoryHighThrottled, ReasonKindEffect, "Usage went over memory.high (MemoryQoS or a pod-level memory.high): the tasks were throttled and made to reclaim."},
+	{EffectPidsLimitHit, ReasonKindEffect, "Forks were refused at pids.max."},
+	{EffectMemoryPressure, ReasonKindEffect, "Tasks stalled waiting for memory more than the pressure threshold (PSI, cgroup v2)."},
+	{EffectCPUPressure, ReasonKindEffect, "Tasks stalled waiting for CPU more than the pressure threshold (PSI, cgroup v2)."},
 }
 
 // Reasons lists every reason code the library emits, sorted by code. The

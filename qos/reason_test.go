@@ -32,11 +32,15 @@ func TestReadmeReasons(t *testing.T) {
 	}
 	i += strings.Index(readme[i:], "-->") + len("-->\n")
 	var b strings.Builder
-	for _, kind := range []qos.ReasonKind{qos.ReasonKindExplained, qos.ReasonKindNote} {
+	for _, kind := range []qos.ReasonKind{qos.ReasonKindExplained, qos.ReasonKindNote, qos.ReasonKindEffect} {
 		head := "What it explains"
-		if kind == qos.ReasonKindNote {
+		switch kind {
+		case qos.ReasonKindNote:
 			head = "What the note says"
 			b.WriteString("\nNotes (about the profile, a pod or the tree, not one file) carry these codes:\n\n")
+		case qos.ReasonKindEffect:
+			head = "What the kernel's counters show"
+			b.WriteString("\nEffects (what a limit does to the workload, from the kernel's counters) carry these codes:\n\n")
 		}
 		fmt.Fprintf(&b, "| Reason | %s |\n|---|---|\n", head)
 		for _, r := range qos.Reasons() {
@@ -62,7 +66,7 @@ func TestReadmeReasons(t *testing.T) {
 func TestReasonsDeclared(t *testing.T) {
 	seen := map[qos.Reason]bool{}
 	for _, r := range qos.Reasons() {
-		if seen[r.Code] || r.Description == "" || (r.Kind != qos.ReasonKindExplained && r.Kind != qos.ReasonKindNote) {
+		if seen[r.Code] || r.Description == "" || (r.Kind != qos.ReasonKindExplained && r.Kind != qos.ReasonKindNote && r.Kind != qos.ReasonKindEffect) {
 			t.Errorf("reason %+v", r)
 		}
 		seen[r.Code] = true
