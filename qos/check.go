@@ -44,6 +44,10 @@ type CheckOptions struct {
 	// Now is the time the tree was read, for QoS tier lag; zero means
 	// the snapshot's capture time, or the current time for a live tree.
 	Now time.Time
+	// Effects also reads the kernel's counters and reports what the
+	// limits do to the workload (Effects) when the tree holds counters (a
+	// live node; a snapshot taken with them). Nil reads no counters.
+	Effects *EffectsOptions
 }
 
 // CheckResult is what Check produced.
@@ -140,10 +144,14 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	}
 	read := o.Node
 	read.Files = x.Files()
+	read.Counters = o.Effects != nil
 	if node, err = tree.Node(read); err != nil {
 		return nil, err
 	}
 	report := Diff(x, node, DiffOptions{Now: now, CompletePodList: o.CompletePodList})
+	if o.Effects != nil && hasCounters(node) {
+		report.Effects = Effects(x, Sample{Node: node, At: now}, *o.Effects)
+	}
 	report.ProfileSources = sources
 	report.Notes = append(notes, report.Notes...)
 	for _, n := range node.Notes {
@@ -194,4 +202,18 @@ func FilterReport(r *DiffReport, keep func(DiffResult) bool) {
 	}
 	s.Cgroups = len(cgroups)
 	r.Results, r.Summary = kept, s
+}
+
+// hasCounters reports whether the tree held any counter file at the
+// node levels (an older snapshot or a fake tree holds none).
+func hasCounters(n *cgroupfs.Node) bool {
+	if n.Kubepods == nil {
+		return false
+	}
+	for _, name := range cgroupfs.CounterFiles(n.Mode.Version()) {
+		if f, ok := n.Kubepods.Files[name]; ok && f.Err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -110,6 +110,9 @@ type DiffReport struct {
 	// ProfileSources says, per profile fact, where it came from ("flag",
 	// "node-config", "tree", "host", "snapshot", "default"); filled by the
 	// caller that assembled the profile.
+	// Effects is what the limits do to the workload, from the kernel's
+	// counters (Check with Effects, on a tree that holds them).
+	Effects *EffectReport `json:"effects,omitempty"`
 	ProfileSources map[string]string `json:"profileSources,omitempty"`
 	// Node is what the tree showed about the node as a whole.
 	Node DiffNode `json:"node"`

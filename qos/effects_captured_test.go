@@ -3,6 +3,7 @@ package qos
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // TestEffectsOnCapturedRig reads the node the live-node effects test
-// captured with its counters (testdata/nodes/rig-effects: kubelet
+// captured with its counters (internal/demo/data/3-effects: kubelet
 // v1.37.2, containerd 1.6, runc 1.1.5, cgroup v1, 50 ms periods) and
 // finds, since each cgroup started, the spin pod's container throttled
 // at its 2500 us quota and the oom pod's dd killed at the pod's 32Mi,
@@ -20,7 +21,7 @@ import (
 // reaches first; the idle pod has nothing.
 func TestEffectsOnCapturedRig(t *testing.T) {
 	read := func(name string) []byte {
-		b, err := os.ReadFile(golden.Path(t, "nodes", "rig-effects", name))
+		b, err := os.ReadFile(filepath.Join(golden.RealNode(t), "..", "3-effects", name))
 		if err != nil {
 			t.Fatal(err)
 		}

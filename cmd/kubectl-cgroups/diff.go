@@ -23,6 +23,7 @@ type diffOptions struct {
 	kubeletPods string
 	complete    bool
 	onlyDrift   bool
+	effects     bool
 	out         outputFlag
 	// Cluster mode (cluster_diff.go).
 	cluster     clusterFlags
@@ -73,6 +74,7 @@ differences, 2 on error.`,
 	o.kubelet.addFlags(c)
 	c.Flags().StringVar(&o.kubeletPods, "kubelet-pods", "", "URL of the kubelet's /pods endpoint (the node's complete pod list).")
 	c.Flags().BoolVar(&o.complete, "complete-pod-list", false, "The pods given are every pod of the node, so pod cgroups no pod explains are leftovers (implied by --kubelet-pods).")
+	c.Flags().BoolVar(&o.effects, "effects", true, "Show what the limits do (throttling, OOM kills, refused forks, pressure) from the kernel's counters.")
 	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences (the summary still counts everything).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	c.MarkFlagsMutuallyExclusive("filename", "kubelet-pods", "static-pods")
@@ -86,7 +88,7 @@ differences, 2 on error.`,
 	}
 	setFlagGroups(c, []flagGroup{diffClusterFlags, diffNodeFlags,
 		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
-		{"Output", []string{"output", "only-drift"}, ""},
+		{"Output", []string{"output", "only-drift", "effects"}, ""},
 	})
 	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
 	return c
@@ -232,7 +234,7 @@ report says which one the node's containers show.`,
 // runs qos.Check.
 func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.CheckResult, error) {
 	var err error
-	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete}
+	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions()}
 	if o.tree.snapshot != "" {
 		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
 			return nil, err
@@ -276,4 +278,12 @@ func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.
 		in.PodsSource = strings.Join(names, ", ")
 	}
 	return qos.Check(in)
+}
+
+// effectsOptions are the effect thresholds when --effects is on.
+func (o *diffOptions) effectsOptions() *qos.EffectsOptions {
+	if !o.effects {
+		return nil
+	}
+	return &qos.EffectsOptions{}
 }

@@ -122,7 +122,7 @@ func TestHelpFitsAScreen(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errOut)
 		}
-		if n := strings.Count(out, "\n"); n > 55 {
+		if n := strings.Count(out, "\n"); n > 60 {
 			t.Errorf("%v: %d lines", args, n)
 		}
 		all += out

@@ -29,7 +29,7 @@ import (
 // periods over a 5 s window, the pod allocating past its 32Mi limit must
 // be oom-killed with that limit and its source, and the idle pod must
 // have no effect at all. With -update it also captures the node, with
-// its counters, into testdata/nodes/rig-effects.
+// its counters, into internal/demo/data/3-effects.
 func TestLiveNodeEffects(t *testing.T) {
 	dir, down := prepareRig(t, "rig")
 	t.Cleanup(func() {
@@ -133,10 +133,10 @@ func TestLiveNodeEffects(t *testing.T) {
 		}
 	}
 
-	find := func(rep *qos.EffectReport, pod, reason string) *qos.Effect {
+	find := func(rep *qos.EffectReport, pod string, reason qos.Reason) *qos.Effect {
 		for i := range rep.Effects {
 			e := &rep.Effects[i]
-			if strings.HasPrefix(e.Pod, "default/"+pod+"-") && e.Level == qos.LevelContainer && e.Reason == reason {
+			if strings.HasPrefix(e.Pod, "default/"+pod+"-") && e.Level == cgroupfs.LevelContainer && e.Reason == reason {
 				return e
 			}
 		}
@@ -151,7 +151,7 @@ func TestLiveNodeEffects(t *testing.T) {
 		t.Error("e2e: the spin pod is not cpu-throttled over the window")
 	case thr.Figures.Since != "window" || thr.Figures.ThrottledPercent <= 50 || thr.Figures.Periods < 50:
 		t.Errorf("e2e: spin: %+v, want more than half of at least 50 periods (5 s of 50 ms) throttled", thr.Figures)
-	case thr.LimitOf != qos.LevelContainer || thr.Limit == nil || thr.Limit.Value != "2500" || thr.Limit.Source != qos.SourceContainerLimit || thr.Figures.LimitCPUs != 0.05:
+	case thr.LimitOf != cgroupfs.LevelContainer || thr.Limit == nil || thr.Limit.Value != "2500" || thr.Limit.Source != qos.SourceContainerLimit || thr.Figures.LimitCPUs != 0.05:
 		t.Errorf("e2e: spin limit: %s %+v, want the container's 2500 us quota", thr.LimitOf, thr.Limit)
 	default:
 		t.Logf("e2e: spin throttled in %.1f%% of %d periods over %.2f s, %.2f s throttled, usage %.3f CPU",
@@ -182,7 +182,7 @@ func TestLiveNodeEffects(t *testing.T) {
 		t.Error("e2e: the oom pod is not oom-killed")
 	case oom.Figures.OOMKills < 1 || oom.Figures.LimitBytes != 32<<20 || oom.Limit == nil:
 		t.Errorf("e2e: oom: %+v %+v, want a kill at the 33554432-byte limit", oom.Figures, oom.Limit)
-	case !(oom.LimitOf == qos.LevelContainer && oom.Limit.Source == qos.SourceContainerLimit) && !(oom.LimitOf == qos.LevelPod && oom.Limit.Source == qos.SourcePodSum):
+	case !(oom.LimitOf == cgroupfs.LevelContainer && oom.Limit.Source == qos.SourceContainerLimit) && !(oom.LimitOf == cgroupfs.LevelPod && oom.Limit.Source == qos.SourcePodSum):
 		t.Errorf("e2e: oom: limit of %s from %s, want the container's own or the pod's sum", oom.LimitOf, oom.Limit.Source)
 	default:
 		t.Logf("e2e: oom: %d kills; the %s's limit %s (%s) was hit %d times; peak %d bytes",
@@ -218,11 +218,11 @@ func fetch(t *testing.T, url string) []byte {
 }
 
 // captureEffects stores the node with its counters, the pod list and
-// the kubelet configuration in testdata/nodes/rig-effects: a real node
+// the kubelet configuration in internal/demo/data/3-effects: a real node
 // with a throttled and an OOM-killed pod, for a demo scenario.
 func captureEffects(t *testing.T, r *nodeRig, fsys *cgroupfs.FS, configz []byte) {
 	t.Helper()
-	dest := filepath.Join(repoRoot(t), "testdata", "nodes", "rig-effects")
+	dest := filepath.Join(repoRoot(t), "internal", "demo", "data", "3-effects")
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		t.Fatal(err)
 	}

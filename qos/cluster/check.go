@@ -208,6 +208,9 @@ type CheckOptions struct {
 	Node cgroupfs.NodeOptions
 	// Overrides win over what the nodes show (qos.CheckOptions).
 	Overrides qos.Overrides
+	// Effects reports what the limits do to the workload from the
+	// kernel's counters (qos.CheckOptions.Effects); nil does not.
+	Effects *qos.EffectsOptions
 	// MaxConcurrency bounds how many nodes CheckNodes reads at once
 	// (DefaultMaxConcurrency when 0, at most MaxConcurrency).
 	MaxConcurrency int
@@ -326,7 +329,7 @@ func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (
 		Pods:            g.Pods,
 		PodsSource:      fmt.Sprintf("the API server: %d pods with spec.nodeName=%s", len(g.Pods), plan.Name),
 		CompletePodList: true,
-		Facts:           facts, Overrides: o.Overrides, Notes: notes,
+		Facts:           facts, Overrides: o.Overrides, Notes: notes, Effects: o.Effects,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", plan.Name, KubepodsHint(err))

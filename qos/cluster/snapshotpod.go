@@ -160,7 +160,7 @@ exec tar czf - -C "$tree" .
 func findNames() string {
 	var names []string
 	for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
-		for _, n := range cgroupfs.DefaultFiles(v) {
+		for _, n := range append(cgroupfs.DefaultFiles(v), cgroupfs.CounterFiles(v)...) {
 			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}

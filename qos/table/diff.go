@@ -128,6 +128,7 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 			writeWrapped(&b, "  ", fmt.Sprintf("- %s", n.Message))
 		}
 	}
+	writeEffects(&b, r.Effects, wide)
 	s := r.Summary
 	fmt.Fprintf(&b, "\n%d cgroups, %d files: %d match, %d explained, %d drift, %d missing, %d unexpected", s.Cgroups, s.Files, s.Match, s.Explained, s.Drift, s.Missing, s.Unexpected)
 	if s.Errors > 0 {
@@ -284,5 +285,41 @@ func writeWrapped(b *strings.Builder, indent, text string) {
 	}
 	if line != "" {
 		b.WriteString(indent + line + "\n")
+	}
+}
+
+// writeEffects renders what the limits do to the workload: one paragraph
+// per finding (its cgroup, reason and message), and, wide, the counters
+// that could not be read.
+func writeEffects(b *strings.Builder, e *qos.EffectReport, wide bool) {
+	if e == nil {
+		return
+	}
+	b.WriteString("\nEffects (the kernel's counters")
+	if e.WindowSeconds > 0 {
+		fmt.Fprintf(b, ", over %.0f s", e.WindowSeconds)
+	} else {
+		b.WriteString(", since each cgroup started")
+	}
+	b.WriteString("):\n")
+	if len(e.Effects) == 0 {
+		b.WriteString("  none: no throttling, OOM kill, refused fork or pressure\n")
+	}
+	for _, f := range e.Effects {
+		who := f.Path
+		if f.ResultCgroup != nil && f.Pod != "" {
+			who = f.Pod
+			if f.Container != "" {
+				who += " " + f.Container
+			} else {
+				who += " (" + string(f.Level) + ")"
+			}
+		}
+		writeWrapped(b, "  ", fmt.Sprintf("%s  %s: %s", strings.ToUpper(string(f.Reason)), who, f.Message))
+	}
+	if wide {
+		for _, n := range e.Notes {
+			writeWrapped(b, "  ", "- "+n.Message)
+		}
 	}
 }
