@@ -546,9 +546,16 @@ func containsInit(cs []corev1.Container, name string) bool {
 // the kubelet reports whether its cgroup mount is recursively read-only.
 func checkLeftSnapshotPod(t *testing.T, r *clusterRig, name string) {
 	t.Helper()
+	// The run was killed as soon as its pod existed: wait until it runs.
 	var p corev1.Pod
-	if err := json.Unmarshal([]byte(r.kubectl(t, "get", "-n", r.env["SNAPSHOT_NAMESPACE"], strings.TrimPrefix(name, "pod/"), "-o", "json")), &p); err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(time.Minute); ; {
+		if err := json.Unmarshal([]byte(r.kubectl(t, "get", "-n", r.env["SNAPSHOT_NAMESPACE"], name, "-o", "json")), &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	rro := "not reported"
 	for _, cs := range p.Status.ContainerStatuses {
@@ -567,8 +574,9 @@ func checkLeftSnapshotPod(t *testing.T, r *clusterRig, name string) {
 
 // testClusterShippedRBAC: a user holding exactly what "kubectl cgroups
 // rbac --snapshot-pods" prints (kcg-snapshot) runs every cluster-mode
-// command; the kubelet's configuration comes from a file, since that
-// user may not read /configz. The same user is refused the kubelet API
+// command; the kubelet's configuration and pid capacity come from what
+// the admin read (--node-config, --node-capacity), since that user may
+// not read /configz or /stats/summary. The same user is refused the kubelet API
 // (nodes/proxy: configz, exec) and every pod in the snapshot namespace
 // that is not the snapshot pod's exact shape; the exact shape is
 // admitted (server-side dry run: admission runs, nothing is created).
@@ -577,9 +585,18 @@ func testClusterShippedRBAC(t *testing.T, r *clusterRig, bin, node string) {
 	dir := t.TempDir()
 	configz := filepath.Join(dir, "configz.json")
 	os.WriteFile(configz, []byte(r.kubectl(t, "get", "--raw", "/api/v1/nodes/"+node+"/proxy/configz")), 0o600)
+	var summary struct {
+		Node struct {
+			Rlimit struct{ MaxPID int64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.kubectl(t, "get", "--raw", "/api/v1/nodes/"+node+"/proxy/stats/summary")), &summary); err != nil || summary.Node.Rlimit.MaxPID == 0 {
+		t.Fatalf("e2e: stats/summary: %v %+v", err, summary)
+	}
+	pids := fmt.Sprintf("pids=%d", summary.Node.Rlimit.MaxPID)
 	for _, args := range [][]string{
-		{"diff", "--node", node, "--node-config", configz, "--only-drift"},
-		{"diff", "pod/sidecar", "--node-config", configz},
+		{"diff", "--node", node, "--node-config", configz, "--node-capacity", pids, "--only-drift"},
+		{"diff", "pod/sidecar", "--node-config", configz, "--node-capacity", pids},
 		{"inspect", "node/" + node},
 		{"inspect", "pod/guaranteed"},
 		{"snapshot", "node/" + node, "-o", filepath.Join(dir, "node.tar.gz")},
@@ -624,7 +641,10 @@ func testClusterShippedRBAC(t *testing.T, r *clusterRig, bin, node string) {
 		name, want string
 		mutate     func(p *corev1.Pod)
 	}{
-		{"privileged", "the snapshot container is unprivileged", func(p *corev1.Pod) { p.Spec.Containers[0].SecurityContext.Privileged = &yes }},
+		{"privileged", "the snapshot container is unprivileged", func(p *corev1.Pod) {
+			p.Spec.Containers[0].SecurityContext.Privileged = &yes
+			p.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = &yes // the API requires it with privileged
+		}},
 		{"hostPath /", "two volumes: the hostPath /sys/fs/cgroup", func(p *corev1.Pod) { p.Spec.Volumes[0].HostPath.Path = "/" }},
 		{"hostPath / added", "two volumes", func(p *corev1.Pod) {
 			p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: "root", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}})

@@ -101,8 +101,10 @@ fi
 # ------------------------------------------------------------ files
 # libcni's cache of the pod network's results (containerd is stopped).
 if [[ -d $CNI_CACHE_DIR/results ]]; then
-	find "$CNI_CACHE_DIR/results" -maxdepth 1 -type f -name "$POD_NETWORK-*" -delete ||
-		problem "cannot remove $CNI_CACHE_DIR/results/$POD_NETWORK-*"
+	# This network's attachments, and the loopback ones containerd's CRI
+	# plugin makes for every sandbox (network "cni-loopback").
+	find "$CNI_CACHE_DIR/results" -maxdepth 1 -type f \( -name "$POD_NETWORK-*" -o -name "cni-loopback-*" \) -delete ||
+		problem "cannot remove $CNI_CACHE_DIR/results/{$POD_NETWORK,cni-loopback}-*"
 fi
 if [[ ${ST[CNI_CACHE_EXISTED]:-1} == 0 && -d $CNI_CACHE_DIR ]]; then
 	find "$CNI_CACHE_DIR" -depth -type d -empty -delete 2>/dev/null || true

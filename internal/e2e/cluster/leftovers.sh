@@ -51,7 +51,7 @@ for p in /var/lib/kubelet /run/containerd /run/mount /run/kubernetes /var/run/ku
 	"$RUN_DIR" "$CLUSTER_DIR" "$STATE_FILE" "$ENV_FILE" "$CLUSTER_STATE" "$CLUSTER_ENV" "$SYSCTL_SAVE"; do
 	[[ ! -e $p ]] || found "path $p"
 done
-if [[ -d $CNI_CACHE_DIR/results ]] && [[ -n $(find "$CNI_CACHE_DIR/results" -maxdepth 1 -name "$POD_NETWORK-*") ]]; then
+if [[ -d $CNI_CACHE_DIR/results ]] && [[ -n $(find "$CNI_CACHE_DIR/results" -maxdepth 1 \( -name "$POD_NETWORK-*" -o -name "cni-loopback-*" \)) ]]; then
 	found "pod network results in $CNI_CACHE_DIR/results"
 fi
 if [[ -d /var/log/containers ]] && [[ -n $(ls -A /var/log/containers) ]]; then

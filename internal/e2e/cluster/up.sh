@@ -414,6 +414,7 @@ start_daemon APISERVER "$CLOG_DIR/kube-apiserver.log" "$APISERVER_BIN" \
 	--kubelet-client-key="$PKI_DIR/apiserver-kubelet-client.key" \
 	--kubelet-certificate-authority="$PKI_DIR/ca.crt" \
 	--kubelet-preferred-address-types=InternalIP \
+	--allow-privileged=true \
 	--profiling=false \
 	--v=1
 
