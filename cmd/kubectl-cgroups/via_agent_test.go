@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -11,7 +12,10 @@ import (
 	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -82,5 +86,24 @@ func TestDiffViaAgent(t *testing.T) {
 	}
 	if _, errOut, code := fc.run(ctx, "diff", "--node", "node-b", "--via", "ssh"); code != 2 || !strings.Contains(errOut, `--via "ssh"`) {
 		t.Errorf("--via ssh: exit %d: %s", code, errOut)
+	}
+}
+
+// TestDiffViaAutoWithoutAgentRights: a user who may not list pods in the
+// agents' namespace (only the snapshot-pod RBAC) still diffs with --via
+// auto, through a snapshot pod.
+func TestDiffViaAutoWithoutAgentRights(t *testing.T) {
+	fc := newFakeCluster(t)
+	fc.client.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == agent.DefaultNamespace {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no list"))
+		}
+		return false, nil, nil
+	})
+	if _, errOut, code := fc.run(context.Background(), "diff", "--node", fakeNode); code != 0 {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := fc.run(context.Background(), "diff", "--node", fakeNode, "--via", "agent"); code != 2 || !strings.Contains(errOut, "forbidden") {
+		t.Errorf("--via agent: exit %d: %s", code, errOut)
 	}
 }

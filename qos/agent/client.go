@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
@@ -140,7 +142,9 @@ func (s Source) NodeReport(ctx context.Context, node string) (*qos.DiffReport, s
 		ns = DefaultNamespace
 	}
 	pod, err := FindPod(ctx, s.Client, ns, node)
-	if errors.Is(err, ErrNoAgent) {
+	// No agent, or none the user may see (no list on pods in the
+	// agent's namespace, or no such namespace): no source.
+	if errors.Is(err, ErrNoAgent) || apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
 		return nil, "", fmt.Errorf("%w: %w", cluster.ErrNoSource, err)
 	}
 	if err != nil {
