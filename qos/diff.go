@@ -112,7 +112,7 @@ type DiffReport struct {
 	// caller that assembled the profile.
 	// Effects is what the limits do to the workload, from the kernel's
 	// counters (Check with Effects, on a tree that holds them).
-	Effects *EffectReport `json:"effects,omitempty"`
+	Effects        *EffectReport     `json:"effects,omitempty"`
 	ProfileSources map[string]string `json:"profileSources,omitempty"`
 	// Node is what the tree showed about the node as a whole.
 	Node DiffNode `json:"node"`
