@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/template"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -27,15 +26,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// Names the agent's manifests use; the cluster e2e test and the rbac
-// command's agent-mode role refer to them.
-const (
-	agentDefaultNamespace = "kubecgroups-system"
-	agentName             = "kubecgroups-agent"
-	agentPort             = 9617
-	agentDefaultImage     = "ghcr.io/kubecgroups/kubecgroups-agent"
-	agentLabel            = "app.kubernetes.io/name"
-)
+// agentDefaultImage is where releases publish the agent's image.
+const agentDefaultImage = "ghcr.io/kubecgroups/kubecgroups-agent"
 
 type agentOptions struct {
 	nodeName   string
@@ -91,7 +83,7 @@ outside a cluster.`,
 	fl.BoolVar(&o.configz, "configz", true, "Read the kubelet's /configz through the API server's node proxy (needs get on nodes/proxy).")
 	fl.DurationVar(&o.interval, "interval", agent.DefaultInterval, "Time between checks when no pod changes.")
 	fl.DurationVar(&o.debounce, "debounce", agent.DefaultDebounce, "Quiet time after a pod change before the check.")
-	fl.StringVar(&o.listen, "listen", fmt.Sprintf(":%d", agentPort), "Address of the HTTP endpoint (/metrics, /report, /snapshot, /healthz, /readyz).")
+	fl.StringVar(&o.listen, "listen", fmt.Sprintf(":%d", agent.DefaultPort), "Address of the HTTP endpoint (/metrics, /report, /snapshot, /healthz, /readyz).")
 	fl.StringVar(&o.kubeconfig, "kubeconfig", "", "A kubeconfig file; without it the pod's service account (in-cluster configuration).")
 	c.AddCommand(newAgentManifestsCmd(s))
 	return c
@@ -183,17 +175,8 @@ func (o *agentOptions) run(ctx context.Context, s genericiooptions.IOStreams) er
 	return err
 }
 
-// manifestOptions fill the manifests template.
-type manifestOptions struct {
-	Image, Namespace, Name, Label string
-	Interval                      time.Duration
-	Port                          int
-	NodesProxy, PodMonitor        bool
-	NodeConfig                    string
-}
-
 func newAgentManifestsCmd(s genericiooptions.IOStreams) *cobra.Command {
-	o := &manifestOptions{Name: agentName, Label: agentLabel, Port: agentPort}
+	o := &agent.ManifestOptions{}
 	c := &cobra.Command{
 		Use:   "manifests",
 		Short: "Print the agent's DaemonSet, ServiceAccount, RBAC and Service",
@@ -212,18 +195,12 @@ world-readable on v1 and v2).`,
 		Example: `  kubectl cgroups agent manifests --image registry.example.com/kubecgroups-agent:v0.4.0 | kubectl apply -f -`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if o.Interval <= 0 {
-				return fmt.Errorf("--interval %s: want a positive duration", o.Interval)
-			}
-			if o.NodeConfig != "" && !strings.HasPrefix(o.NodeConfig, "/") {
-				return fmt.Errorf("--node-config %q: want an absolute path on the nodes", o.NodeConfig)
-			}
-			return agentManifests.Execute(s.Out, o)
+			return agent.WriteManifests(s.Out, *o)
 		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.Image, "image", agentDefaultImage+":"+imageTag(), "The agent's image (the Dockerfile at the repository's root builds it).")
-	fl.StringVar(&o.Namespace, "namespace", agentDefaultNamespace, "The agent's namespace.")
+	fl.StringVar(&o.Namespace, "namespace", agent.DefaultNamespace, "The agent's namespace.")
 	fl.DurationVar(&o.Interval, "interval", agent.DefaultInterval, "Time between checks when no pod changes.")
 	fl.BoolVar(&o.NodesProxy, "nodes-proxy", false, "Grant get on nodes/proxy, so that the agent reads the kubelet's /configz (it can then read every kubelet endpoint).")
 	fl.BoolVar(&o.PodMonitor, "pod-monitor", false, "Also print a PodMonitor (monitoring.coreos.com/v1) for the Prometheus Operator.")
@@ -240,203 +217,3 @@ func imageTag() string {
 	}
 	return v
 }
-
-// agentManifests is the install. Memory: the agent binary on a
-// generated 250-pod node peaked at 94 MiB RSS (kubectl-cgroups version
-// alone: 62 MiB), hence the request and a limit with headroom; GOMEMLIMIT
-// keeps the heap collected well below it. The kubelet's configuration, when
-// given, is mounted as the single file (never its directory, which holds
-// the pods' secrets).
-var agentManifests = template.Must(template.New("agent").Parse(`# kubecgroups node agent: "kubectl cgroups agent manifests" printed this.
-# Apply it as a cluster admin; users then need only the agent-mode role
-# ("kubectl cgroups rbac") to read reports through the API server.
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: {{.Namespace}}
-  labels:
-    {{.Label}}: {{.Name}}
-    pod-security.kubernetes.io/enforce: privileged
----
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: {{.Name}}
-  namespace: {{.Namespace}}
-  labels:
-    {{.Label}}: {{.Name}}
-automountServiceAccountToken: true
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: {{.Name}}
-  labels:
-    {{.Label}}: {{.Name}}
-rules:
-- apiGroups: [""]
-  resources: [pods]
-  verbs: [list, watch]
-- apiGroups: [""]
-  resources: [nodes]
-  verbs: [get]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch, list]
-{{- if .NodesProxy}}
-- apiGroups: [""]
-  resources: [nodes/proxy]
-  verbs: [get]
-{{- end}}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: {{.Name}}
-  labels:
-    {{.Label}}: {{.Name}}
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: {{.Name}}
-subjects:
-- kind: ServiceAccount
-  name: {{.Name}}
-  namespace: {{.Namespace}}
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: {{.Name}}
-  namespace: {{.Namespace}}
-  labels:
-    {{.Label}}: {{.Name}}
-spec:
-  selector:
-    matchLabels:
-      {{.Label}}: {{.Name}}
-  updateStrategy:
-    type: RollingUpdate
-  template:
-    metadata:
-      labels:
-        {{.Label}}: {{.Name}}
-    spec:
-      serviceAccountName: {{.Name}}
-      nodeSelector:
-        kubernetes.io/os: linux
-      tolerations:
-      - operator: Exists
-      hostNetwork: false
-      hostPID: false
-      hostIPC: false
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 65534
-        runAsGroup: 65534
-        seccompProfile:
-          type: RuntimeDefault
-      containers:
-      - name: agent
-        image: {{.Image}}
-        args:
-        - agent
-        - --node-name=$(NODE_NAME)
-        - --root=/host/sys/fs/cgroup
-        - --interval={{.Interval}}
-        - --listen=:{{.Port}}
-{{- if .NodeConfig}}
-        - --node-config=/etc/kubecgroups/kubelet-config
-{{- end}}
-        env:
-        - name: NODE_NAME
-          valueFrom:
-            fieldRef:
-              fieldPath: spec.nodeName
-        - name: GOMAXPROCS
-          value: "1"
-        - name: GOMEMLIMIT
-          value: 64MiB
-        ports:
-        - name: http
-          containerPort: {{.Port}}
-          protocol: TCP
-        readinessProbe:
-          httpGet:
-            path: /readyz
-            port: http
-          periodSeconds: 10
-        livenessProbe:
-          httpGet:
-            path: /healthz
-            port: http
-          periodSeconds: 30
-          failureThreshold: 5
-        resources:
-          requests:
-            cpu: 10m
-            memory: 96Mi
-          limits:
-            cpu: 250m
-            memory: 192Mi
-        securityContext:
-          allowPrivilegeEscalation: false
-          privileged: false
-          readOnlyRootFilesystem: true
-          capabilities:
-            drop: [ALL]
-        volumeMounts:
-        - name: cgroup
-          mountPath: /host/sys/fs/cgroup
-          readOnly: true
-{{- if .NodeConfig}}
-        - name: kubelet-config
-          mountPath: /etc/kubecgroups/kubelet-config
-          readOnly: true
-{{- end}}
-      volumes:
-      - name: cgroup
-        hostPath:
-          path: /sys/fs/cgroup
-          type: Directory
-{{- if .NodeConfig}}
-      - name: kubelet-config
-        hostPath:
-          path: {{.NodeConfig}}
-          type: File
-{{- end}}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: {{.Name}}
-  namespace: {{.Namespace}}
-  labels:
-    {{.Label}}: {{.Name}}
-spec:
-  selector:
-    {{.Label}}: {{.Name}}
-  ports:
-  - name: http
-    port: {{.Port}}
-    targetPort: http
-    protocol: TCP
-{{- if .PodMonitor}}
----
-apiVersion: monitoring.coreos.com/v1
-kind: PodMonitor
-metadata:
-  name: {{.Name}}
-  namespace: {{.Namespace}}
-  labels:
-    {{.Label}}: {{.Name}}
-spec:
-  selector:
-    matchLabels:
-      {{.Label}}: {{.Name}}
-  podMetricsEndpoints:
-  - port: http
-    path: /metrics
-    interval: {{.Interval}}
-{{- end}}
-`))

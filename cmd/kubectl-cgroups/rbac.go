@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -19,7 +20,7 @@ import (
 
 // DefaultAgentNamespace is the namespace of the node agents whose read
 // endpoints the default RBAC lets users reach (pods/proxy).
-const DefaultAgentNamespace = "kubecgroups-system"
+const DefaultAgentNamespace = agent.DefaultNamespace
 
 // defaultRBACGroup is the group the printed roles are bound to.
 const defaultRBACGroup = "kubecgroups:users"
