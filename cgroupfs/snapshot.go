@@ -763,12 +763,9 @@ func (s *Snapshot) checkLayout() error {
 }
 
 func readTxtar(ctx context.Context, r io.Reader, limits SnapshotLimits) (*Snapshot, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limits.MaxBytes+1))
+	data, err := readAtMost(r, limits.MaxBytes)
 	if err != nil {
 		return nil, err
-	}
-	if int64(len(data)) > limits.MaxBytes {
-		return nil, overLimit("txtar is larger than %d bytes", limits.MaxBytes)
 	}
 	ar := txtar.Parse(data)
 	if len(ar.Files) > limits.MaxEntries {
@@ -1041,4 +1038,30 @@ func Capture(f *FS, opts CaptureOptions) (*Snapshot, error) {
 		s.Notes = append(s.Notes, fmt.Sprintf("left out %d entries whose names have a control character, a bidirectional override or bytes that are not UTF-8", rec.unsafe))
 	}
 	return s, nil
+}
+
+// readAtMost reads r whole when it holds at most max bytes, in chunks
+// (32 KiB doubling to 1 MiB) joined once at the end: an input over the
+// limit costs about max bytes before it is refused, not the doubling
+// buffers of io.ReadAll.
+func readAtMost(r io.Reader, max int64) ([]byte, error) {
+	var chunks [][]byte
+	var n int64
+	size := int64(32 << 10)
+	for {
+		buf := make([]byte, min(size, max+1-n))
+		size = min(2*size, 1<<20)
+		k, err := io.ReadFull(r, buf)
+		n += int64(k)
+		chunks = append(chunks, buf[:k])
+		if n > max {
+			return nil, overLimit("txtar is larger than %d bytes", max)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return bytes.Join(chunks, nil), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
