@@ -3,47 +3,14 @@
 package cgroupfs
 
 import (
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/internal/cgtest"
 )
-
-// startIn starts a process, moves it into the container cgroup of every
-// mount, then lets it go on by writing a line to its stdin (the scripts
-// begin with "read x"), so that everything it does is charged there. The
-// process is killed and reaped when the test ends, before the cgroups are
-// removed.
-func startIn(t *testing.T, mounts map[string]string, cg, script string) (cmd *exec.Cmd, done <-chan struct{}) {
-	t.Helper()
-	cmd = exec.Command("/bin/sh", "-c", script)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot run /bin/sh: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	for _, mnt := range mounts {
-		cgtest.Write(t, filepath.Join(mnt, cg, "cgroup.procs"), strconv.Itoa(cmd.Process.Pid))
-	}
-	if _, err := io.WriteString(stdin, "go\n"); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, exited
-}
 
 // TestRealKernelCounters runs a process that spins under a 10% CFS quota,
 // one that allocates 32 MiB under a 16 MiB memory limit and one that
@@ -79,8 +46,8 @@ func TestRealKernelCounters(t *testing.T) {
 		{ctr, map[string]string{"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "10000", "memory.limit_in_bytes": "16777216", "pids.max": "2"}},
 	})
 
-	startIn(t, mounts, ctr, "read x; while :; do :; done")
-	alloc, allocDone := startIn(t, mounts, ctr, "read x; exec /bin/dd if=/dev/zero of=/dev/null bs=32M count=1")
+	cgtest.StartIn(t, mounts, ctr, "read x; while :; do :; done")
+	alloc, allocDone := cgtest.StartIn(t, mounts, ctr, "read x; exec /bin/dd if=/dev/zero of=/dev/null bs=32M count=1")
 	select {
 	case <-allocDone:
 	case <-time.After(10 * time.Second):
@@ -88,7 +55,7 @@ func TestRealKernelCounters(t *testing.T) {
 	}
 	// The spinner and this forker are the two processes pids.max allows:
 	// its fork of /bin/true is refused, and the shell gives up.
-	_, forkDone := startIn(t, mounts, ctr, "read x; /bin/true; sleep 60")
+	_, forkDone := cgtest.StartIn(t, mounts, ctr, "read x; /bin/true; sleep 60")
 	select {
 	case <-forkDone:
 	case <-time.After(10 * time.Second):

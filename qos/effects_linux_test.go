@@ -3,11 +3,8 @@
 package qos
 
 import (
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -15,34 +12,6 @@ import (
 	"github.com/kubecgroups/kubecgroups/internal/cgtest"
 	corev1 "k8s.io/api/core/v1"
 )
-
-// runIn starts /bin/sh -c script, moves it into cg in every mount, then
-// lets it go on (the script starts with "read x"). It is killed and
-// reaped when the test ends, before the cgroups are removed.
-func runIn(t *testing.T, mounts map[string]string, cg, script string) <-chan struct{} {
-	t.Helper()
-	cmd := exec.Command("/bin/sh", "-c", script)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot run /bin/sh: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	for _, mnt := range mounts {
-		cgtest.Write(t, filepath.Join(mnt, cg, "cgroup.procs"), strconv.Itoa(cmd.Process.Pid))
-	}
-	if _, err := io.WriteString(stdin, "go\n"); err != nil {
-		t.Fatal(err)
-	}
-	return exited
-}
 
 // TestRealKernelEffects writes what the kubelet and runc write for a
 // Guaranteed pod with a 50m CPU and 32Mi memory limit into throwaway v1
@@ -82,8 +51,8 @@ func TestRealKernelEffects(t *testing.T) {
 		}
 	}
 
-	runIn(t, mounts, ctrPath, "read x; while :; do :; done")
-	dd := runIn(t, mounts, ctrPath, "read x; exec /bin/dd if=/dev/zero of=/dev/null bs=64M count=1")
+	cgtest.StartIn(t, mounts, ctrPath, "read x; while :; do :; done")
+	_, dd := cgtest.StartIn(t, mounts, ctrPath, "read x; exec /bin/dd if=/dev/zero of=/dev/null bs=64M count=1")
 	select {
 	case <-dd:
 	case <-time.After(10 * time.Second):

@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 
 	"golang.org/x/sys/unix"
 )
@@ -82,4 +85,34 @@ func V1Mounts(controllers ...string) (map[string]string, string) {
 		out[c] = dir
 	}
 	return out, ""
+}
+
+// StartIn starts a process, moves it into the container cgroup of every
+// mount, then lets it go on by writing a line to its stdin (the scripts
+// begin with "read x"), so that everything it does is charged there. The
+// process is killed and reaped when the test ends, before the cgroups are
+// removed.
+func StartIn(t testing.TB, mounts map[string]string, cg, script string) (cmd *exec.Cmd, done <-chan struct{}) {
+	t.Helper()
+	cmd = exec.Command("/bin/sh", "-c", script)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot run /bin/sh: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	for _, mnt := range mounts {
+		Write(t, filepath.Join(mnt, cg, "cgroup.procs"), strconv.Itoa(cmd.Process.Pid))
+	}
+	if _, err := io.WriteString(stdin, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, exited
 }
