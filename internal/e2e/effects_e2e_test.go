@@ -32,14 +32,7 @@ import (
 // its counters, into internal/demo/data/3-effects.
 func TestLiveNodeEffects(t *testing.T) {
 	dir, down := prepareRig(t, "rig")
-	t.Cleanup(func() {
-		if err := runScript(t, context.Background(), nil, down); err != nil {
-			t.Errorf("e2e: rig teardown: %v", err)
-		}
-		downMu.Lock()
-		delete(downScripts, down)
-		downMu.Unlock()
-	})
+	tearDownAtCleanup(t, down)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()

@@ -195,14 +195,7 @@ type nodeRig struct {
 func startNodeRig(t *testing.T, runtime, config string) *nodeRig {
 	t.Helper()
 	dir, down := prepareRig(t, "rig")
-	t.Cleanup(func() {
-		if err := runScript(t, context.Background(), nil, down); err != nil {
-			t.Errorf("e2e: rig teardown: %v", err)
-		}
-		downMu.Lock()
-		delete(downScripts, down)
-		downMu.Unlock()
-	})
+	tearDownAtCleanup(t, down)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -215,4 +208,17 @@ func startNodeRig(t *testing.T, runtime, config string) *nodeRig {
 		t.Fatalf("e2e: %v", err)
 	}
 	return &nodeRig{env: env}
+}
+
+// tearDownAtCleanup runs the rig's down script when the test ends and
+// forgets it as a teardown still owed.
+func tearDownAtCleanup(t *testing.T, down string) {
+	t.Cleanup(func() {
+		if err := runScript(t, context.Background(), nil, down); err != nil {
+			t.Errorf("e2e: rig teardown: %v", err)
+		}
+		downMu.Lock()
+		delete(downScripts, down)
+		downMu.Unlock()
+	})
 }
