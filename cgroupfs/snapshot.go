@@ -30,10 +30,13 @@ import (
 // and a colon: "kubecgroups-snapshot: {...}".
 const MetadataFile = "kubecgroups-snapshot.json"
 
+// APIVersion is the apiVersion of every document kubecgroups writes: a
+// snapshot's metadata here, and the reports of package qos and the CLI.
+const APIVersion = "kubecgroups.io/v1alpha1"
+
 const (
-	metadataPrefix     = "kubecgroups-snapshot:"
-	metadataAPIVersion = "kubecgroups.io/v1alpha1"
-	metadataKind       = "CgroupSnapshot"
+	metadataPrefix = "kubecgroups-snapshot:"
+	metadataKind   = "CgroupSnapshot"
 )
 
 // SnapshotInfo is a snapshot's metadata.
@@ -155,8 +158,8 @@ func parseMetadata(b []byte) (SnapshotInfo, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return SnapshotInfo{}, fmt.Errorf("%s: %w", MetadataFile, err)
 	}
-	if doc.APIVersion != metadataAPIVersion || doc.Kind != metadataKind {
-		return SnapshotInfo{}, badMetadata("%s: apiVersion %s kind %s, want %s %s", MetadataFile, quoteName(doc.APIVersion), quoteName(doc.Kind), metadataAPIVersion, metadataKind)
+	if doc.APIVersion != APIVersion || doc.Kind != metadataKind {
+		return SnapshotInfo{}, badMetadata("%s: apiVersion %s kind %s, want %s %s", MetadataFile, quoteName(doc.APIVersion), quoteName(doc.Kind), APIVersion, metadataKind)
 	}
 	if err := doc.validate(); err != nil {
 		return SnapshotInfo{}, badMetadata("%s: %w", MetadataFile, err)
@@ -165,7 +168,7 @@ func parseMetadata(b []byte) (SnapshotInfo, error) {
 }
 
 func (i SnapshotInfo) marshal() []byte {
-	b, err := json.Marshal(metadataDoc{APIVersion: metadataAPIVersion, Kind: metadataKind, SnapshotInfo: i})
+	b, err := json.Marshal(metadataDoc{APIVersion: APIVersion, Kind: metadataKind, SnapshotInfo: i})
 	if err != nil {
 		panic(err) // plain strings, numbers and a map of strings always marshal
 	}

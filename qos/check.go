@@ -204,6 +204,20 @@ func FilterReport(r *DiffReport, keep func(DiffResult) bool) {
 	r.Results, r.Summary = kept, s
 }
 
+// DriftOnly returns a copy of r that holds only the results with
+// unexplained differences; its summary still counts every result (what
+// `kubectl-cgroups diff --only-drift -o json` prints). r is not changed.
+func (r *DiffReport) DriftOnly() *DiffReport {
+	out := *r
+	out.Results = []DiffResult{}
+	for _, res := range r.Results {
+		if res.Status.Unexplained() {
+			out.Results = append(out.Results, res)
+		}
+	}
+	return &out
+}
+
 // hasCounters reports whether the tree held any counter file at the
 // node levels (an older snapshot or a fake tree holds none).
 func hasCounters(n *cgroupfs.Node) bool {

@@ -8,10 +8,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// APIVersion and Kind of the Expectation document (the JSON contract of
-// `kubectl-cgroups expect -o json`).
+// APIVersion (cgroupfs.APIVersion) and Kind of the Expectation document
+// (the JSON contract of `kubectl-cgroups expect -o json`).
 const (
-	APIVersion      = "kubecgroups.io/v1alpha1"
+	APIVersion      = cgroupfs.APIVersion
 	KindExpectation = "Expectation"
 )
 

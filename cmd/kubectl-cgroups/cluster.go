@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -132,27 +131,11 @@ func (f *clusterFlags) reader(api *clusterAPI) *cluster.Reader {
 }
 
 // warnLeftovers tells w about snapshot pods that earlier runs left
-// behind and no run can still use (best effort: a failed list says
-// nothing), naming the command that removes them.
+// behind (best effort).
 func (f *clusterFlags) warnLeftovers(ctx context.Context, api *clusterAPI, w io.Writer) {
-	pods, err := f.reader(api).LeftoverSnapshotPods(ctx)
-	if err != nil || len(pods) == 0 {
-		return
+	if msg := f.reader(api).LeftoverWarning(ctx); msg != "" {
+		fmt.Fprintln(w, safetext.EscapeLines(msg))
 	}
-	var runs []string
-	for _, p := range pods {
-		if id := p.Labels[cluster.SnapshotRunIDLabel]; id != "" && !slices.Contains(runs, id) {
-			runs = append(runs, id)
-		}
-	}
-	hint := commandName() + " cleanup"
-	if len(runs) == 1 {
-		hint += " --run-id " + runs[0]
-	}
-	if f.namespace != cluster.DefaultNamespace {
-		hint += " --snapshot-namespace " + f.namespace
-	}
-	fmt.Fprintf(w, "warning: %d snapshot pod(s) of earlier runs (%s) are left over in namespace %s; %s removes them\n", len(pods), strings.Join(runs, ", "), f.namespace, hint)
 }
 
 // source is the node agents as a report source, unless --via pod.

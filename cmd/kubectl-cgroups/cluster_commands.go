@@ -15,8 +15,6 @@ import (
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -52,27 +50,11 @@ func (f *clusterFlags) resolveNodeTarget(ctx context.Context, api *clusterAPI, t
 	if t.kind == "node" {
 		return nodeTarget{node: t.name}, nil
 	}
-	ns := api.namespace
-	if ns == "" {
-		ns = metav1.NamespaceDefault
-	}
-	rctx, cancel := f.withTimeout(ctx)
-	p, err := api.Client.CoreV1().Pods(ns).Get(rctx, t.name, metav1.GetOptions{})
-	cancel()
-	if apierrors.IsNotFound(err) {
-		return nodeTarget{}, fmt.Errorf("pod %s not found in namespace %s", t.name, ns)
-	}
+	p, err := f.reader(api).FindPod(ctx, api.namespace, t.name)
 	if err != nil {
-		return nodeTarget{}, apiError(err, fmt.Sprintf("reading pod %s/%s", ns, t.name))
+		return nodeTarget{}, err
 	}
-	if p.Spec.NodeName == "" {
-		return nodeTarget{}, fmt.Errorf("pod %s/%s is not scheduled to a node yet (phase %s)", ns, t.name, p.Status.Phase)
-	}
-	uid := string(p.UID)
-	if m := p.Annotations[cluster.MirrorPodAnnotation]; m != "" {
-		uid = m
-	}
-	return nodeTarget{node: p.Spec.NodeName, pod: ns + "/" + t.name, podUID: uid}, nil
+	return nodeTarget{node: p.Node, pod: p.Namespace + "/" + p.Name, podUID: p.UID}, nil
 }
 
 // prepare checks the flags of a cluster-mode inspect or snapshot and

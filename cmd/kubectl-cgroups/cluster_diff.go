@@ -11,9 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
@@ -119,12 +117,12 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 		return err
 	}
 	source, sourceOnly := o.cluster.source(api)
-	prog := newProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
+	prog := table.NewProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
 		Node: o.nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(),
-		Warn: warnTo(prog), Started: prog.start, Done: prog.done, Source: source, SourceOnly: sourceOnly,
+		Warn: warnTo(prog), Started: prog.Start, Done: prog.Done, Source: source, SourceOnly: sourceOnly,
 	})
-	prog.finish()
+	prog.Finish()
 	list.Skipped = skipped
 	list.Summary.Skipped = len(skipped)
 	list.Summary.Nodes += len(skipped)
@@ -160,86 +158,9 @@ func printDiffList(w io.Writer, list *cluster.DiffReportList, o diffPrintOptions
 	switch {
 	case structured(o.format):
 		if o.onlyDrift {
-			filtered := *list
-			filtered.Items = nil
-			for _, it := range list.Items {
-				r := *it.DiffReport
-				r.Results = slices.DeleteFunc(slices.Clone(r.Results), func(x qos.DiffResult) bool { return !x.Status.Unexplained() })
-				it.DiffReport = &r
-				filtered.Items = append(filtered.Items, it)
-			}
-			list = &filtered
+			list = list.DriftOnly()
 		}
 		return printStructured(w, o.format, list)
 	}
 	return table.WriteDiffList(w, list, o.table())
-}
-
-// progress draws "checking nodes: N/M done" on a terminal's standard
-// error while several nodes are read, and passes warnings through
-// without mangling the line. It is safe for concurrent use.
-type progress struct {
-	mu                     sync.Mutex
-	w                      io.Writer
-	on                     bool
-	total, running, ok, ko int
-	drawn                  bool
-}
-
-func newProgress(w io.Writer, on bool, total int) *progress {
-	return &progress{w: w, on: on, total: total}
-}
-
-func (p *progress) start() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.running++
-	p.draw()
-}
-
-func (p *progress) done(failed bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.running--
-	if failed {
-		p.ko++
-	} else {
-		p.ok++
-	}
-	p.draw()
-}
-
-func (p *progress) draw() {
-	if !p.on {
-		return
-	}
-	line := fmt.Sprintf("checking %d nodes: %d done, %d running", p.total, p.ok+p.ko, p.running)
-	if p.ko > 0 {
-		line += fmt.Sprintf(", %d failed", p.ko)
-	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
-	p.drawn = true
-}
-
-// finish clears the line.
-func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
-}
-
-// Write prints a warning above the progress line.
-func (p *progress) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
-	n, err := p.w.Write(b)
-	p.draw()
-	return n, err
 }

@@ -1013,36 +1013,6 @@ func TestNoKubeconfig(t *testing.T) {
 	}
 }
 
-func TestProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := newProgress(&b, true, 3)
-	p.start()
-	p.start()
-	fmt.Fprintf(p, "warning: x\n")
-	p.done(false)
-	p.done(true)
-	p.finish()
-	want := "\r\x1b[Kchecking 3 nodes: 0 done, 1 running" +
-		"\r\x1b[Kchecking 3 nodes: 0 done, 2 running" +
-		"\r\x1b[Kwarning: x\n" +
-		"\r\x1b[Kchecking 3 nodes: 0 done, 2 running" +
-		"\r\x1b[Kchecking 3 nodes: 1 done, 1 running" +
-		"\r\x1b[Kchecking 3 nodes: 2 done, 0 running, 1 failed" +
-		"\r\x1b[K"
-	if b.String() != want {
-		t.Errorf("progress output %q\nwant %q", b.String(), want)
-	}
-	var quiet bytes.Buffer
-	q := newProgress(&quiet, false, 3)
-	q.start()
-	fmt.Fprintf(q, "warning: y\n")
-	q.done(false)
-	q.finish()
-	if quiet.String() != "warning: y\n" {
-		t.Errorf("off: %q", quiet.String())
-	}
-}
-
 // TestSnapshotScript runs the snapshot pod's script with busybox (the
 // default image's shell and tools) on every fake tree laid out on disk,
 // and requires the archive it streams to read exactly like the tree. On

@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"os"
-	"slices"
 
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/table"
@@ -43,9 +42,7 @@ func printDiff(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
 	switch {
 	case structured(o.format):
 		if o.onlyDrift {
-			filtered := *r
-			filtered.Results = slices.DeleteFunc(slices.Clone(r.Results), func(x qos.DiffResult) bool { return !x.Status.Unexplained() })
-			r = &filtered
+			r = r.DriftOnly()
 		}
 		return printStructured(w, o.format, r)
 	}

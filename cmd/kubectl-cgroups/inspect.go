@@ -186,7 +186,7 @@ func (o *inspectOptions) run(s genericiooptions.IOStreams) error {
 func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node, src cgroupfs.Source) error {
 	switch {
 	case o.out.structured():
-		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: apiVersion, Kind: "NodeCgroups", Source: src, Node: node})
+		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: cgroupfs.APIVersion, Kind: "NodeCgroups", Source: src, Node: node})
 	}
 	return table.WriteNode(s.Out, node, src, o.out.format == "wide")
 }

@@ -16,10 +16,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// apiVersion is the version of every document the CLI prints with -o json
-// or -o yaml.
-const apiVersion = "kubecgroups.io/v1alpha1"
-
 // outputFlag holds -o/--output; the allowed values depend on the command.
 type outputFlag struct {
 	format  string

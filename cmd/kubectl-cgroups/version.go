@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -36,7 +37,7 @@ func currentVersion() versionInfo {
 		}
 	}
 	return versionInfo{
-		APIVersion: apiVersion, Kind: "Version",
+		APIVersion: cgroupfs.APIVersion, Kind: "Version",
 		Version: v, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
 		KubernetesVersion: kubernetesVersion,
 	}

@@ -263,7 +263,7 @@ func (n *Node) Txtar() []byte {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 		cgroupfs.SnapshotInfo
-	}{"kubecgroups.io/v1alpha1", "CgroupSnapshot", info})
+	}{cgroupfs.APIVersion, "CgroupSnapshot", info})
 	if err != nil {
 		panic(err) // plain data
 	}

@@ -29,7 +29,7 @@ import (
 // Where the agents run, as "kubectl-cgroups agent manifests" installs
 // them.
 const (
-	DefaultNamespace = "kubecgroups-system"
+	DefaultNamespace = cluster.DefaultAgentNamespace
 	DefaultPort      = 9617
 	// PodLabel and PodLabelValue select the agent pods.
 	PodLabel      = "app.kubernetes.io/name"

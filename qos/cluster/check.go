@@ -59,6 +59,20 @@ type ListSummary struct {
 	qos.DiffSummary
 }
 
+// DriftOnly returns a copy of l whose reports hold only the results with
+// unexplained differences (DiffReport.DriftOnly); l is not changed.
+func (l *DiffReportList) DriftOnly() *DiffReportList {
+	out := *l
+	out.Items = make([]NodeDiffReport, len(l.Items))
+	for i, it := range l.Items {
+		if it.DiffReport != nil {
+			it.DiffReport = it.DiffReport.DriftOnly()
+		}
+		out.Items[i] = it
+	}
+	return &out
+}
+
 // NodeDiffReport is one node's DiffReport with the node it is about.
 type NodeDiffReport struct {
 	// NodeName is the node's name.
@@ -155,7 +169,7 @@ func (r *Reader) Plan(ctx context.Context, o PlanOptions) ([]NodePlan, []NodePro
 		p, err := r.api.Client.CoreV1().Pods(ns).Get(rctx, name, metav1.GetOptions{})
 		cancel()
 		if apierrors.IsNotFound(err) {
-			return nil, nil, fmt.Errorf("pod %s not found in namespace %s", name, ns)
+			return nil, nil, &PodNotFoundError{Namespace: ns, Name: name}
 		}
 		if err != nil {
 			return nil, nil, r.APIError(err, fmt.Sprintf("reading pod %s/%s", ns, name))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -267,4 +268,74 @@ func shortProxyError(err error) string {
 		return "forbidden: reading it needs get on nodes/proxy"
 	}
 	return err.Error()
+}
+
+// PodLocation is where a pod runs, as its cgroups name it.
+type PodLocation struct {
+	Namespace, Name string
+	// Node is the node the pod is bound to.
+	Node string
+	// UID is the UID of the pod's cgroups: a static pod's mirror pod
+	// carries the kubelet's UID in MirrorPodAnnotation.
+	UID string
+}
+
+// PodNotFoundError is the error of a pod named by the caller that does
+// not exist (FindPod, Plan).
+type PodNotFoundError struct {
+	Namespace, Name string
+}
+
+func (e *PodNotFoundError) Error() string {
+	return fmt.Sprintf("pod %s not found in namespace %s", e.Name, e.Namespace)
+}
+
+// FindPod returns where pod namespace/name (namespace "" is "default")
+// runs. A pod not yet bound to a node is an error.
+func (r *Reader) FindPod(ctx context.Context, namespace, name string) (PodLocation, error) {
+	if namespace == "" {
+		namespace = metav1.NamespaceDefault
+	}
+	rctx, cancel := r.withTimeout(ctx)
+	p, err := r.api.Client.CoreV1().Pods(namespace).Get(rctx, name, metav1.GetOptions{})
+	cancel()
+	if apierrors.IsNotFound(err) {
+		return PodLocation{}, &PodNotFoundError{Namespace: namespace, Name: name}
+	}
+	if err != nil {
+		return PodLocation{}, r.APIError(err, fmt.Sprintf("reading pod %s/%s", namespace, name))
+	}
+	if p.Spec.NodeName == "" {
+		return PodLocation{}, fmt.Errorf("pod %s/%s is not scheduled to a node yet (phase %s)", namespace, name, p.Status.Phase)
+	}
+	uid := string(p.UID)
+	if m := p.Annotations[MirrorPodAnnotation]; m != "" {
+		uid = m
+	}
+	return PodLocation{Namespace: namespace, Name: name, Node: p.Spec.NodeName, UID: uid}, nil
+}
+
+// LeftoverWarning returns a one-line warning about the snapshot pods that
+// earlier runs left behind (LeftoverSnapshotPods), naming the cleanup
+// command that removes them; "" when there are none or they cannot be
+// listed (the warning is best effort).
+func (r *Reader) LeftoverWarning(ctx context.Context) string {
+	pods, err := r.LeftoverSnapshotPods(ctx)
+	if err != nil || len(pods) == 0 {
+		return ""
+	}
+	var runs []string
+	for _, p := range pods {
+		if id := p.Labels[SnapshotRunIDLabel]; id != "" && !slices.Contains(runs, id) {
+			runs = append(runs, id)
+		}
+	}
+	hint := r.opts.CommandName + " cleanup"
+	if len(runs) == 1 {
+		hint += " --run-id " + runs[0]
+	}
+	if r.opts.Namespace != DefaultNamespace {
+		hint += " --snapshot-namespace " + r.opts.Namespace
+	}
+	return fmt.Sprintf("warning: %d snapshot pod(s) of earlier runs (%s) are left over in namespace %s; %s removes them", len(pods), strings.Join(runs, ", "), r.opts.Namespace, hint)
 }
