@@ -22,11 +22,17 @@ type CheckOptions struct {
 	// files the expectation compares, and only those.
 	Node cgroupfs.NodeOptions
 	// Pods are the node's pods as read (ReadPods, ReadPodList). Check
-	// applies the API server's defaulting for the profile to each (in
-	// place).
+	// applies the API server's defaulting for the profile (in place) to
+	// those Defaulting selects.
 	Pods []*corev1.Pod
 	// PodsSource names where the pods came from (profile source "pods").
 	PodsSource string
+	// PodsFromAPIServer says Pods were read from the API server or the
+	// kubelet's /pods: as stored, so DefaultingAuto defaults none of them.
+	PodsFromAPIServer bool
+	// Defaulting selects the pods that get the API server's defaulting;
+	// the zero value is DefaultingAuto.
+	Defaulting Defaulting
 	// CompletePodList says Pods are every pod of the node, so pod
 	// cgroups no pod explains are leftovers.
 	CompletePodList bool
@@ -133,7 +139,13 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	if o.PodsSource != "" {
 		sources["pods"] = o.PodsSource
 	}
+	if _, err := ParseDefaulting(string(o.Defaulting)); err != nil {
+		return nil, err
+	}
 	for _, pod := range o.Pods {
+		if !o.Defaulting.Applies(pod, o.PodsFromAPIServer) {
+			continue
+		}
 		if err := profile.DefaultPod(pod); err != nil {
 			return nil, err
 		}

@@ -234,7 +234,7 @@ report says which one the node's containers show.`,
 // runs qos.Check.
 func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.CheckResult, error) {
 	var err error
-	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions()}
+	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions(), Defaulting: o.profile.defaulting}
 	if o.tree.snapshot != "" {
 		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
 			return nil, err
@@ -260,7 +260,7 @@ func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.
 		if in.Pods, err = kubelet.ReadPodList(body, o.kubeletPods); err != nil {
 			return nil, err
 		}
-		in.CompletePodList = true
+		in.CompletePodList, in.PodsFromAPIServer = true, true
 		in.PodsSource = o.kubeletPods
 	case o.static.opts.ManifestDir != "":
 		if in.Pods, err = kubelet.ReadStaticPods(o.static.opts); err != nil {
