@@ -142,6 +142,9 @@ func (o *diffOptions) Run(ctx context.Context) error {
 		return o.runCluster(ctx, overrides)
 	}
 	result, err := o.check(ctx, overrides)
+	if tm := (*qos.TreeMismatchError)(nil); errors.As(err, &tm) {
+		tm.Flag = map[string]string{"cgroupVersion": "--cgroup-version", "cgroupDriver": "--cgroup-driver", "cgroupRoot": "--cgroup-root"}[tm.Setting]
+	}
 	if err != nil {
 		return err
 	}
