@@ -173,6 +173,9 @@ func ResolveProfile(facts Facts, o Overrides) (Profile, ProfileSources, error) {
 		src["ociRuntime"] = SourceFlag
 	}
 	if len(o.FeatureGates) > 0 {
+		if err := CheckFeatureGates(o.FeatureGates); err != nil {
+			return p, nil, fmt.Errorf("feature gates: %w", err)
+		}
 		if p.FeatureGates == nil {
 			p.FeatureGates = map[string]bool{}
 		}
