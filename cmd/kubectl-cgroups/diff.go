@@ -87,7 +87,7 @@ differences, 2 on error.`,
 		c.Flags().Lookup(name).DefValue = def
 	}
 	setFlagGroups(c, []flagGroup{diffClusterFlags, diffNodeFlags,
-		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
+		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
 		{"Output", []string{"output", "only-drift", "effects"}, ""},
 	})
 	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
@@ -218,7 +218,7 @@ memory, PIDs, huge page sizes) and --node-config.`,
       --kubelet-certificate-authority /var/lib/kubelet/pki/kubelet.crt
   kubectl-cgroups diff --static-pods /etc/kubernetes/manifests
   kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list -o json`),
-		newHelpTopic(diff, flagGroup{"Profile flags", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
+		newHelpTopic(diff, flagGroup{"Profile flags", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
 			"the node profile: what the kubelet and the runtimes are, and how they are configured",
 			`The node profile starts from a stock v1.37.2 kubelet. What the node shows
 replaces the defaults: the cgroup version, driver and cgroupRoot from the
