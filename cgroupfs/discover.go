@@ -169,13 +169,115 @@ func (r *reader) children(cgroupPath string) ([]fs.DirEntry, error) {
 	return d.list(listChildren)
 }
 
-// exists reports whether a cgroup's directory exists in the listing
-// controller.
+// childrenUnion lists a cgroup's directory in every controller
+// directory pods and containers are looked for in (on v1, each of
+// valueControllers the tree has), merging the entries by name. partial
+// maps each child directory missing from some of the controllers that
+// list the cgroup to where it is and where it is not. The error is the
+// first listing's when no controller lists the cgroup; otherwise the
+// first that is not a missing directory (permission denied), if any,
+// with the entries of the others.
+func (r *reader) childrenUnion(cgroupPath string) (entries []fs.DirEntry, partial map[string]presence, err error) {
+	lists := r.f.lay.lists
+	if len(lists) <= 1 {
+		entries, err = r.children(cgroupPath)
+		return entries, nil, err
+	}
+	var listed []string
+	var failed error
+	in := map[string][]string{}
+	seen := map[string]bool{}
+	for _, rel := range lists {
+		d, derr := r.cgroupDir(rel, cgroupPath)
+		var es []fs.DirEntry
+		if derr == nil {
+			es, derr = d.list(listChildren)
+			d.close()
+		}
+		if derr != nil {
+			if err == nil {
+				err = derr
+			}
+			if failed == nil && !isGone(derr) {
+				failed = derr
+			}
+			continue
+		}
+		listed = append(listed, rel)
+		for _, e := range es {
+			if e.IsDir() {
+				in[e.Name()] = append(in[e.Name()], rel)
+			}
+			if !seen[e.Name()] {
+				seen[e.Name()] = true
+				entries = append(entries, e)
+			}
+		}
+	}
+	if len(listed) == 0 {
+		return nil, nil, err
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	for name, have := range in {
+		if len(have) == len(listed) {
+			continue
+		}
+		if partial == nil {
+			partial = map[string]presence{}
+		}
+		var not []string
+		for _, rel := range listed {
+			if !slices.Contains(have, rel) {
+				not = append(not, rel)
+			}
+		}
+		partial[name] = presence{in: have, notIn: not}
+	}
+	return entries, partial, failed
+}
+
+// presence says in which controller directories a cgroup is and is not.
+type presence struct{ in, notIn []string }
+
+// notePartial notes a cgroup found in some controllers only.
+func (r *reader) notePartial(kind, p string, pr presence) {
+	r.out.Notes = append(r.out.Notes, fmt.Sprintf("%s cgroup %s exists only in %s (not in %s): a leftover, or a cgroup being created or removed", kind, p, strings.Join(pr.in, ", "), strings.Join(pr.notIn, ", ")))
+}
+
+// notePresence notes a cgroup missing from some controller directories
+// (for a pod looked up by UID rather than listed).
+func (r *reader) notePresence(kind, p string) {
+	var pr presence
+	for _, rel := range r.f.lay.lists {
+		if r.existsIn(rel, p) {
+			pr.in = append(pr.in, rel)
+		} else {
+			pr.notIn = append(pr.notIn, rel)
+		}
+	}
+	if len(pr.in) > 0 && len(pr.notIn) > 0 {
+		r.notePartial(kind, p, pr)
+	}
+}
+
+// exists reports whether a cgroup's directory exists in any controller
+// it is looked for in.
 func (r *reader) exists(cgroupPath string) bool {
 	if cgroupPath == "/" {
 		return true
 	}
-	cd, err := r.ctrlDir(r.f.lay.list)
+	for _, rel := range r.f.lay.lists {
+		if r.existsIn(rel, cgroupPath) {
+			return true
+		}
+	}
+	return false
+}
+
+// existsIn reports whether a cgroup's directory exists in one controller
+// directory.
+func (r *reader) existsIn(rel, cgroupPath string) bool {
+	cd, err := r.ctrlDir(rel)
 	if err != nil {
 		return false
 	}
@@ -300,9 +402,21 @@ func (r *reader) unknown(p, reason string, isDir bool) {
 
 func (r *reader) gone(e Entry) { r.out.Gone = append(r.out.Gone, e) }
 
+// recordDir records a cgroup's directory in every controller directory
+// that has it (a capture keeps a cgroup missing from some of them so).
 func (r *reader) recordDir(p string) {
-	if r.rec != nil {
+	if r.rec == nil {
+		return
+	}
+	lists := r.f.lay.lists
+	if len(lists) <= 1 || p == "/" {
 		r.rec.dir(relPath(r.f.lay.list, p))
+		return
+	}
+	for _, rel := range lists {
+		if r.existsIn(rel, p) {
+			r.rec.dir(relPath(rel, p))
+		}
 	}
 }
 
@@ -343,6 +457,7 @@ func (r *reader) node() (*Node, error) {
 	if uid := r.opts.PodUID; uid != "" {
 		for _, t := range []Tier{TierGuaranteed, TierBurstable, TierBestEffort} {
 			if p := h.tierPath(t) + "/" + h.podName(t, uid); r.exists(p) {
+				r.notePresence("pod", p)
 				r.readPod(p, uid, t)
 				break
 			}
@@ -396,12 +511,14 @@ type podJob struct {
 // jobs.
 func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 	p := h.tierPath(t)
-	entries, err := r.children(p)
+	entries, partial, err := r.childrenUnion(p)
 	if err != nil {
 		if t != TierGuaranteed && !isGone(err) {
 			r.out.Notes = append(r.out.Notes, fmt.Sprintf("listing %s: %v", p, err))
 		}
-		return jobs
+		if len(entries) == 0 {
+			return jobs
+		}
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -425,6 +542,9 @@ func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 				r.unknown(cp, "not a pod cgroup", true)
 			}
 			continue
+		}
+		if pr, ok := partial[name]; ok {
+			r.notePartial("pod", cp, pr)
 		}
 		jobs = append(jobs, podJob{cp, uid, t})
 	}
@@ -474,7 +594,7 @@ func (r *reader) readPods(jobs []podJob) {
 func (r *reader) readPod(p, uid string, t Tier) {
 	r.tier = path.Dir(p)
 	defer func() { r.tier = "" }()
-	entries, err := r.children(p)
+	entries, partial, err := r.childrenUnion(p)
 	if err != nil && isGone(err) {
 		r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
 		return
@@ -518,6 +638,9 @@ func (r *reader) readPod(p, uid string, t Tier) {
 			continue
 		case r.opts.ContainerID != "" && id != r.opts.ContainerID:
 			continue
+		}
+		if pr, ok := partial[name]; ok {
+			r.notePartial("container", cp, pr)
 		}
 		if c, ok := r.readContainer(cp, id, naming, uid); ok {
 			pod.Containers = append(pod.Containers, c)

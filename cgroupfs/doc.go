@@ -27,7 +27,10 @@
 // found by name. A file whose controller is not available (not mounted on
 // v1, not in the root's cgroup.controllers on v2) has an error matching
 // [ErrNotSupported], which is not the same as a missing file
-// (fs.ErrNotExist).
+// (fs.ErrNotExist). On v1, pods and containers are the union of the
+// controllers (cpu, memory, pids, cpuset, hugetlb): a cgroup left in only
+// one of them is found, its files in the others read as missing
+// directories, and Node.Notes names where it is and where it is not.
 //
 // # The Kubernetes hierarchy
 //

@@ -225,7 +225,9 @@ func (o NodeOptions) validate() error {
 // cgroup, the QoS tiers, every pod and container cgroup, and reads their
 // files. Directories the naming does not explain are reported in
 // Node.Unknown; pods and containers that vanish while they are read are
-// reported in Node.Gone. It fails only when the tree cannot be read at
+// reported in Node.Gone. On cgroup v1 a pod or container cgroup present in
+// any controller is read, and one missing from some is noted in
+// Node.Notes. It fails only when the tree cannot be read at
 // all or has no kubepods cgroup (an error matching fs.ErrNotExist).
 func (f *FS) Node(opts NodeOptions) (*Node, error) {
 	if err := opts.validate(); err != nil {

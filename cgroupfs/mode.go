@@ -84,7 +84,11 @@ type layout struct {
 	ctrl map[string]string
 	// list is the directory in which the hierarchy is listed: the first
 	// of valueControllers that is available on v1, "." on v2.
-	list  string
+	list string
+	// lists are the directories in which pods and containers are looked
+	// for: list, then on v1 the other directories of valueControllers
+	// available, so that a cgroup left in any one of them is found.
+	lists []string
 	notes []string
 }
 
@@ -119,14 +123,18 @@ func (l *layout) dirFor(file string) (string, error) {
 
 func (l *layout) finish() error {
 	if l.mode == ModeUnified {
-		l.list = "."
+		l.list, l.lists = ".", []string{"."}
 		return nil
 	}
+	l.lists = nil
 	for _, c := range valueControllers {
-		if d, ok := l.ctrl[c]; ok {
-			l.list = d
-			return nil
+		if d, ok := l.ctrl[c]; ok && !slices.Contains(l.lists, d) {
+			l.lists = append(l.lists, d)
 		}
+	}
+	if len(l.lists) > 0 {
+		l.list = l.lists[0]
+		return nil
 	}
 	return fmt.Errorf("no cgroup v1 controller among %s in the tree", strings.Join(valueControllers, ", "))
 }

@@ -2,6 +2,8 @@ package qos
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -22,11 +24,17 @@ type CheckOptions struct {
 	// files the expectation compares, and only those.
 	Node cgroupfs.NodeOptions
 	// Pods are the node's pods as read (ReadPods, ReadPodList). Check
-	// applies the API server's defaulting for the profile to each (in
-	// place).
+	// applies the API server's defaulting for the profile (in place) to
+	// those Defaulting selects.
 	Pods []*corev1.Pod
 	// PodsSource names where the pods came from (profile source "pods").
 	PodsSource string
+	// PodsFromAPIServer says Pods were read from the API server or the
+	// kubelet's /pods: as stored, so DefaultingAuto defaults none of them.
+	PodsFromAPIServer bool
+	// Defaulting selects the pods that get the API server's defaulting;
+	// the zero value is DefaultingAuto.
+	Defaulting Defaulting
 	// CompletePodList says Pods are every pod of the node, so pod
 	// cgroups no pod explains are leftovers.
 	CompletePodList bool
@@ -88,13 +96,13 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	// The node levels with their files (huge page sizes, swap accounting),
 	// pods and containers by name only (the runtime's naming).
 	discovery.Files = map[cgroupfs.Level][]string{cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {}}
-	node, err := tree.Node(discovery)
-	if err != nil {
-		return nil, err
-	}
 	source := "tree"
 	if o.Snapshot != nil {
 		source = "snapshot"
+	}
+	node, err := tree.Node(discovery)
+	if err != nil {
+		return nil, mismatchOf(tree, discovery, source, err)
 	}
 	facts := TreeFacts(node, source).With(o.Facts)
 	notes := append([]Note(nil), o.Notes...)
@@ -133,7 +141,13 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	if o.PodsSource != "" {
 		sources["pods"] = o.PodsSource
 	}
+	if _, err := ParseDefaulting(string(o.Defaulting)); err != nil {
+		return nil, err
+	}
 	for _, pod := range o.Pods {
+		if !o.Defaulting.Applies(pod, o.PodsFromAPIServer) {
+			continue
+		}
 		if err := profile.DefaultPod(pod); err != nil {
 			return nil, err
 		}
@@ -230,4 +244,27 @@ func hasCounters(n *cgroupfs.Node) bool {
 		}
 	}
 	return false
+}
+
+// mismatchOf turns a tree without a kubepods cgroup for the driver or
+// cgroupRoot given into a *TreeMismatchError saying what the tree shows,
+// when the tree has one for other settings; other errors stay.
+func mismatchOf(tree *cgroupfs.FS, given cgroupfs.NodeOptions, source string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) || (given.Driver == "" && given.CgroupRoot == "") {
+		return err
+	}
+	probe := given
+	probe.Driver, probe.CgroupRoot = "", ""
+	n, perr := tree.Node(probe)
+	if perr != nil || n.Kubepods == nil {
+		return err
+	}
+	shows := fmt.Sprintf("the %s driver's kubepods cgroup at %s (cgroupRoot %s) in the %s", n.Driver, n.Kubepods.Path, n.CgroupRoot, source)
+	if given.Driver != "" && given.Driver != n.Driver {
+		return &TreeMismatchError{Setting: "cgroupDriver", Value: string(given.Driver), Tree: shows, Err: err}
+	}
+	if given.CgroupRoot != "" {
+		return &TreeMismatchError{Setting: "cgroupRoot", Value: given.CgroupRoot, Tree: shows, Err: err}
+	}
+	return err
 }

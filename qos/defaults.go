@@ -1,7 +1,9 @@
 package qos
 
 import (
+	"fmt"
 	"maps"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	resourcehelper "k8s.io/component-helpers/resource"
@@ -24,8 +26,10 @@ import (
 //
 // Static pods (annotation kubernetes.io/config.source other than "api")
 // get no pod-level defaulting, as the kubelet reads them from files.
-// Defaulting is idempotent, so pods as stored by the API server may go
-// through it too.
+// Pods as an API server stored them must not go through it again: one
+// stored by an older release keeps the spec it was stored with (say
+// pod-level requests without pod-level limits), and that is what the
+// kubelet runs; [Defaulting] says which pods Check defaults.
 func (p Profile) DefaultPod(pod *corev1.Pod) error {
 	e, err := resolve(p)
 	if err != nil {
@@ -33,6 +37,56 @@ func (p Profile) DefaultPod(pod *corev1.Pod) error {
 	}
 	e.defaultPod(pod)
 	return nil
+}
+
+// Defaulting says which pods get the API server's resource defaulting
+// ([Profile.DefaultPod]) before their cgroups are predicted.
+type Defaulting string
+
+// The defaulting rules.
+const (
+	// DefaultingAuto (the zero value also means it) defaults only pods
+	// that have not been through an API server: plain manifests and
+	// static pods as the kubelet reads them from files. Pods read from
+	// the API server or the kubelet's /pods, and pods that carry what only
+	// the API server writes (metadata.creationTimestamp or a status), are
+	// taken as stored.
+	DefaultingAuto Defaulting = "auto"
+	// DefaultingAlways defaults every pod, as the v1.37 API server would
+	// on creating it now.
+	DefaultingAlways Defaulting = "always"
+	// DefaultingNever defaults no pod: every pod is taken as stored.
+	DefaultingNever Defaulting = "never"
+)
+
+// ParseDefaulting parses "auto", "always" or "never" ("" is auto).
+func ParseDefaulting(s string) (Defaulting, error) {
+	switch d := Defaulting(s); d {
+	case "", DefaultingAuto:
+		return DefaultingAuto, nil
+	case DefaultingAlways, DefaultingNever:
+		return d, nil
+	}
+	return "", fmt.Errorf("defaulting %q: want auto, always or never", s)
+}
+
+// Applies reports whether a pod gets the API server's defaulting under
+// d. fromAPIServer says the caller read the pod from the API server or
+// the kubelet's /pods.
+func (d Defaulting) Applies(pod *corev1.Pod, fromAPIServer bool) bool {
+	switch d {
+	case DefaultingAlways:
+		return true
+	case DefaultingNever:
+		return false
+	}
+	return !fromAPIServer && !StoredByAPIServer(pod)
+}
+
+// StoredByAPIServer reports whether a pod carries what only an API server
+// writes: metadata.creationTimestamp or a status.
+func StoredByAPIServer(pod *corev1.Pod) bool {
+	return !pod.CreationTimestamp.IsZero() || !reflect.ValueOf(pod.Status).IsZero()
 }
 
 func (e *env) defaultPod(pod *corev1.Pod) {

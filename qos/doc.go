@@ -12,7 +12,9 @@
 //     machine. [Profile.LoadKubeletConfiguration] fills it from a
 //     KubeletConfiguration file or a kubelet's /configz JSON.
 //   - [ReadPods] reads manifests (Pods, Lists, workload templates);
-//     [Profile.DefaultPod] applies the API server's resource defaulting.
+//     [Profile.DefaultPod] applies the API server's resource defaulting,
+//     to the pods [Defaulting] selects (by default only those that have
+//     not been through an API server).
 //   - [QOSClass] decides a pod's QoS class as the kubelet does.
 //   - [Expect] computes the [Expectation] of a whole node.
 //

@@ -86,3 +86,33 @@ func podRef(ns, name string) string {
 	}
 	return ns + "/" + name
 }
+
+// TreeMismatchError reports a setting given explicitly (an Override, the
+// driver or cgroupRoot of CheckOptions.Node: a CLI's flags) that the
+// cgroup tree contradicts, such as cgroup v2 for a v1 tree: predicting
+// with it would only report every file missing.
+type TreeMismatchError struct {
+	// Setting is the profile fact at fault: "cgroupVersion",
+	// "cgroupDriver" or "cgroupRoot".
+	Setting string
+	// Flag, when set (by a CLI), names the setting in Error instead.
+	Flag string
+	// Value is the value given.
+	Value string
+	// Tree is what the tree shows ("cgroup v1 (hybrid) in the snapshot").
+	Tree string
+	// Err is the cause, when the tree could not be read with the value.
+	Err error
+}
+
+// Error implements the error interface.
+func (e *TreeMismatchError) Error() string {
+	name := e.Setting
+	if e.Flag != "" {
+		name = e.Flag
+	}
+	return fmt.Sprintf("%s %s contradicts the tree, which shows %s", name, e.Value, e.Tree)
+}
+
+// Unwrap returns the cause.
+func (e *TreeMismatchError) Unwrap() error { return e.Err }

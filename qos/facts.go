@@ -27,6 +27,9 @@ type Facts struct {
 	TreeSource string
 	// CgroupVersion is the tree's cgroup version; 0 when unknown.
 	CgroupVersion convert.CgroupVersion
+	// Mode is the tree's arrangement (unified, hybrid, legacy); empty
+	// when unknown.
+	Mode cgroupfs.Mode
 	// Driver is the kubelet cgroup driver the naming shows; empty when
 	// unknown.
 	Driver cgroupfs.Driver
@@ -72,6 +75,7 @@ type Facts struct {
 func TreeFacts(n *cgroupfs.Node, source string) Facts {
 	f := Facts{TreeSource: source}
 	f.CgroupVersion = n.Mode.Version()
+	f.Mode = n.Mode
 	f.Driver = n.Driver
 	f.CgroupRoot = n.CgroupRoot
 	if n.PageSizeBytes != 0 && source == "snapshot" {

@@ -2,6 +2,7 @@ package qos
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,7 +20,8 @@ import (
 // or the JSON a kubelet serves at /configz ({"kubeletconfig": {...}}, the
 // effective configuration with the v1beta1 field names and durations as
 // strings such as "100ms"). Unknown fields are errors that name the field,
-// except in /configz documents, which may carry fields of newer kubelets.
+// and so are unknown feature gates (*UnknownFeatureGateError), except in
+// /configz documents, which may carry fields and gates of newer kubelets.
 func ParseKubeletConfiguration(data []byte) (*kubeletv1beta1.KubeletConfiguration, error) {
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
@@ -55,6 +57,13 @@ func ParseKubeletConfiguration(data []byte) (*kubeletv1beta1.KubeletConfiguratio
 		return fmt.Errorf("kubelet configuration: %w", err)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckFeatureGates(kc.FeatureGates); err != nil {
+		var ue *UnknownFeatureGateError
+		if errors.As(err, &ue) {
+			return nil, fmt.Errorf("kubelet configuration: featureGates.%s: %w", ue.Gate, err)
+		}
 		return nil, err
 	}
 	return kc, nil
@@ -184,7 +193,8 @@ func ParseResourceList(s string) (corev1.ResourceList, error) {
 }
 
 // ParseFeatureGates parses "A=true,B=false" (the kubelet's
-// --feature-gates syntax).
+// --feature-gates syntax). A gate the kubelet does not know is an
+// *UnknownFeatureGateError.
 func ParseFeatureGates(s string) (map[string]bool, error) {
 	out := map[string]bool{}
 	if strings.TrimSpace(s) == "" {
@@ -208,6 +218,9 @@ func ParseFeatureGates(s string) (map[string]bool, error) {
 			return nil, fmt.Errorf("feature gate %q given twice", name)
 		}
 		out[name] = b
+	}
+	if err := CheckFeatureGates(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -64,8 +64,13 @@ const (
 
 // ResolveProfile builds a node profile: the v1.37.2 defaults, then what
 // the node shows (facts), then the overrides. It returns the profile,
-// validated, and where every fact came from. Errors name the bad input.
+// validated, and where every fact came from. Errors name the bad input;
+// an override of the cgroup version or driver that the tree facts
+// contradict is a *TreeMismatchError.
 func ResolveProfile(facts Facts, o Overrides) (Profile, ProfileSources, error) {
+	if err := contradicted(facts, o); err != nil {
+		return Profile{}, nil, err
+	}
 	p := DefaultProfile()
 	src := ProfileSources{}
 	for _, k := range []string{"kubernetesVersion", "cgroupVersion", "cgroupDriver", "cgroupRoot", "kubelet", "capacity", "pageSize", "swapAccounting", "hugetlbRsvd", "runtime", "ociRuntime"} {
@@ -168,6 +173,9 @@ func ResolveProfile(facts Facts, o Overrides) (Profile, ProfileSources, error) {
 		src["ociRuntime"] = SourceFlag
 	}
 	if len(o.FeatureGates) > 0 {
+		if err := CheckFeatureGates(o.FeatureGates); err != nil {
+			return p, nil, fmt.Errorf("feature gates: %w", err)
+		}
 		if p.FeatureGates == nil {
 			p.FeatureGates = map[string]bool{}
 		}
@@ -253,6 +261,30 @@ func MergeCapacity(dst, src corev1.ResourceList) error {
 			k = "pid"
 		}
 		dst[k] = v
+	}
+	return nil
+}
+
+// contradicted reports an override of the cgroup version or driver that
+// the tree facts contradict.
+func contradicted(facts Facts, o Overrides) error {
+	where := facts.TreeSource
+	if where == "" {
+		where = "tree"
+	}
+	if o.CgroupVersion != 0 && facts.CgroupVersion != 0 && o.CgroupVersion != facts.CgroupVersion {
+		shows := "cgroup " + facts.CgroupVersion.String()
+		if facts.Mode != "" {
+			shows += " (" + string(facts.Mode) + ")"
+		}
+		return &TreeMismatchError{Setting: "cgroupVersion", Value: o.CgroupVersion.String(), Tree: shows + " in the " + where}
+	}
+	if o.Driver != "" && facts.Driver != "" && o.Driver != facts.Driver {
+		shows := fmt.Sprintf("the %s driver's naming", facts.Driver)
+		if facts.CgroupRoot != "" {
+			shows += " under cgroupRoot " + facts.CgroupRoot
+		}
+		return &TreeMismatchError{Setting: "cgroupDriver", Value: string(o.Driver), Tree: shows + " in the " + where}
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ differences, 2 on error.`,
 		c.Flags().Lookup(name).DefValue = def
 	}
 	setFlagGroups(c, []flagGroup{diffClusterFlags, diffNodeFlags,
-		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
+		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
 		{"Output", []string{"output", "only-drift", "effects"}, ""},
 	})
 	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
@@ -142,6 +142,9 @@ func (o *diffOptions) Run(ctx context.Context) error {
 		return o.runCluster(ctx, overrides)
 	}
 	result, err := o.check(ctx, overrides)
+	if tm := (*qos.TreeMismatchError)(nil); errors.As(err, &tm) {
+		tm.Flag = map[string]string{"cgroupVersion": "--cgroup-version", "cgroupDriver": "--cgroup-driver", "cgroupRoot": "--cgroup-root"}[tm.Setting]
+	}
 	if err != nil {
 		return err
 	}
@@ -215,7 +218,7 @@ memory, PIDs, huge page sizes) and --node-config.`,
       --kubelet-certificate-authority /var/lib/kubelet/pki/kubelet.crt
   kubectl-cgroups diff --static-pods /etc/kubernetes/manifests
   kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list -o json`),
-		newHelpTopic(diff, flagGroup{"Profile flags", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting"}, "profile"},
+		newHelpTopic(diff, flagGroup{"Profile flags", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
 			"the node profile: what the kubelet and the runtimes are, and how they are configured",
 			`The node profile starts from a stock v1.37.2 kubelet. What the node shows
 replaces the defaults: the cgroup version, driver and cgroupRoot from the
@@ -234,7 +237,7 @@ report says which one the node's containers show.`,
 // runs qos.Check.
 func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.CheckResult, error) {
 	var err error
-	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions()}
+	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions(), Defaulting: o.profile.defaulting}
 	if o.tree.snapshot != "" {
 		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
 			return nil, err
@@ -260,7 +263,7 @@ func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.
 		if in.Pods, err = kubelet.ReadPodList(body, o.kubeletPods); err != nil {
 			return nil, err
 		}
-		in.CompletePodList = true
+		in.CompletePodList, in.PodsFromAPIServer = true, true
 		in.PodsSource = o.kubeletPods
 	case o.static.opts.ManifestDir != "":
 		if in.Pods, err = kubelet.ReadStaticPods(o.static.opts); err != nil {

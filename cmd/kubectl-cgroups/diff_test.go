@@ -303,3 +303,23 @@ func TestREADMEDemoExcerpt(t *testing.T) {
 		t.Errorf("README.md's demo excerpt is stale; replace it with:\n%s", got)
 	}
 }
+
+// TestDiffFlagContradictsTree: a flag the tree contradicts exits 2 with
+// the flag, its value and what the tree shows.
+func TestDiffFlagContradictsTree(t *testing.T) {
+	dir := golden.RealNode(t)
+	base := []string{"diff", "--snapshot", filepath.Join(dir, "node.tar.gz"), "-f", filepath.Join(dir, "pods.json")}
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--cgroup-version", "v2"}, "--cgroup-version v2 contradicts the tree"},
+		{[]string{"--cgroup-driver", "systemd"}, "--cgroup-driver systemd contradicts the tree"},
+		{[]string{"--cgroup-root", "/custom"}, "--cgroup-root /custom contradicts the tree"},
+	} {
+		_, errOut, code := runCLI(t, "", append(base, tc.flags...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.flags, code, errOut, tc.want)
+		}
+	}
+}

@@ -83,6 +83,9 @@ func (o *expectOptions) Run(context.Context) error {
 		return err
 	}
 	for _, pod := range pods {
+		if !o.profile.defaulting.Applies(pod, false) {
+			continue
+		}
 		if err := p.DefaultPod(pod); err != nil {
 			return err
 		}

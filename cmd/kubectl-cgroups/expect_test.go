@@ -167,3 +167,13 @@ func TestRecursiveFilename(t *testing.T) {
 		t.Errorf("without -R: exit %d: %s", code, errOut)
 	}
 }
+
+// TestExpectUnknownFeatureGate: an unknown gate exits 2 with a
+// did-you-mean, as the kubelet refuses to start with it.
+func TestExpectUnknownFeatureGate(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n"
+	_, errOut, code := runCLI(t, pod, "expect", "-f", "-", "--feature-gates", "MemoryQos=true")
+	if code != 2 || !strings.Contains(errOut, "--feature-gates") || !strings.Contains(errOut, "did you mean MemoryQoS") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

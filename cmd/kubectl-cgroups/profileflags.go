@@ -31,6 +31,9 @@ type profileFlags struct {
 	cpuManager     string
 	podPidsLimit   int64
 	swapAccounting bool
+	applyDefaults  string
+	// defaulting is --apply-defaults, parsed by overrides.
+	defaulting qos.Defaulting
 
 	// fetch loads --node-config when it is a URL (diff sets it); nil
 	// means only files are accepted.
@@ -51,6 +54,7 @@ func (f *profileFlags) addFlags(c *cobra.Command) {
 	fl.Int64Var(&f.pageSize, "page-size", d.Node.PageSize, "Base page size of the node in bytes (65536 on some arm64 and ppc64 hosts).")
 	fl.StringVar(&f.cpuManager, "cpu-manager-policy", "", "CPU manager policy: none or static (overrides --node-config).")
 	fl.Int64Var(&f.podPidsLimit, "pod-pids-limit", 0, "podPidsLimit (overrides --node-config); -1 for none.")
+	fl.StringVar(&f.applyDefaults, "apply-defaults", string(qos.DefaultingAuto), "Which pods get the v1.37 API server's resource defaulting: auto (only pods that have not been through an API server: no creationTimestamp, no status, not read from the API or the kubelet), always or never.")
 	fl.BoolVar(&f.swapAccounting, "swap-accounting", d.Node.SwapAccounting, "Whether the kernel accounts swap per cgroup (memory.swap.max / memory.memsw.*).")
 }
 
@@ -59,6 +63,10 @@ func (f *profileFlags) addFlags(c *cobra.Command) {
 func (f *profileFlags) overrides(c *cobra.Command) (qos.Overrides, error) {
 	var o qos.Overrides
 	changed := c.Flags().Changed
+	var err error
+	if f.defaulting, err = qos.ParseDefaulting(f.applyDefaults); err != nil {
+		return o, fmt.Errorf("--apply-defaults: %w", err)
+	}
 	if _, err := qos.ParseKubernetesVersion(f.version); err != nil {
 		return o, fmt.Errorf("--kubernetes-version: %w", err)
 	}

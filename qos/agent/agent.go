@@ -369,9 +369,8 @@ func (a *Agent) expect() error {
 		if uid := c.Annotations[cluster.MirrorPodAnnotation]; uid != "" {
 			c.UID = types.UID(uid)
 		}
-		if err := a.profile.profile.DefaultPod(c); err != nil {
-			return fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, err)
-		}
+		// Pods from the API server are as stored: not defaulted again
+		// (qos.DefaultingAuto).
 		pods = append(pods, c)
 	}
 	slices.SortFunc(pods, func(x, y *corev1.Pod) int {

@@ -222,6 +222,10 @@ type CheckOptions struct {
 	Node cgroupfs.NodeOptions
 	// Overrides win over what the nodes show (qos.CheckOptions).
 	Overrides qos.Overrides
+	// Defaulting selects the pods that get the API server's defaulting
+	// (qos.CheckOptions); the pods come from the API server, so the zero
+	// value (auto) defaults none.
+	Defaulting qos.Defaulting
 	// Effects reports what the limits do to the workload from the
 	// kernel's counters (qos.CheckOptions.Effects); nil does not.
 	Effects *qos.EffectsOptions
@@ -342,8 +346,8 @@ func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (
 		Node: o.Node, Snapshot: g.Snapshot,
 		Pods:            g.Pods,
 		PodsSource:      fmt.Sprintf("the API server: %d pods with spec.nodeName=%s", len(g.Pods), plan.Name),
-		CompletePodList: true,
-		Facts:           facts, Overrides: o.Overrides, Notes: notes, Effects: o.Effects,
+		CompletePodList: true, PodsFromAPIServer: true, Defaulting: o.Defaulting,
+		Facts: facts, Overrides: o.Overrides, Notes: notes, Effects: o.Effects,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", plan.Name, KubepodsHint(err))
