@@ -195,7 +195,7 @@ func (d *differ) groupUnverified() {
 		if r.File == "" || r.Status != StatusUnverified {
 			continue
 		}
-		k := key{r.File, r.Actual, r.Input}
+		k := key{r.File, groupValue(r.File, r.Actual), r.Input}
 		gr := groups[k]
 		if gr == nil {
 			gr = &group{expected: r.Expected, reason: r.Reason, levels: map[cgroupfs.Level]bool{}}
@@ -226,8 +226,19 @@ func (d *differ) groupUnverified() {
 			count = "the " + what + " reads"
 		case gr.n == compared:
 			count = fmt.Sprintf("every %s (%d files) reads", what, gr.n)
+		case gr.n == 1:
+			count = fmt.Sprintf("1 of %d %s files reads", compared, what)
 		default:
 			count = fmt.Sprintf("%d of %d %s files read", gr.n, compared, what)
+		}
+		value := strconv.Quote(safetext.Truncate(k.actual, safetext.DefaultMaxBytes)) + ", not " + strings.Join(quoteAll(gr.expected), " or ")
+		switch k.file {
+		case "cpu.cfs_quota_us":
+			count = strings.TrimSuffix(strings.TrimSuffix(count, " reads"), " read") + " differ"
+			value = "under a CFS period that differs too"
+		case "cpu.max":
+			value = "a period of " + strconv.Quote(k.actual)
+			count = strings.TrimSuffix(strings.TrimSuffix(count, " reads"), " read") + " show"
 		}
 		supply := ""
 		for _, g := range d.opts.Guessed {
@@ -236,20 +247,29 @@ func (d *differ) groupUnverified() {
 				break
 			}
 		}
-		d.note(gr.reason, fmt.Sprintf("unverified: %s %s, not %s: %s? give %s", count,
-			strconv.Quote(safetext.Truncate(k.actual, safetext.DefaultMaxBytes)), strings.Join(quoteAll(gr.expected), " or "), guessHint(k.input, k.actual), supply))
+		d.note(gr.reason, fmt.Sprintf("unverified: %s %s: %s? give %s", count, value, guessHint(k.input, k.file, k.actual), supply))
 	}
 }
 
-// guessHint names the input value that would explain a reading.
-func guessHint(in Input, actual string) string {
+// groupValue is what unverified results of a file share when they have
+// one cause: the value read; the period of a cpu.max; nothing for CFS
+// quotas (each differs with its period).
+func groupValue(file, actual string) string {
+	switch file {
+	case "cpu.cfs_quota_us":
+		return ""
+	case "cpu.max":
+		return cpuMaxPeriod(actual)
+	}
+	return actual
+}
+
+// guessHint names the input value that would explain a reading (a group
+// value of the file).
+func guessHint(in Input, file, actual string) string {
 	switch in {
 	case InputCPUCFSQuotaPeriod:
-		p := actual
-		if _, after, ok := strings.Cut(actual, " "); ok {
-			p = after
-		}
-		if us, err := strconv.ParseInt(p, 10, 64); err == nil && us > 0 {
+		if us, err := strconv.ParseInt(actual, 10, 64); err == nil && us > 0 && file != "cpu.cfs_quota_us" {
 			return "cpuCFSQuotaPeriod=" + (time.Duration(us) * time.Microsecond).String()
 		}
 	case InputPodPidsLimit:
@@ -261,10 +281,13 @@ func guessHint(in Input, actual string) string {
 		}
 	case InputMemoryCapacity, InputPIDCapacity:
 		if _, err := strconv.ParseInt(actual, 10, 64); err == nil {
-			return fmt.Sprintf("a %s of %s (less any reservation)", strings.TrimPrefix(string(in), "capacity."), actual)
+			return fmt.Sprintf("%s capacity %s plus any reservation", strings.TrimPrefix(string(in), "capacity."), actual)
 		}
 	case InputReserved:
 		return "kubeReserved or systemReserved"
+	}
+	if file == "cpu.cfs_quota_us" {
+		return "quotas scaled to another cpuCFSQuotaPeriod"
 	}
 	return "another " + string(in)
 }

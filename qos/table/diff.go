@@ -113,7 +113,9 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 				writeWrapped(&b, "    ", res.Message)
 				continue
 			}
-			if res.Status == qos.StatusMatch && !wide {
+			// Unverified files are grouped by cause in the notes;
+			// wide output lists each.
+			if (res.Status == qos.StatusMatch || res.Status == qos.StatusUnverified) && !wide {
 				continue
 			}
 			if o.OnlyDrift && !res.Status.Unexplained() {
@@ -132,7 +134,7 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "\n%d cgroups, %d files: %d match, %d explained, %d drift, %d missing, %d unexpected", s.Cgroups, s.Files, s.Match, s.Explained, s.Drift, s.Missing, s.Unexpected)
 	if s.Unverified > 0 {
-		fmt.Fprintf(&b, ", %d unverified (rest on assumed inputs)", s.Unverified)
+		fmt.Fprintf(&b, ", %d unverified (see the notes)", s.Unverified)
 	}
 	if s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d unreadable", s.Errors)

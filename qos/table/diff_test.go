@@ -1,0 +1,38 @@
+package table_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/table"
+)
+
+// TestWriteDiffUnverified: an unverified file marks its cgroup, is
+// counted apart from drift, and is listed only in wide output (the notes
+// group the causes); the verdict says no difference is unexplained.
+func TestWriteDiffUnverified(t *testing.T) {
+	cg := &qos.ResultCgroup{Level: cgroupfs.LevelKubepods, Path: "/kubepods"}
+	r := &qos.DiffReport{
+		Results: []qos.DiffResult{{ResultCgroup: cg, File: "memory.max", Expected: []string{"34359738368"}, Actual: "8589934592",
+			Status: qos.StatusUnverified, Reason: qos.ReasonCapacityUnknown, Input: qos.InputMemoryCapacity}},
+		Notes:   []qos.Note{{Reason: qos.ReasonCapacityUnknown, Message: "unverified: the kubepods memory.max reads ..."}},
+		Summary: qos.DiffSummary{Cgroups: 1, Files: 1, Unverified: 1},
+	}
+	for _, wide := range []bool{false, true} {
+		var b strings.Builder
+		if err := table.WriteDiff(&b, r, table.DiffOptions{Wide: wide}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, want := range []string{"unverified kubepods   /kubepods", "1 unverified", "No unexplained difference"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("wide=%v: no %q in\n%s", wide, want, out)
+			}
+		}
+		if lists := strings.Contains(out, "memory.max expected 34359738368, found 8589934592 (unverified:"); lists != wide {
+			t.Errorf("wide=%v: file listed %v:\n%s", wide, lists, out)
+		}
+	}
+}
