@@ -126,7 +126,10 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	if facts.Machine == nil && len(o.Overrides.Capacity) == 0 {
 		msg := "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"
 		if len(inf.what) > 0 {
-			msg = fmt.Sprintf("the machine's capacity is not known (a snapshot without machine facts); inferred from the tree: %s; the rest assume the defaults (8 CPUs, 32 GiB): give --node-capacity", strings.Join(inf.what, ", "))
+			msg = fmt.Sprintf("the machine's capacity is not known (a snapshot without machine facts); inferred from the tree: %s", strings.Join(inf.what, ", "))
+			if inf.capacityGuessed() {
+				msg += "; the rest assume the defaults (8 CPUs, 32 GiB), and kubepods values resting on them are unverified: give --node-capacity"
+			}
 		}
 		notes = append(notes, Note{Reason: ReasonCapacityUnknown, Message: msg})
 	}

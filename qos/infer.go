@@ -126,3 +126,13 @@ func limitValue(f cgroupfs.File) (int64, bool) {
 	}
 	return v, true
 }
+
+// capacityGuessed reports whether some capacity input remains assumed.
+func (inf inference) capacityGuessed() bool {
+	for _, g := range inf.guessed {
+		if strings.HasPrefix(string(g.Input), "capacity.") {
+			return true
+		}
+	}
+	return false
+}
