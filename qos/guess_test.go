@@ -206,3 +206,27 @@ func TestCheckUncertainPID(t *testing.T) {
 		t.Errorf("summary %+v\n%s", r.Summary, dump(r))
 	}
 }
+
+// TestCheckInfersCPUFromWeight: a 1.31 kubelet writes no kubepods
+// cpuset.cpus; with neither the machine nor the kubelet configuration
+// known, the allocatable CPU comes back from kubepods cpu.shares (v1) or
+// cpu.weight (v2), so that value matches too.
+func TestCheckInfersCPUFromWeight(t *testing.T) {
+	for _, p := range []qos.Profile{v1Profile(), v2Profile()} {
+		t.Run(p.CgroupVersion.String(), func(t *testing.T) {
+			p.KubernetesVersion = "1.31"
+			res, err := qos.Check(qos.CheckOptions{Tree: checkTree(t, p, treegen.Options{}), Pods: nodePods(), Now: readAt,
+				Overrides: qos.Overrides{KubernetesVersion: "1.31"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res.Report
+			if r.Summary.Unexplained() != 0 || r.Summary.Unverified != 0 {
+				t.Errorf("summary %+v\n%s", r.Summary, dump(r))
+			}
+			if src := r.ProfileSources["capacity"]; !strings.Contains(src, "cpu 4000m from kubepods cpu.") {
+				t.Errorf("capacity source %q", src)
+			}
+		})
+	}
+}

@@ -54,10 +54,19 @@ func infer(node *cgroupfs.Node, facts Facts, o Overrides) inference {
 	v1 := node.Mode.Version() == convert.CgroupV1
 
 	if m.CPUs <= 0 && !given(corev1.ResourceCPU) {
-		if n := cpusetCount(kp["cpuset.cpus"]); n > 0 {
+		n := cpusetCount(kp["cpuset.cpus"])
+		milli, file := int64(0), ""
+		if n == 0 && !kubeletKnown {
+			milli, file = allocatableCPU(kp, v1)
+		}
+		switch {
+		case n > 0:
 			inf.capacity[corev1.ResourceCPU] = *resource.NewQuantity(int64(n), resource.DecimalSI)
 			inf.what = append(inf.what, fmt.Sprintf("cpu %d from kubepods cpuset.cpus", n))
-		} else {
+		case milli > 0:
+			inf.capacity[corev1.ResourceCPU] = *resource.NewMilliQuantity(milli, resource.DecimalSI)
+			inf.what = append(inf.what, fmt.Sprintf("cpu %dm from kubepods %s", milli, file))
+		default:
 			inf.guessed = append(inf.guessed, CapacityGuess(InputCPUCapacity, ReasonCapacityUnknown))
 		}
 	}
@@ -135,4 +144,46 @@ func (inf inference) capacityGuessed() bool {
 		}
 	}
 	return false
+}
+
+// allocatableCPU is the allocatable milli-CPU the kubepods cpu.shares
+// (v1) or cpu.weight (v2, the kubelet's linear conversion) shows, and
+// that file's name; 0 when the file does not give one value back exactly.
+func allocatableCPU(kp map[string]cgroupfs.File, v1 bool) (int64, string) {
+	name := "cpu.weight"
+	if v1 {
+		name = "cpu.shares"
+	}
+	f, ok := kp[name]
+	if !ok || f.Err != nil {
+		return 0, name
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(f.Raw), 10, 64)
+	if err != nil || v == 0 {
+		return 0, name
+	}
+	shares := v
+	if !v1 {
+		// The smallest shares with that weight (weight = 1 +
+		// (shares-2)*9999/262142).
+		shares = ((v-1)*262142+9998)/9999 + convert.MinShares
+	}
+	milli := convert.SharesToMilliCPU(shares)
+	back := convert.MilliCPUToShares(milli)
+	if !v1 {
+		back = convert.SharesToWeightLinear(back)
+	}
+	if milli <= 0 || back != v || shares <= convert.MinShares {
+		return 0, name
+	}
+	if !v1 {
+		// A weight stands for about 26 milli-CPUs: prefer whole CPUs
+		// among them, as a machine without reservations has.
+		for m := milli; m < milli+30; m++ {
+			if m%1000 == 0 && convert.SharesToWeightLinear(convert.MilliCPUToShares(m)) == v {
+				return m, name
+			}
+		}
+	}
+	return milli, name
 }
