@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/kubecgroups/kubecgroups/qos/table"
 )
 
@@ -34,5 +35,18 @@ func TestWriteDiffUnverified(t *testing.T) {
 		if lists := strings.Contains(out, "memory.max expected 34359738368, found 8589934592 (unverified:"); lists != wide {
 			t.Errorf("wide=%v: file listed %v:\n%s", wide, lists, out)
 		}
+	}
+}
+
+// TestWriteDiffListUnverified: the summary line of several nodes does not
+// call unverified values matches.
+func TestWriteDiffListUnverified(t *testing.T) {
+	list := &cluster.DiffReportList{Summary: cluster.ListSummary{Nodes: 2, Checked: 2, DiffSummary: qos.DiffSummary{Files: 4, Match: 3, Unverified: 1}}}
+	var b strings.Builder
+	if err := table.WriteDiffList(&b, list, table.DiffOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "no unexplained difference, 1 unverified value(s)") || strings.Contains(out, "matches or is explained") {
+		t.Errorf("summary:\n%s", out)
 	}
 }
