@@ -44,9 +44,9 @@ const (
 	InputQOSReserved Input = "kubelet.qosReserved"
 )
 
-// KubeletInputs are the kubelet settings a missing kubelet configuration
+// kubeletInputs are the kubelet settings a missing kubelet configuration
 // leaves at their defaults.
-var KubeletInputs = []Input{InputCPUCFSQuotaPeriod, InputPodPidsLimit, InputReserved, InputMemoryQoS, InputMemorySwap, InputQOSReserved}
+var kubeletInputs = []Input{InputCPUCFSQuotaPeriod, InputPodPidsLimit, InputReserved, InputMemoryQoS, InputMemorySwap, InputQOSReserved}
 
 // Guess is a profile input the caller had to assume: a value that rests
 // on it and differs from the prediction is StatusUnverified (naming the
@@ -78,10 +78,10 @@ func CapacityGuess(in Input, reason Reason) Guess {
 }
 
 // KubeletGuesses are the guesses of a missing kubelet configuration: every
-// input of KubeletInputs but those in except (settings a flag gave).
+// kubelet input (kubelet.*) but those in except (settings a flag gave).
 func KubeletGuesses(except ...Input) []Guess {
 	var out []Guess
-	for _, in := range KubeletInputs {
+	for _, in := range kubeletInputs {
 		if !slices.Contains(except, in) {
 			out = append(out, Guess{Input: in, Reason: ReasonKubeletConfigUnknown, Supply: supplyKubeletConfig})
 		}
@@ -179,6 +179,9 @@ func unverifiedMessage(g *Guess, ef ExpectedFile, actual string) string {
 // (the file, the value read and the guessed input), with a hint at the
 // setting that would give that value.
 func (d *differ) groupUnverified() {
+	if d.r.Summary.Unverified == 0 {
+		return
+	}
 	type key struct {
 		file, actual string
 		input        Input
@@ -189,10 +192,19 @@ func (d *differ) groupUnverified() {
 		reason   Reason
 		levels   map[cgroupfs.Level]bool
 	}
+	type fileAt struct {
+		file  string
+		level cgroupfs.Level
+	}
 	var order []key
 	groups := map[key]*group{}
+	perLevel := map[fileAt]int{}
 	for _, r := range d.r.Results {
-		if r.File == "" || r.Status != StatusUnverified {
+		if r.File == "" {
+			continue
+		}
+		perLevel[fileAt{r.File, r.Level}]++
+		if r.Status != StatusUnverified {
 			continue
 		}
 		k := key{r.File, groupValue(r.File, r.Actual), r.Input}
@@ -210,11 +222,9 @@ func (d *differ) groupUnverified() {
 		// The files of that name at the group's levels.
 		compared := 0
 		var level cgroupfs.Level
-		for _, r := range d.r.Results {
-			if r.File == k.file && gr.levels[r.Level] {
-				compared++
-				level = r.Level
-			}
+		for l := range gr.levels {
+			compared += perLevel[fileAt{k.file, l}]
+			level = l
 		}
 		what := k.file
 		if len(gr.levels) == 1 {
