@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -124,16 +127,41 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	} else if now.IsZero() {
 		now = time.Now()
 	}
+	// What the tree proves of the inputs not given, and what remains
+	// assumed (values resting on it are unverified, not drift).
+	inf := infer(node, facts, o.Overrides)
 	if facts.Machine == nil && len(o.Overrides.Capacity) == 0 {
-		notes = append(notes, Note{Reason: ReasonCapacityUnknown, Message: "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"})
+		msg := "the machine's capacity is not known (a snapshot without machine facts); kubepods values assume the default 8 CPUs and 32 GiB: give --node-capacity"
+		if len(inf.what) > 0 {
+			msg = fmt.Sprintf("the machine's capacity is not known (a snapshot without machine facts); inferred from the tree: %s", strings.Join(inf.what, ", "))
+			if inf.capacityGuessed() {
+				msg += "; the rest assume the defaults (8 CPUs, 32 GiB), and kubepods values resting on them are unverified: give --node-capacity"
+			}
+		}
+		notes = append(notes, Note{Reason: ReasonCapacityUnknown, Message: msg})
 	}
 	overrides := o.Overrides
 	if overrides.OCI == nil {
 		overrides.OCI = &OCIRuntime{Name: "unknown"}
 	}
+	if len(inf.capacity) > 0 {
+		c := inf.capacity.DeepCopy()
+		maps.Copy(c, o.Overrides.Capacity)
+		overrides.Capacity = c
+	}
 	profile, sources, err := ResolveProfile(facts, overrides)
 	if err != nil {
 		return nil, err
+	}
+	if len(inf.what) > 0 {
+		src := SourceInferred + " (" + strings.Join(inf.what, ", ") + ")"
+		if facts.Machine != nil {
+			src = facts.MachineSource + "; " + src
+		}
+		if len(o.Overrides.Capacity) > 0 {
+			src += " and flag"
+		}
+		sources["capacity"] = src
 	}
 	if o.Overrides.OCI == nil {
 		sources["ociRuntime"] = ociUnknownSource
@@ -162,7 +190,7 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	if node, err = tree.Node(read); err != nil {
 		return nil, err
 	}
-	report := Diff(x, node, DiffOptions{Now: now, CompletePodList: o.CompletePodList})
+	report := Diff(x, node, DiffOptions{Now: now, CompletePodList: o.CompletePodList, Guessed: inf.guessed})
 	if o.Effects != nil && hasCounters(node) {
 		report.Effects = Effects(x, Sample{Node: node, At: now}, *o.Effects)
 	}
@@ -176,7 +204,7 @@ func Check(o CheckOptions) (*CheckResult, error) {
 
 // With returns f with every field that g sets replaced by g's: g's
 // machine, version, kubelet configuration and CRI runtime (each with its
-// source), and page size.
+// source), and page size; g's guesses are added to f's.
 func (f Facts) With(g Facts) Facts {
 	if g.Machine != nil {
 		f.Machine, f.MachineSource = g.Machine, g.MachineSource
@@ -193,6 +221,7 @@ func (f Facts) With(g Facts) Facts {
 	if g.PageSizeBytes != 0 {
 		f.PageSizeBytes = g.PageSizeBytes
 	}
+	f.Guessed = append(slices.Clip(f.Guessed), g.Guessed...)
 	return f
 }
 

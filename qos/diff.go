@@ -26,7 +26,8 @@ const TierRefreshInterval = time.Minute
 // Status is the verdict on one file or cgroup of a diff.
 type Status string
 
-// The statuses. Match and Explained are fine; the others are differences
+// The statuses. Match and Explained are fine, Unlisted and Unverified
+// are not differences the tool can establish; the others are differences
 // nothing explains.
 const (
 	// StatusMatch: the file holds an accepted value.
@@ -34,6 +35,11 @@ const (
 	// StatusExplained: the file differs from the prediction for a known,
 	// harmless reason (Reason and Message say which).
 	StatusExplained Status = "explained"
+	// StatusUnverified: the file differs from a prediction that rests on
+	// an input the caller had to assume (DiffOptions.Guessed): Input,
+	// Reason and Message name it and the flag or permission that
+	// supplies it. Not an unexplained difference.
+	StatusUnverified Status = "unverified"
 	// StatusDrift: the file holds a value nothing explains.
 	StatusDrift Status = "drift"
 	// StatusMissing: an expected cgroup or file does not exist.
@@ -67,16 +73,18 @@ func (s Status) Severity() int {
 		return 1
 	case StatusExplained:
 		return 2
-	case StatusUnexpected:
+	case StatusUnverified:
 		return 3
-	case StatusMissing:
+	case StatusUnexpected:
 		return 4
-	case StatusError:
+	case StatusMissing:
 		return 5
-	case StatusDrift:
+	case StatusError:
 		return 6
+	case StatusDrift:
+		return 7
 	}
-	return 7
+	return 8
 }
 
 // DiffOptions tune [Diff].
@@ -93,6 +101,11 @@ type DiffOptions struct {
 	// false such pod cgroups are "unlisted", and tier values that count
 	// them are explained as "pods-not-listed".
 	CompletePodList bool
+	// Guessed are the profile inputs the caller had to assume (Check
+	// fills them): a file whose value rests on one and differs from the
+	// prediction is StatusUnverified rather than drift, and one note per
+	// shared cause says what would verify it.
+	Guessed []Guess
 }
 
 // DiffReport is the comparison of an Expectation with what a node holds.
@@ -131,11 +144,13 @@ type DiffSummary struct {
 	Cgroups int `json:"cgroups"`
 	// Files is the number of files compared.
 	Files int `json:"files"`
-	// Match, Drift, Explained, Missing, Unexpected, Unlisted and Errors
-	// count the results of each status (files and whole cgroups).
+	// Match, Drift, Explained, Unverified, Missing, Unexpected, Unlisted
+	// and Errors count the results of each status (files and whole
+	// cgroups).
 	Match      int `json:"match"`
 	Drift      int `json:"drift"`      // see StatusDrift
 	Explained  int `json:"explained"`  // see StatusExplained
+	Unverified int `json:"unverified"` // see StatusUnverified
 	Missing    int `json:"missing"`    // see StatusMissing
 	Unexpected int `json:"unexpected"` // see StatusUnexpected
 	Unlisted   int `json:"unlisted"`   // see StatusUnlisted
@@ -143,8 +158,8 @@ type DiffSummary struct {
 }
 
 // Unexplained is the number of differences nothing explains: drift,
-// missing, unexpected and unreadable. A non-zero value makes the CLI exit
-// with status 1.
+// missing, unexpected and unreadable (not unverified values). A non-zero
+// value makes the CLI exit with status 1.
 func (s DiffSummary) Unexplained() int { return s.Drift + s.Missing + s.Unexpected + s.Errors }
 
 // DiffNode describes the node as the tree showed it.
@@ -222,8 +237,12 @@ type DiffResult struct {
 	// Status is the verdict.
 	Status Status `json:"status"`
 	// Reason is a reason code for explained results and for some
-	// differences (for example "weight-formula").
+	// differences (for example "weight-formula"); for unverified ones,
+	// why the input was assumed ("capacity-unknown").
 	Reason Reason `json:"reason,omitempty"`
+	// Input is, for an unverified result, the assumed input its
+	// expected value rests on ("capacity.memory").
+	Input Input `json:"input,omitempty"`
 	// Message says what the difference means and what to do about it.
 	Message string `json:"message,omitempty"`
 	// Derivation is how the expected value was computed.
@@ -264,6 +283,7 @@ func Diff(x *Expectation, node *cgroupfs.Node, opts DiffOptions) *DiffReport {
 		d.comparePod(&x.Pods[i])
 	}
 	d.leftovers()
+	d.groupUnverified()
 	for _, g := range node.Gone {
 		what := "container " + g.ContainerID
 		if g.Level == cgroupfs.LevelPod {
@@ -328,6 +348,7 @@ func (s *DiffSummary) Add(o DiffSummary) {
 	s.Match += o.Match
 	s.Drift += o.Drift
 	s.Explained += o.Explained
+	s.Unverified += o.Unverified
 	s.Missing += o.Missing
 	s.Unexpected += o.Unexpected
 	s.Unlisted += o.Unlisted
@@ -346,6 +367,8 @@ func (s *DiffSummary) count(res DiffResult) {
 		s.Drift++
 	case StatusExplained:
 		s.Explained++
+	case StatusUnverified:
+		s.Unverified++
 	case StatusMissing:
 		s.Missing++
 	case StatusUnexpected:
@@ -556,11 +579,12 @@ func (d *differ) compareCgroup(w where, ec *ExpectedCgroup, ac *cgroupfs.Cgroup)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		d.add(d.compareFile(w, name, ec.Files[name], ac))
+		d.add(d.compareFile(w, name, ec, ac))
 	}
 }
 
-func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs.Cgroup) DiffResult {
+func (d *differ) compareFile(w where, name string, ec *ExpectedCgroup, ac *cgroupfs.Cgroup) DiffResult {
+	ef := ec.Files[name]
 	r := w.result()
 	r.File = name
 	r.Expected = ef.Accept
@@ -622,6 +646,11 @@ func (d *differ) compareFile(w where, name string, ef ExpectedFile, ac *cgroupfs
 				return r
 			}
 		}
+	}
+	if g := d.guessOf(w.level, name, ec, ac, actual); g != nil {
+		r.Status, r.Reason, r.Input = StatusUnverified, g.Reason, g.Input
+		r.Message = unverifiedMessage(g, ef, safetext.Truncate(actual, safetext.DefaultMaxBytes))
+		return r
 	}
 	r.Status = StatusDrift
 	r.Message = fmt.Sprintf("expected %s, found %s", strings.Join(quoteAll(ef.Accept), " or "), safetext.Truncate(actual, safetext.DefaultMaxBytes))

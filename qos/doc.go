@@ -17,6 +17,13 @@
 //     not been through an API server).
 //   - [QOSClass] decides a pod's QoS class as the kubelet does.
 //   - [Expect] computes the [Expectation] of a whole node.
+//   - [Diff] compares an expectation with a node's cgroups; [Check] does
+//     it all from a tree or a snapshot. A value that differs where the
+//     prediction rests on an input nobody gave ([Guess]: the capacity, a
+//     pid capacity from a pod's pid_max, the kubelet's settings) is
+//     [StatusUnverified], not drift; Check first infers what the tree
+//     proves (CPUs from kubepods cpuset.cpus, allocatable memory, pids and
+//     CPU from the kubepods limits when the reservations are unknown too).
 //
 // Request and limit aggregation (overhead, init and sidecar containers,
 // pod-level resources, DRA claims) is k8s.io/component-helpers/resource,

@@ -66,6 +66,12 @@ type Facts struct {
 	// nil when unknown.
 	KubeletConfig []byte
 	KubeletSource string
+
+	// Guessed are inputs the caller took from a source that may not be
+	// the kubelet's (a pid capacity from a pod's pid_max): values that
+	// rest on them and differ are unverified, not drift. Check adds the
+	// inputs nothing gives (capacity, a missing kubelet configuration).
+	Guessed []Guess
 }
 
 // TreeFacts reads the facts a node read by cgroupfs shows (source names

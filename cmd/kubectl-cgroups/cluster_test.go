@@ -561,23 +561,40 @@ func TestClusterDegradedKubelet(t *testing.T) {
 	fc.kubeletErr[fakeNode+"/stats/summary"] = forbidden
 	out, errOut, code := fc.run(context.Background(), "diff", "--node", fakeNode, "-o", "json")
 	// The rig's kubelet has a 50 ms CFS period and podPidsLimit 1024; the
-	// defaults do not: drift, not an error.
-	if code != 1 {
-		t.Fatalf("exit %d, want 1: %s", code, errOut)
+	// assumed defaults do not: unverified, naming the settings, not drift
+	// (exit 0).
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: %s\n%s", code, errOut, out)
 	}
 	it := decodeList(t, out).Items[0]
+	inputs := map[qos.Input]int{}
+	for _, r := range it.Results {
+		if r.Status == qos.StatusUnverified {
+			inputs[r.Input]++
+		}
+	}
+	if inputs[qos.InputCPUCFSQuotaPeriod] == 0 || inputs[qos.InputPodPidsLimit] == 0 || inputs[qos.InputPIDCapacity] != 1 || it.Summary.Unverified == 0 || it.Summary.Unexplained() != 0 {
+		t.Errorf("unverified inputs %v, summary %+v", inputs, it.Summary)
+	}
 	if !strings.HasPrefix(it.ProfileSources["kubelet"], "default") || it.ProfileSources["capacity"] != "node-object, snapshot pod (pid)" {
 		t.Errorf("profileSources %v", it.ProfileSources)
 	}
 	reasons := map[qos.Reason]string{}
 	for _, n := range it.Notes {
-		reasons[n.Reason] = n.Message
+		reasons[n.Reason] += n.Message + "\n"
 	}
 	if m := reasons["kubelet-config-unknown"]; !strings.Contains(m, "forbidden: reading it needs get on nodes/proxy") || !strings.Contains(m, "--node-config") {
 		t.Errorf("note %q", m)
 	}
 	if m := reasons["capacity-uncertain"]; !strings.Contains(m, "pid namespace") {
 		t.Errorf("note %q", m)
+	}
+	period := false
+	for _, n := range it.Notes {
+		period = period || strings.Contains(n.Message, "cpuCFSQuotaPeriod=50ms? give --node-config")
+	}
+	if !period {
+		t.Errorf("no note groups the 50 ms periods: %+v", it.Notes)
 	}
 	if pid := it.Profile.Node.Capacity["pid"]; pid.Value() != 192729 {
 		t.Errorf("pid capacity %v, want min(pid_max, threads-max) as the pod read them", pid.String())

@@ -323,3 +323,58 @@ func TestDiffFlagContradictsTree(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffGuessedCapacity (issue 18, item 2): a snapshot without machine
+// facts. Without a kubelet configuration the tree proves the capacity
+// (CPUs from kubepods cpuset.cpus, allocatable memory and pids from the
+// kubepods limits): every file matches, where the assumed 8 CPUs and
+// 32 GiB gave drift and exit 1. With one (so its reservations are known)
+// memory and pids stay assumed: kubepods memory.max and pids.max are
+// unverified, naming the input and --node-capacity, and the exit is 0.
+func TestDiffGuessedCapacity(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "diff", "clean-v2-cgroupfs")
+	data, err := os.ReadFile(filepath.Join(dir, "pods.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list map[string]any
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range list["items"].([]any) {
+		it.(map[string]any)["kind"], it.(map[string]any)["apiVersion"] = "Pod", "v1" // items of a list carry no kind
+	}
+	pods := filepath.Join(t.TempDir(), "pods.json")
+	b, _ := json.Marshal(list)
+	if err := os.WriteFile(pods, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"diff", "--snapshot", filepath.Join(dir, "node.txtar"), "-f", pods, "-o", "json"}
+	decode := func(out string) qos.DiffReport {
+		var r qos.DiffReport
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return r
+	}
+	out, errOut, code := runCLI(t, "", base...)
+	r := decode(out)
+	if code != 0 || r.Summary.Match != r.Summary.Files || !strings.HasPrefix(r.ProfileSources["capacity"], qos.SourceInferred) {
+		t.Errorf("inferred: exit %d %s, summary %+v, capacity from %q", code, errOut, r.Summary, r.ProfileSources["capacity"])
+	}
+	config := filepath.Join(t.TempDir(), "kubelet.yaml")
+	if err := os.WriteFile(config, []byte("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runCLI(t, "", append(base, "--node-config", config)...)
+	r = decode(out)
+	got := map[string]qos.DiffResult{}
+	for _, res := range r.Results {
+		if res.Status == qos.StatusUnverified {
+			got[res.File] = res
+		}
+	}
+	if mem := got["memory.max"]; code != 0 || r.Summary.Unexplained() != 0 || len(got) != 2 || mem.Input != qos.InputMemoryCapacity || !strings.Contains(mem.Message, "--node-capacity memory=N") || got["pids.max"].Input != qos.InputPIDCapacity {
+		t.Errorf("assumed: exit %d %s, summary %+v, unverified %+v", code, errOut, r.Summary, got)
+	}
+}

@@ -443,7 +443,7 @@ func (a *Agent) resolve(ctx context.Context) (*resolved, error) {
 			if apierrors.IsForbidden(configzErr) {
 				why = "forbidden: reading it needs get on nodes/proxy"
 			}
-			notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: mount the kubelet's configuration file and give --node-config", a.o.NodeName, why)})
+			notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that rest on them (CFS period, pod pids limit, reserved resources, ...) and differ are unverified, not drift: mount the kubelet's configuration file and give --node-config", a.o.NodeName, why)})
 			kubeletSource = "default (the kubelet's /configz could not be read)"
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // as their drift, and a scrape never sees a half-updated set.
 var (
 	descFiles = prometheus.NewDesc("kubecgroups_files",
-		"Files compared at the latest check, by status (match, explained, drift, missing, unexpected, unlisted, error).",
+		"Files compared at the latest check, by status (match, explained, unverified, drift, missing, unexpected, unlisted, error).",
 		[]string{"status"}, nil)
 	descFileDrift = prometheus.NewDesc("kubecgroups_file_drift",
 		"1 for each cgroup file (or whole cgroup, file=\"\") whose content the pods' specs do not explain; absent when it matches.",
@@ -78,6 +78,7 @@ func (m *metrics) observe(d time.Duration, r *qos.DiffReport) {
 			qos.StatusMatch: r.Summary.Match, qos.StatusExplained: r.Summary.Explained, qos.StatusDrift: r.Summary.Drift,
 			qos.StatusMissing: r.Summary.Missing, qos.StatusUnexpected: r.Summary.Unexpected,
 			qos.StatusUnlisted: r.Summary.Unlisted, qos.StatusError: r.Summary.Errors,
+			qos.StatusUnverified: r.Summary.Unverified,
 		},
 		pods:      map[[2]string]int{},
 		explained: map[qos.Reason]int{},

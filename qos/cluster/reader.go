@@ -233,7 +233,8 @@ func (g *Gathered) Facts() (qos.Facts, []qos.Note) {
 		f.MachineSource = "node-object, stats/summary (pid)"
 	case m != nil && m.PIDMax > 0:
 		f.MachineSource = "node-object, snapshot pod (pid)"
-		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: if kubepods pids.max drifts, give --node-capacity pids=N", g.Name, shortProxyError(g.MaxPIDErr))})
+		f.Guessed = append(f.Guessed, qos.Guess{Input: qos.InputPIDCapacity, Reason: qos.ReasonCapacityUncertain, Supply: "--node-capacity pids=N, or get on nodes/proxy (the kubelet's stats/summary)"})
+		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the snapshot pod saw them, but Linux 6.14 and later keep pid_max per pid namespace: a kubepods pids.max that differs is unverified, not drift (give --node-capacity pids=N)", g.Name, shortProxyError(g.MaxPIDErr))})
 	default:
 		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUnknown, Message: "the pid capacity is not known (no stats/summary, and the snapshot pod could not read pid_max); kubepods pids.max assumes the default (give --node-capacity pids=N)"})
 	}
@@ -253,7 +254,7 @@ func (g *Gathered) Facts() (qos.Facts, []qos.Note) {
 	if g.ConfigzErr == nil {
 		f.KubeletConfig, f.KubeletSource = g.Configz, "configz"
 	} else {
-		notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that depend on them (CFS period, pod pids limit, reserved resources, ...) may differ: give --node-config", g.Name, shortProxyError(g.ConfigzErr))})
+		notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that rest on them (CFS period, pod pids limit, reserved resources, ...) and differ are unverified, not drift: give --node-config", g.Name, shortProxyError(g.ConfigzErr))})
 	}
 	return f, notes
 }

@@ -81,7 +81,7 @@ func statusLabel(s qos.Status, color bool) string {
 		c = ansiRed
 	case s == qos.StatusExplained:
 		c = ansiYellow
-	case s == qos.StatusUnlisted:
+	case s == qos.StatusUnlisted, s == qos.StatusUnverified:
 		c = ansiCyan
 	}
 	return c + padded + ansiReset
@@ -113,7 +113,9 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 				writeWrapped(&b, "    ", res.Message)
 				continue
 			}
-			if res.Status == qos.StatusMatch && !wide {
+			// Unverified files are grouped by cause in the notes;
+			// wide output lists each.
+			if (res.Status == qos.StatusMatch || res.Status == qos.StatusUnverified) && !wide {
 				continue
 			}
 			if o.OnlyDrift && !res.Status.Unexplained() {
@@ -131,6 +133,9 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 	writeEffects(&b, r.Effects, wide)
 	s := r.Summary
 	fmt.Fprintf(&b, "\n%d cgroups, %d files: %d match, %d explained, %d drift, %d missing, %d unexpected", s.Cgroups, s.Files, s.Match, s.Explained, s.Drift, s.Missing, s.Unexpected)
+	if s.Unverified > 0 {
+		fmt.Fprintf(&b, ", %d unverified (see the notes)", s.Unverified)
+	}
 	if s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d unreadable", s.Errors)
 	}
@@ -138,9 +143,12 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 		fmt.Fprintf(&b, ", %d pods not in the input", s.Unlisted)
 	}
 	b.WriteString("\n")
-	if s.Unexplained() == 0 {
+	switch {
+	case s.Unexplained() == 0 && s.Unverified > 0:
+		b.WriteString("No unexplained difference; the unverified values need the inputs the notes name.\n")
+	case s.Unexplained() == 0:
 		b.WriteString("Every file matches or is explained.\n")
-	} else {
+	default:
 		fmt.Fprintf(&b, "%d unexplained difference(s).\n", s.Unexplained())
 	}
 	_, err := io.WriteString(w, b.String())
@@ -241,13 +249,16 @@ func writeFileResult(b *strings.Builder, res qos.DiffResult, wide bool) {
 		line += fmt.Sprintf("  %s", res.Actual)
 	case qos.StatusExplained:
 		line += fmt.Sprintf("  %s  (%s)", valueOrNone(res.Actual), res.Reason)
+	case qos.StatusUnverified:
+		// The notes group the causes: "every cpu.cfs_period_us reads ...".
+		line += fmt.Sprintf("  expected %s, found %s  (unverified: %s assumed)", strings.Join(res.Expected, " or "), res.Actual, res.Input)
 	case qos.StatusDrift:
 		line += fmt.Sprintf("  expected %s, found %s", strings.Join(res.Expected, " or "), res.Actual)
 	default:
 		line += fmt.Sprintf("  %s", res.Status)
 	}
 	writeWrapped(b, "    ", line)
-	if res.Status != qos.StatusMatch && res.Status != qos.StatusDrift && res.Message != "" {
+	if res.Status != qos.StatusMatch && res.Status != qos.StatusDrift && res.Status != qos.StatusUnverified && res.Message != "" {
 		writeWrapped(b, "      ", res.Message)
 	}
 	if res.Status == qos.StatusDrift || (wide && res.Derivation != "") {

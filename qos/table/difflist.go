@@ -48,9 +48,12 @@ func writeDiffList(w io.Writer, list *cluster.DiffReportList, o DiffOptions) err
 		if sum.Skipped > 0 {
 			fmt.Fprintf(&b, ", %d skipped", sum.Skipped)
 		}
-		if u := sum.Unexplained(); u > 0 {
+		switch u := sum.Unexplained(); {
+		case u > 0:
 			fmt.Fprintf(&b, "; %d unexplained difference(s).\n", u)
-		} else {
+		case sum.Unverified > 0:
+			fmt.Fprintf(&b, "; no unexplained difference, %d unverified value(s) resting on assumed inputs (see each node's notes).\n", sum.Unverified)
+		default:
 			b.WriteString("; every file of the nodes checked matches or is explained.\n")
 		}
 	}
