@@ -42,12 +42,18 @@ func wantsColor(w io.Writer) bool { return isTerminal(w) && os.Getenv("NO_COLOR"
 func printDiff(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
 	switch {
 	case structured(o.format):
-		if o.onlyDrift {
-			filtered := *r
-			filtered.Results = slices.DeleteFunc(slices.Clone(r.Results), func(x qos.DiffResult) bool { return !x.Status.Unexplained() })
-			r = &filtered
-		}
-		return printStructured(w, o.format, r)
+		return printStructured(w, o.format, structuredReport(r, o.onlyDrift))
 	}
 	return table.WriteDiff(w, r, o.table())
+}
+
+// structuredReport is the document -o json or yaml prints: with
+// --only-drift only the unexplained results.
+func structuredReport(r *qos.DiffReport, onlyDrift bool) *qos.DiffReport {
+	if !onlyDrift {
+		return r
+	}
+	filtered := *r
+	filtered.Results = slices.DeleteFunc(slices.Clone(r.Results), func(x qos.DiffResult) bool { return !x.Status.Unexplained() })
+	return &filtered
 }
