@@ -84,6 +84,26 @@ func TestVersion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"kind": "Version"`) || !strings.Contains(out, `"kubernetesVersion": "v1.37.2"`) {
 		t.Errorf("version -o json: %d %q", code, out)
 	}
+	// The module version and VCS revision from the build information (a
+	// test binary has neither: the fallbacks).
+	if !strings.Contains(out, `"version": "(devel)"`) || !strings.Contains(out, `"revision": "unknown"`) {
+		t.Errorf("version -o json lacks version or revision: %q", out)
+	}
+	if out, _, _ = runCLI(t, "", "version"); !strings.Contains(out, "(devel) (revision unknown)") {
+		t.Errorf("version: %q", out)
+	}
+}
+
+// TestSnapshotRecordsVersion: a snapshot records the version and revision
+// of the tool that wrote it.
+func TestSnapshotRecordsVersion(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "snapshot", "--snapshot", treeFile("v1-systemd"), "-o", "-", "--format", "txtar")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"toolVersion":"kubectl-cgroups (devel) (revision unknown)"`) {
+		t.Errorf("snapshot header: %.300s", out)
+	}
 }
 
 func TestHelpTeaches(t *testing.T) {
