@@ -119,3 +119,30 @@ func TestParseConversionInput(t *testing.T) {
 		t.Errorf("a request defaults to its limit: %v %v %v", req, lim, err)
 	}
 }
+
+// FuzzParseConversionInput: any REQUESTS and LIMITS either fail with an
+// error or give non-negative requests within their limits, which
+// ConvertContainer takes without panicking.
+func FuzzParseConversionInput(f *testing.F) {
+	f.Add("cpu=250m,memory=100M", "cpu=1,memory=256Mi")
+	f.Add("", "cpu=15m,memory=100M,hugepages-2Mi=4Mi")
+	f.Add("cpu=abc", "")
+	f.Add(" cpu = 1 ,", "memory=1E")
+	f.Fuzz(func(t *testing.T, requests, limits string) {
+		req, lim, err := ParseConversionInput(requests, limits)
+		if err != nil {
+			return
+		}
+		for name, q := range req {
+			if q.Sign() < 0 {
+				t.Fatalf("negative request %s=%s", name, q.String())
+			}
+			if l, ok := lim[name]; ok && q.Cmp(l) > 0 {
+				t.Fatalf("request %s=%s above its limit %s", name, q.String(), l.String())
+			}
+		}
+		for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
+			_, _ = ConvertContainer(req, lim, v, convert.WeightQuadratic)
+		}
+	})
+}
