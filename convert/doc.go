@@ -25,6 +25,8 @@
 //     value ([V1Unlimited]), the MemoryQoS memory.high formula
 //     ([MemoryHigh]), swap ([SwapV2], [LimitedSwap]).
 //   - pids.max, hugetlb page-size names and cpuset lists.
+//   - Amounts written back in pod-spec units ([FormatBytes],
+//     [FormatMilliCPU]).
 //   - The OCI runtime-spec LinuxResources a runtime receives, turned into
 //     the files and values it writes ([OCIFiles]).
 //

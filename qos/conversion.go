@@ -5,17 +5,21 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // KindConversion is the kind of the Conversion document.
 const KindConversion = "Conversion"
 
 // Conversion is every cgroup file a lone container gets from a default
-// v1.37.2 kubelet with containerd, with the derivation of each value (the
-// document of `kubectl-cgroups convert -o json`).
+// v1.37.2 kubelet with containerd, kernel defaults included, with the
+// derivation of each value (the document of `kubectl-cgroups convert -o
+// json`).
 type Conversion struct {
 	APIVersion    string                `json:"apiVersion"`
 	Kind          string                `json:"kind"`
@@ -40,9 +44,12 @@ type ConversionFile struct {
 // on, default period, MemoryQoS on with policy None and no throttling
 // factor, NoSwap, singleProcessOOMKill unset), applies containerd's
 // defaulting, and lets convert.OCIFiles produce the files, for cgroup
-// version v and, on v2, the runtime's shares-to-weight formula f.
-// Requests should already carry the limits' defaults (a request defaults
-// to its limit).
+// version v and, on v2, the runtime's shares-to-weight formula f. Every
+// other file of the container's cgroup follows at the value [Expect]
+// gives it (kernel defaults such as cpu.cfs_quota_us -1 on v1 without a
+// CPU limit), so that the two agree. Requests should already carry the
+// limits' defaults (a request defaults to its limit;
+// [ParseConversionInput] does so).
 func ConvertContainer(requests, limits map[string]resource.Quantity, v convert.CgroupVersion, f convert.WeightFormula) (*Conversion, error) {
 	doc := &Conversion{
 		APIVersion: APIVersion, Kind: KindConversion, CgroupVersion: v.String(),
@@ -137,8 +144,119 @@ func ConvertContainer(requests, limits map[string]resource.Quantity, v convert.C
 		}
 		doc.Files = append(doc.Files, ConversionFile{Name: fv.Name, Value: fv.Value, Derivation: d})
 	}
+	if err := addKernelDefaults(doc, requests, limits, v, f); err != nil {
+		return nil, err
+	}
 	doc.OCI = res
 	return doc, nil
+}
+
+// addKernelDefaults adds every other file the container's cgroup has, as
+// [Expect] gives it for the same lone container on a [DefaultProfile] of
+// cgroup version v (with runc 1.1, the last linear runtime, for the
+// linear formula): the files nothing writes, at their kernel defaults
+// (cpu.cfs_quota_us -1 without a CPU limit), and the hugetlb files of
+// every page size. The list is sorted by name, as expect's.
+func addKernelDefaults(doc *Conversion, requests, limits map[string]resource.Quantity, v convert.CgroupVersion, f convert.WeightFormula) error {
+	p := DefaultProfile()
+	p.CgroupVersion = v
+	if f == convert.WeightLinear {
+		p.Runtime.OCI = OCIRuntime{Name: "runc", Version: "1.1.15"}
+	}
+	c := corev1.Container{Name: "app", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}}
+	for name, q := range requests {
+		c.Resources.Requests[corev1.ResourceName(name)] = q
+	}
+	for name, q := range limits {
+		c.Resources.Limits[corev1.ResourceName(name)] = q
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "convert", UID: "00000000-0000-0000-0000-000000000000"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{c}}}
+	if err := p.DefaultPod(pod); err != nil {
+		return err
+	}
+	x, err := Expect([]*corev1.Pod{pod}, p)
+	if err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, fl := range doc.Files {
+		listed[fl.Name] = true
+	}
+	for _, cg := range x.Pods[0].Cgroups {
+		if cg.Level != cgroupfs.LevelContainer || cg.Container != c.Name {
+			continue
+		}
+		for name, ef := range cg.Files {
+			if !listed[name] && len(ef.Accept) > 0 {
+				doc.Files = append(doc.Files, ConversionFile{Name: name, Value: ef.Accept[0], Derivation: ef.Derivation})
+			}
+		}
+	}
+	sort.Slice(doc.Files, func(i, j int) bool { return doc.Files[i].Name < doc.Files[j].Name })
+	return nil
+}
+
+// ParseConversionInput parses the REQUESTS and LIMITS of `kubectl-cgroups
+// convert`: comma-separated resource=quantity pairs of cpu, memory and
+// hugepages-<size>, in the syntax of a pod spec ("" for none). As the API
+// server does, a resource with a limit and no request gets the limit as
+// its request; a request above its limit is an error. Errors name the
+// argument and the token, and a bad quantity reads as it does in a
+// manifest.
+func ParseConversionInput(requests, limits string) (req, lim map[string]resource.Quantity, err error) {
+	if req, err = parseContainerResources("requests", requests); err != nil {
+		return nil, nil, err
+	}
+	if lim, err = parseContainerResources("--limits", limits); err != nil {
+		return nil, nil, err
+	}
+	for name, q := range lim {
+		if _, ok := req[name]; !ok {
+			req[name] = q
+		}
+		if rq := req[name]; rq.Cmp(q) > 0 {
+			return nil, nil, fmt.Errorf("request %s=%s is above its limit %s", name, rq.String(), q.String())
+		}
+	}
+	return req, lim, nil
+}
+
+// parseContainerResources parses "cpu=250m,memory=100M" into quantities.
+// Errors name what (the argument) and the offending token.
+func parseContainerResources(what, arg string) (map[string]resource.Quantity, error) {
+	out := map[string]resource.Quantity{}
+	if strings.TrimSpace(arg) == "" {
+		return out, nil
+	}
+	for tok := range strings.SplitSeq(arg, ",") {
+		name, value, ok := strings.Cut(tok, "=")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%s: bad token %q: want resource=quantity, for example cpu=250m", what, tok)
+		}
+		if name != "cpu" && name != "memory" && !strings.HasPrefix(name, "hugepages-") {
+			return nil, fmt.Errorf("%s: bad token %q: resource %q is not cpu, memory or hugepages-<size>", what, tok, name)
+		}
+		if strings.HasPrefix(name, "hugepages-") {
+			if _, err := convert.ParseHugePageResourceName(name); err != nil {
+				return nil, fmt.Errorf("%s: bad token %q: %w", what, tok, err)
+			}
+		}
+		q, err := resource.ParseQuantity(value)
+		if err != nil {
+			// The wording of a bad quantity in a manifest (checkQuantities).
+			return nil, fmt.Errorf("%s: bad token %q: invalid quantity %q: want a number with an optional suffix such as 250m, 1.5 or 256Mi", what, tok, value)
+		}
+		if q.Sign() < 0 {
+			return nil, fmt.Errorf("%s: bad token %q: negative quantity %q", what, tok, value)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%s: resource %q given twice", what, name)
+		}
+		out[name] = q
+	}
+	return out, nil
 }
 
 func quantityStrings(m map[string]resource.Quantity) map[string]string {

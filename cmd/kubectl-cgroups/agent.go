@@ -128,7 +128,7 @@ func (o *agentOptions) run(ctx context.Context, s genericiooptions.IOStreams) er
 	opts := agent.Options{
 		NodeName: o.nodeName, Client: api.Client, Tree: tree,
 		Interval: o.interval, Debounce: o.debounce,
-		ToolVersion: "kubectl-cgroups " + currentVersion().Version,
+		ToolVersion: toolVersion(),
 		Errorf:      logf,
 	}
 	if o.configz {

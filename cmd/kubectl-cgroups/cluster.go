@@ -126,7 +126,7 @@ func connectCluster(f *clusterFlags) (*clusterAPI, error) {
 func (f *clusterFlags) reader(api *clusterAPI) *cluster.Reader {
 	return cluster.NewReader(api.API, cluster.Options{
 		Namespace: f.namespace, Image: f.image, SnapshotTimeout: f.timeout, RequestTimeout: f.requestTimeout, RunID: f.runID,
-		ToolVersion: "kubectl-cgroups " + currentVersion().Version, CommandName: commandName(),
+		ToolVersion: toolVersion(), CommandName: commandName(),
 	})
 }
 

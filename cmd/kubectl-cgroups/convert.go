@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
@@ -56,7 +55,12 @@ linear for older runtimes.`,
 
   # Limits only (requests default to the limits), as JSON
   kubectl-cgroups convert "" --limits cpu=500m,memory=128Mi -o json`,
-		Args: cobra.ExactArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf(`convert takes one argument, REQUESTS, got %d: join resources with commas (cpu=250m,memory=100M), give "" for no requests and put limits in --limits`, len(args))
+			}
+			return nil
+		},
 		RunE: runOptions(o),
 	}
 	c.Flags().StringVar(&o.limits, "limits", "", "Resource limits, for example cpu=1,memory=256Mi.")
@@ -86,21 +90,9 @@ func (o *convertOptions) Validate() error {
 	if err != nil || formula == convert.WeightUnknown {
 		return fmt.Errorf("--weight-formula %q: want linear or quadratic", o.formula)
 	}
-	requests, err := parseResourceList("requests", o.requestsArg)
+	requests, limits, err := qos.ParseConversionInput(o.requestsArg, o.limits)
 	if err != nil {
 		return err
-	}
-	limits, err := parseResourceList("--limits", o.limits)
-	if err != nil {
-		return err
-	}
-	for name, q := range limits {
-		if _, ok := requests[name]; !ok {
-			requests[name] = q
-		}
-		if rq := requests[name]; rq.Cmp(q) > 0 {
-			return fmt.Errorf("request %s=%s is above its limit %s", name, rq.String(), q.String())
-		}
 	}
 	o.version, o.weight, o.requests, o.limitQ = v, formula, requests, limits
 	return nil
@@ -128,40 +120,4 @@ func (o *convertOptions) Run(context.Context) error {
 		fmt.Fprintf(s.Out, "\nNote: %s\n", safetext.Escape(n))
 	}
 	return nil
-}
-
-// parseResourceList parses "cpu=250m,memory=100M" into quantities. Errors
-// name the offending token.
-func parseResourceList(what, arg string) (map[string]resource.Quantity, error) {
-	out := map[string]resource.Quantity{}
-	if strings.TrimSpace(arg) == "" {
-		return out, nil
-	}
-	for tok := range strings.SplitSeq(arg, ",") {
-		name, value, ok := strings.Cut(tok, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			return nil, fmt.Errorf("%s: bad token %q: want resource=quantity, for example cpu=250m", what, tok)
-		}
-		if name != "cpu" && name != "memory" && !strings.HasPrefix(name, "hugepages-") {
-			return nil, fmt.Errorf("%s: bad token %q: resource %q is not cpu, memory or hugepages-<size>", what, tok, name)
-		}
-		if strings.HasPrefix(name, "hugepages-") {
-			if _, err := convert.ParseHugePageResourceName(name); err != nil {
-				return nil, fmt.Errorf("%s: bad token %q: %w", what, tok, err)
-			}
-		}
-		q, err := resource.ParseQuantity(strings.TrimSpace(value))
-		if err != nil {
-			return nil, fmt.Errorf("%s: bad token %q: %v", what, tok, err)
-		}
-		if q.Sign() < 0 {
-			return nil, fmt.Errorf("%s: bad token %q: quantities may not be negative", what, tok)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("%s: resource %q given twice", what, name)
-		}
-		out[name] = q
-	}
-	return out, nil
 }

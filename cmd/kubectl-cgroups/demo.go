@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/internal/demo"
+	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/table"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -89,6 +90,7 @@ func (o *demoOptions) Run(context.Context) error {
 	}
 	defer os.RemoveAll(dir)
 	first := true
+	var reports []*qos.DiffReport
 	for _, sc := range scenarios {
 		if len(names) > 0 && !slices.Contains(names, sc.Name) {
 			continue
@@ -114,7 +116,7 @@ func (o *demoOptions) Run(context.Context) error {
 		first = false
 		cmd := newDiffCmdWith(s, &diffOptions{label: func(name string) string {
 			return strings.TrimPrefix(name, dir+string(filepath.Separator))
-		}})
+		}, report: func(r *qos.DiffReport) { reports = append(reports, r) }})
 		cmd.SetArgs(args)
 		cmd.SetContext(c.Context())
 		cmd.SilenceErrors, cmd.SilenceUsage = true, true
@@ -124,6 +126,9 @@ func (o *demoOptions) Run(context.Context) error {
 				return fmt.Errorf("scenario %s: %w", sc.Name, err)
 			}
 		}
+	}
+	if o.out.structured() {
+		return printStructuredList(s.Out, o.out.format, reports)
 	}
 	return nil
 }

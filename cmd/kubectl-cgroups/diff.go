@@ -31,6 +31,9 @@ type diffOptions struct {
 	// label shows a file name in the report (the demo hides its temporary
 	// directory); nil shows names as given.
 	label func(string) string
+	// report, when set, takes the -o json or yaml document instead of
+	// printing it (the demo prints its reports as one).
+	report func(*qos.DiffReport)
 
 	genericiooptions.IOStreams
 	// Filled by Complete.
@@ -149,7 +152,9 @@ func (o *diffOptions) Run(ctx context.Context) error {
 		return err
 	}
 	report := result.Report
-	if err := printDiff(o.Out, report, diffPrintOptions{
+	if o.report != nil && o.out.structured() {
+		o.report(structuredReport(report, o.onlyDrift))
+	} else if err := printDiff(o.Out, report, diffPrintOptions{
 		format: o.out.format, onlyDrift: o.onlyDrift, color: wantsColor(o.Out),
 	}); err != nil {
 		return err

@@ -41,10 +41,16 @@ func wantsColor(w io.Writer) bool { return isTerminal(w) && os.Getenv("NO_COLOR"
 func printDiff(w io.Writer, r *qos.DiffReport, o diffPrintOptions) error {
 	switch {
 	case structured(o.format):
-		if o.onlyDrift {
-			r = r.DriftOnly()
-		}
-		return printStructured(w, o.format, r)
+		return printStructured(w, o.format, structuredReport(r, o.onlyDrift))
 	}
 	return table.WriteDiff(w, r, o.table())
+}
+
+// structuredReport is the document -o json or yaml prints: with
+// --only-drift only the unexplained results.
+func structuredReport(r *qos.DiffReport, onlyDrift bool) *qos.DiffReport {
+	if !onlyDrift {
+		return r
+	}
+	return r.DriftOnly()
 }

@@ -49,7 +49,7 @@ func TestConvertErrors(t *testing.T) {
 		{[]string{"convert", "cpu=abc"}, `bad token "cpu=abc"`},
 		{[]string{"convert", "cpu=1,memory"}, `bad token "memory"`},
 		{[]string{"convert", "gpu=1"}, `resource "gpu" is not cpu, memory or hugepages-<size>`},
-		{[]string{"convert", "cpu=-1"}, `quantities may not be negative`},
+		{[]string{"convert", "cpu=-1"}, `negative quantity "-1"`},
 		{[]string{"convert", "cpu=1,cpu=2"}, `resource "cpu" given twice`},
 		{[]string{"convert", "cpu=2", "--limits", "cpu=1"}, `request cpu=2 is above its limit 1`},
 		{[]string{"convert", "", "--limits", "hugepages-2MB=4Mi"}, `hugepages-2MB`},
@@ -57,7 +57,10 @@ func TestConvertErrors(t *testing.T) {
 		{[]string{"convert", "", "--cgroup-version", "v3"}, `--cgroup-version`},
 		{[]string{"convert", "", "--weight-formula", "unknown"}, `--weight-formula "unknown"`},
 		{[]string{"convert", "", "-o", "wide"}, `unsupported output format "wide"`},
-		{[]string{"convert"}, `accepts 1 arg(s), received 0`},
+		{[]string{"convert"}, `convert takes one argument, REQUESTS`},
+		{[]string{"convert", "cpu=1", "memory=1Gi"}, `join resources with commas`},
+		{[]string{"convert", "cpu=abc"}, `invalid quantity "abc": want a number with an optional suffix such as 250m, 1.5 or 256Mi`},
+		{[]string{"convert", "", "--limits", "memory=1x"}, `--limits: bad token "memory=1x": invalid quantity "1x"`},
 		{[]string{"convert", "", "--nope"}, `unknown flag: --nope`},
 		{[]string{"nope"}, `unknown command "nope"`},
 	}
@@ -80,6 +83,26 @@ func TestVersion(t *testing.T) {
 	out, _, code = runCLI(t, "", "version", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"kind": "Version"`) || !strings.Contains(out, `"kubernetesVersion": "v1.37.2"`) {
 		t.Errorf("version -o json: %d %q", code, out)
+	}
+	// The module version and VCS revision from the build information (a
+	// test binary has neither: the fallbacks).
+	if !strings.Contains(out, `"version": "(devel)"`) || !strings.Contains(out, `"revision": "unknown"`) {
+		t.Errorf("version -o json lacks version or revision: %q", out)
+	}
+	if out, _, _ = runCLI(t, "", "version"); !strings.Contains(out, "(devel) (revision unknown)") {
+		t.Errorf("version: %q", out)
+	}
+}
+
+// TestSnapshotRecordsVersion: a snapshot records the version and revision
+// of the tool that wrote it.
+func TestSnapshotRecordsVersion(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "snapshot", "--snapshot", treeFile("v1-systemd"), "-o", "-", "--format", "txtar")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"toolVersion":"kubectl-cgroups (devel) (revision unknown)"`) {
+		t.Errorf("snapshot header: %.300s", out)
 	}
 }
 

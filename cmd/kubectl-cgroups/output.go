@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -113,4 +114,32 @@ func printStructured(w io.Writer, format string, v any) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// printStructuredList writes several documents as one: with -o json (or a
+// template) a List of them, as kubectl prints several objects; with -o
+// yaml a stream of YAML documents separated by "---". A lone document is
+// written alone, as kubectl prints one named object.
+func printStructuredList[T any](w io.Writer, format string, items []T) error {
+	if len(items) == 1 {
+		return printStructured(w, format, items[0])
+	}
+	if format != "yaml" {
+		return printStructured(w, format, struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Items      []T    `json:"items"`
+		}{cgroupfs.APIVersion, "List", items})
+	}
+	for i, it := range items {
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		if err := printStructured(w, format, it); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -131,7 +131,7 @@ func (o *snapshotOptions) run(s genericiooptions.IOStreams) error {
 		return err
 	}
 	defer fsys.Close()
-	co := cgroupfs.CaptureOptions{Node: opts, ToolVersion: "kubectl-cgroups " + currentVersion().Version, Description: o.description}
+	co := cgroupfs.CaptureOptions{Node: opts, ToolVersion: toolVersion(), Description: o.description}
 	if in != nil {
 		// Converting: the archive still describes the original capture.
 		co.CapturedAt, co.Hostname, co.Machine = in.Info.CapturedAt, in.Info.Hostname, in.Info.Machine

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/buildinfo"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -20,28 +20,24 @@ var version = ""
 const kubernetesVersion = "v1.37.2"
 
 type versionInfo struct {
-	APIVersion        string `json:"apiVersion"`
-	Kind              string `json:"kind"`
-	Version           string `json:"version"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	buildinfo.Info
 	GoVersion         string `json:"goVersion"`
 	Platform          string `json:"platform"`
 	KubernetesVersion string `json:"kubernetesVersion"`
 }
 
 func currentVersion() versionInfo {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-	}
 	return versionInfo{
-		APIVersion: cgroupfs.APIVersion, Kind: "Version",
-		Version: v, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		APIVersion: cgroupfs.APIVersion, Kind: "Version", Info: buildinfo.Read(version),
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
 		KubernetesVersion: kubernetesVersion,
 	}
 }
+
+// toolVersion is what snapshots record as the tool that wrote them.
+func toolVersion() string { return "kubectl-cgroups " + currentVersion().Info.String() }
 
 func newVersionCmd(s genericiooptions.IOStreams) *cobra.Command {
 	var out outputFlag
@@ -58,7 +54,7 @@ func newVersionCmd(s genericiooptions.IOStreams) *cobra.Command {
 			if out.structured() {
 				return printStructured(s.Out, out.format, v)
 			}
-			_, err := fmt.Fprintf(s.Out, "kubectl-cgroups %s (%s, %s), predicts kubelet %s\n", v.Version, v.GoVersion, v.Platform, v.KubernetesVersion)
+			_, err := fmt.Fprintf(s.Out, "kubectl-cgroups %s (%s, %s), predicts kubelet %s\n", v.Info, v.GoVersion, v.Platform, v.KubernetesVersion)
 			return err
 		},
 	}

@@ -3,6 +3,7 @@ package table
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -37,6 +38,16 @@ type cgroupGroup struct {
 	first   qos.DiffResult
 	results []qos.DiffResult
 	status  qos.Status
+}
+
+// file returns what the cgroup's file name holds ("" when not read).
+func (g *cgroupGroup) file(name string) string {
+	for _, r := range g.results {
+		if r.File == name {
+			return r.Actual
+		}
+	}
+	return ""
 }
 
 func groupResults(results []qos.DiffResult) []*cgroupGroup {
@@ -104,10 +115,15 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 		if o.OnlyDrift && !g.status.Unexplained() {
 			continue
 		}
-		fmt.Fprintf(&b, "%s %-10s %s\n", statusLabel(g.status, o.Color), string(g.first.Level), cgroupLabel(g.first, 80-22))
+		width := 80 - 22
+		if wide {
+			width = math.MaxInt32 // -o wide does not shorten names, as kubectl's
+		}
+		fmt.Fprintf(&b, "%s %-10s %s\n", statusLabel(g.status, o.Color), string(g.first.Level), cgroupLabel(g.first, width))
 		if wide {
 			writeWrapped(&b, "    ", "path "+g.first.Path)
 		}
+		period := g.file("cpu.cfs_period_us")
 		for _, res := range g.results {
 			if res.File == "" {
 				writeWrapped(&b, "    ", res.Message)
@@ -121,7 +137,7 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 			if o.OnlyDrift && !res.Status.Unexplained() {
 				continue
 			}
-			writeFileResult(&b, res, wide)
+			writeFileResult(&b, res, period, wide)
 		}
 	}
 	if len(r.Notes) > 0 {
@@ -207,23 +223,43 @@ func cgroupLabel(r qos.DiffResult, n int) string {
 		}
 		return fit(who, n-15) + "  pod" + shortID(r.UID, 8)
 	case cgroupfs.LevelContainer:
-		name := r.Container
-		switch {
-		case r.ContainerType == qos.ContainerSandbox:
-			name = "(sandbox)"
-		case name == "" && r.Pod == "" && r.UID != "":
-			name = "(pod " + shortID(r.UID, 8) + ")"
-		case name == "":
-			name = "(unknown)"
-		case r.ContainerType != qos.ContainerApp && r.ContainerType != "":
-			name += " (" + string(r.ContainerType) + ")"
-		}
-		if r.ContainerID != "" {
-			name += "  " + shortID(r.ContainerID, 12)
-		}
-		return "  " + fit(name, n-2)
+		return "  " + containerLabel(r, n-2)
 	}
 	return fit(r.Path, n)
+}
+
+// containerLabel names a container cgroup in at most n columns: its pod
+// (namespace/name, or the pod's short UID when no listed pod explains
+// it), the container's name and its short ID, so that a row read alone
+// (--only-drift) still says whose container it is. A long pod name is
+// shortened first, at its end (its namespace stays).
+func containerLabel(r qos.DiffResult, n int) string {
+	pod := r.Pod
+	if pod == "" && r.UID != "" {
+		pod = "pod" + shortID(r.UID, 8)
+	}
+	name := r.Container
+	switch {
+	case r.ContainerType == qos.ContainerSandbox:
+		name = "(sandbox)"
+	case name == "":
+		name = "(unknown)"
+	case r.ContainerType != qos.ContainerApp && r.ContainerType != "":
+		name += " (" + string(r.ContainerType) + ")"
+	}
+	if r.ContainerID != "" {
+		name += "  " + shortID(r.ContainerID, 12)
+	}
+	if pod == "" {
+		return fit(name, n)
+	}
+	if room := n - 2 - len([]rune(name)); room >= 12 {
+		if r := []rune(pod); len(r) > room {
+			pod = string(r[:room-1]) + "…"
+		}
+		return pod + "  " + name
+	}
+	return fit(pod+"  "+name, n)
 }
 
 func shortID(id string, n int) string {
@@ -242,18 +278,27 @@ func fit(s string, n int) string {
 	return "…" + string(r[len(r)-n+1:])
 }
 
-func writeFileResult(b *strings.Builder, res qos.DiffResult, wide bool) {
+func writeFileResult(b *strings.Builder, res qos.DiffResult, period string, wide bool) {
 	line := res.File
+	amount := func(v string) string { return v + amountOf(res.File, v, period) }
 	switch res.Status {
 	case qos.StatusMatch:
-		line += fmt.Sprintf("  %s", res.Actual)
+		line += fmt.Sprintf("  %s", amount(res.Actual))
 	case qos.StatusExplained:
-		line += fmt.Sprintf("  %s  (%s)", valueOrNone(res.Actual), res.Reason)
+		line += fmt.Sprintf("  %s  (%s)", valueOrNone(amount(res.Actual)), res.Reason)
 	case qos.StatusUnverified:
 		// The notes group the causes: "every cpu.cfs_period_us reads ...".
-		line += fmt.Sprintf("  expected %s, found %s  (unverified: %s assumed)", strings.Join(res.Expected, " or "), res.Actual, res.Input)
+		expected := make([]string, len(res.Expected))
+		for i, v := range res.Expected {
+			expected[i] = amount(v)
+		}
+		line += fmt.Sprintf("  expected %s, found %s  (unverified: %s assumed)", strings.Join(expected, " or "), amount(res.Actual), res.Input)
 	case qos.StatusDrift:
-		line += fmt.Sprintf("  expected %s, found %s", strings.Join(res.Expected, " or "), res.Actual)
+		expected := make([]string, len(res.Expected))
+		for i, v := range res.Expected {
+			expected[i] = amount(v)
+		}
+		line += fmt.Sprintf("  expected %s, found %s", strings.Join(expected, " or "), amount(res.Actual))
 	default:
 		line += fmt.Sprintf("  %s", res.Status)
 	}
