@@ -32,7 +32,7 @@ func TestWriteDiffUnverified(t *testing.T) {
 				t.Errorf("wide=%v: no %q in\n%s", wide, want, out)
 			}
 		}
-		if lists := strings.Contains(out, "memory.max expected 34359738368, found 8589934592 (unverified:"); lists != wide {
+		if lists := strings.Contains(out, "memory.max expected 34359738368 = 32Gi, found 8589934592 = 8Gi (unverified:"); lists != wide {
 			t.Errorf("wide=%v: file listed %v:\n%s", wide, lists, out)
 		}
 	}
