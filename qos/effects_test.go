@@ -218,7 +218,9 @@ func v2Files() map[string]string {
 // hierarchical memory.events "oom" counts: container one's own (its oom
 // 1), container two's pod (the pod counts 3 OOMs, its containers 1: 2
 // at the pod's own limit, the sum of its containers' limits), and the
-// plr container's limit, which is the pod-level limit it inherits.
+// plr container's limit, which is the pod-level limit it inherits. The
+// pod's own oom_kill (2) counts its containers' kills: they are the
+// containers' findings, not the pod's too.
 func TestEffectsOOMv2(t *testing.T) {
 	x := expectFor(t, func(p *Profile) { p.Kubelet.PodPidsLimit = 1024 },
 		mkPod("pair", []corev1.Container{ctr("one", "cpu=100m,memory=16Mi", "memory=32Mi"), ctr("two", "cpu=100m,memory=16Mi", "memory=32Mi")}, running(idOne, idTwo)),
@@ -241,7 +243,6 @@ func TestEffectsOOMv2(t *testing.T) {
 		got = append(got, rw)
 	}
 	want := []row{
-		{"default/pair", "", EffectOOMKilled, cgroupfs.LevelPod, SourcePodSum, EffectFigures{Since: "start", OOMKills: 2, LimitHits: 2, LimitBytes: 67108864, PeakBytes: 8192}},
 		{"default/pair", "one", EffectOOMKilled, cgroupfs.LevelContainer, SourceContainerLimit, EffectFigures{Since: "start", OOMKills: 1, LimitHits: 1, LimitBytes: 33554432, PeakBytes: 33554432}},
 		{"default/pair", "one", EffectCPUPressure, "", "", EffectFigures{Since: "start", PressurePercent: 42.31}},
 		{"default/pair", "one", EffectPidsLimitHit, cgroupfs.LevelPod, SourcePodPidsLimit, EffectFigures{Since: "start", PidsMaxEvents: 3}},
