@@ -471,8 +471,14 @@ func (e *effects) notes() {
 		if strings.HasSuffix(file, ".pressure") && g.status == "missing" {
 			why = "the kernel has no pressure stall information (CONFIG_PSI, psi=1)"
 		}
-		e.r.Notes = append(e.r.Notes, Note{Reason: ReasonCounterUnavailable,
-			Message: fmt.Sprintf("%s: unavailable in %d cgroup%s: %s", file, g.count, plural(g.count), why)})
+		tail := fmt.Sprintf(": unavailable in %d cgroup%s: %s", g.count, plural(g.count), why)
+		// Files missing for the same reason in as many cgroups (a
+		// kernel without PSI, counters not read) share one note.
+		if i := slices.IndexFunc(e.r.Notes, func(n Note) bool { return strings.HasSuffix(n.Message, tail) }); i >= 0 {
+			e.r.Notes[i].Message = strings.TrimSuffix(e.r.Notes[i].Message, tail) + ", " + file + tail
+			continue
+		}
+		e.r.Notes = append(e.r.Notes, Note{Reason: ReasonCounterUnavailable, Message: file + tail})
 	}
 }
 

@@ -121,7 +121,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 	source, sourceOnly := o.cluster.source(api)
 	prog := newProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
-		Node: o.nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(),
+		Node: o.nodeOpts, Overrides: overrides, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(ctx),
 		Warn: warnTo(prog), Started: prog.start, Done: prog.done, Source: source, SourceOnly: sourceOnly,
 	})
 	prog.finish()
