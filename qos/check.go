@@ -58,6 +58,8 @@ type CheckOptions struct {
 	// Effects also reads the kernel's counters and reports what the
 	// limits do to the workload (Effects) when the tree holds counters (a
 	// live node; a snapshot taken with them). Nil reads no counters.
+	// With Effects.Window the live tree is read twice (ReadEffects); a
+	// snapshot is refused (ErrWindowOfSnapshot).
 	Effects *EffectsOptions
 }
 
@@ -186,13 +188,18 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	}
 	read := o.Node
 	read.Files = x.Files()
-	read.Counters = o.Effects != nil
-	if node, err = tree.Node(read); err != nil {
+	var effects *EffectReport
+	if o.Effects != nil {
+		node, effects, err = ReadEffects(tree, o.Snapshot == nil, read, x, now, *o.Effects)
+	} else {
+		node, err = tree.Node(read)
+	}
+	if err != nil {
 		return nil, err
 	}
 	report := Diff(x, node, DiffOptions{Now: now, CompletePodList: o.CompletePodList, Guessed: inf.guessed})
-	if o.Effects != nil && hasCounters(node) {
-		report.Effects = Effects(x, Sample{Node: node, At: now}, *o.Effects)
+	if effects != nil && hasCounters(node) {
+		report.Effects = effects
 	}
 	report.ProfileSources = sources
 	report.Notes = append(notes, report.Notes...)

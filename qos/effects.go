@@ -3,6 +3,7 @@ package qos
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,16 @@ type EffectsOptions struct {
 	// judged over the window between the two reads (a rate, a share of
 	// the periods of the window) rather than since each cgroup started.
 	Before *Sample
+	// Window, for ReadEffects and Check on a live tree, reads the
+	// counters twice, Window apart, and judges them over the time
+	// between the two reads (the first read becomes Before). A snapshot
+	// is one read: ReadEffects refuses a Window for it.
+	Window time.Duration
+	// Wait waits the Window between the two reads; nil sleeps. An error
+	// (a cancelled context: WaitContext) abandons the read.
+	Wait func(time.Duration) error
+	// Clock tells the time of each read; nil is time.Now.
+	Clock func() time.Time
 	// ThrottledPercent is the share of periods throttled, in percent,
 	// from which cpu-throttled is reported; 0 is
 	// DefaultThrottledPercent.
@@ -460,8 +471,14 @@ func (e *effects) notes() {
 		if strings.HasSuffix(file, ".pressure") && g.status == "missing" {
 			why = "the kernel has no pressure stall information (CONFIG_PSI, psi=1)"
 		}
-		e.r.Notes = append(e.r.Notes, Note{Reason: ReasonCounterUnavailable,
-			Message: fmt.Sprintf("%s: unavailable in %d cgroup%s: %s", file, g.count, plural(g.count), why)})
+		tail := fmt.Sprintf(": unavailable in %d cgroup%s: %s", g.count, plural(g.count), why)
+		// Files missing for the same reason in as many cgroups (a
+		// kernel without PSI, counters not read) share one note.
+		if i := slices.IndexFunc(e.r.Notes, func(n Note) bool { return strings.HasSuffix(n.Message, tail) }); i >= 0 {
+			e.r.Notes[i].Message = strings.TrimSuffix(e.r.Notes[i].Message, tail) + ", " + file + tail
+			continue
+		}
+		e.r.Notes = append(e.r.Notes, Note{Reason: ReasonCounterUnavailable, Message: file + tail})
 	}
 }
 
@@ -563,8 +580,72 @@ func (e *effects) cpuLimit(t *target) (lim *EffectLimit, quota int64, period uin
 	return lim, q, period
 }
 
+// throttling is a cgroup's CFS throttling, over the window or since it
+// started.
+type throttling struct {
+	periods, throttled, micros uint64
+	// pct is throttled / periods in percent.
+	pct float64
+	// hasBefore says the figures are over the window.
+	hasBefore bool
+}
+
+// throttlingOf returns a cgroup's throttling; ok is false without
+// cpu.stat bandwidth figures or periods.
+func (e *effects) throttlingOf(cg *cgroupfs.Cgroup) (th throttling, ok bool) {
+	now, before := e.counters(cg)
+	if now.CPU == nil || !now.CPU.HasBandwidth {
+		return throttling{}, false
+	}
+	hb := before != nil && before.CPU != nil && before.CPU.HasBandwidth
+	var b cgroupfs.CPUStat
+	if hb {
+		b = *before.CPU
+	}
+	th = throttling{hasBefore: hb,
+		periods:   delta(now.CPU.Periods, b.Periods, hb),
+		throttled: delta(now.CPU.ThrottledPeriods, b.ThrottledPeriods, hb),
+		micros:    delta(now.CPU.ThrottledMicros, b.ThrottledMicros, hb)}
+	if th.periods == 0 {
+		return throttling{}, false
+	}
+	th.pct = 100 * float64(th.throttled) / float64(th.periods)
+	return th, true
+}
+
+// throttled reports whether a cgroup's throttling is a finding.
+func (e *effects) throttled(cg *cgroupfs.Cgroup) bool {
+	th, ok := e.throttlingOf(cg)
+	return ok && th.throttled > 0 && th.pct >= e.opts.ThrottledPercent
+}
+
+// quotaIsSum reports whether a pod's CPU quota is the sum of its
+// containers' quotas, as the kubelet sets it without a pod-level CPU
+// limit (pkg/kubelet/cm/helpers_linux.go: ResourceConfigForPod,
+// v1.37.2): the pod's throttling then follows its containers' limits,
+// and it is theirs to report.
+func (e *effects) quotaIsSum(pt *target) bool {
+	if pt == nil || pt.level != cgroupfs.LevelPod {
+		return false
+	}
+	lim, q, p := e.cpuLimit(pt)
+	if lim == nil || q <= 0 || p == 0 || lim.Source == SourcePodLevelLimit {
+		return false
+	}
+	var sum float64
+	n := 0
+	for _, k := range pt.children {
+		if _, kq, kp := e.cpuLimit(&target{cg: k, level: cgroupfs.LevelContainer}); kq > 0 && kp > 0 {
+			sum += float64(kq) / float64(kp)
+			n++
+		}
+	}
+	// The kubelet rounds each quota to whole microseconds.
+	return n > 0 && math.Abs(sum-float64(q)/float64(p)) <= 0.001*float64(n)
+}
+
 func (e *effects) cpuThrottled(t *target) {
-	now, before := e.counters(t.cg)
+	now := t.cg.Counters()
 	e.gap(t.cg, "cpu.stat")
 	if now.CPU == nil {
 		return
@@ -573,22 +654,20 @@ func (e *effects) cpuThrottled(t *target) {
 		e.gapOf("cpu.stat (bandwidth)", "no-bandwidth", nil)
 		return
 	}
-	hb := before != nil && before.CPU != nil && before.CPU.HasBandwidth
-	var b cgroupfs.CPUStat
-	if hb {
-		b = *before.CPU
-	}
-	periods := delta(now.CPU.Periods, b.Periods, hb)
-	throttled := delta(now.CPU.ThrottledPeriods, b.ThrottledPeriods, hb)
-	if throttled == 0 || periods == 0 {
+	th, ok := e.throttlingOf(t.cg)
+	if !ok || th.throttled == 0 || th.pct < e.opts.ThrottledPercent {
 		return
 	}
-	pct := 100 * float64(throttled) / float64(periods)
-	if pct < e.opts.ThrottledPercent {
+	if e.quotaIsSum(t) && slices.ContainsFunc(t.children, e.throttled) {
+		// The same throttling as a container's, whose finding names
+		// the pod's quota too: not reported twice.
 		return
 	}
-	fig := EffectFigures{Since: e.since(hb), Periods: periods, ThrottledPeriods: throttled, ThrottledPercent: round2(pct),
-		ThrottledSeconds: round2(float64(delta(now.CPU.ThrottledMicros, b.ThrottledMicros, hb)) / 1e6)}
+	hb := th.hasBefore
+	_, before := e.counters(t.cg)
+	pct, periods := th.pct, th.periods
+	fig := EffectFigures{Since: e.since(hb), Periods: periods, ThrottledPeriods: th.throttled, ThrottledPercent: round2(pct),
+		ThrottledSeconds: round2(float64(th.micros) / 1e6)}
 	lim, quota, period := e.cpuLimit(t)
 	var parts []string
 	if quota > 0 && period > 0 {
@@ -617,6 +696,11 @@ func (e *effects) cpuThrottled(t *target) {
 	if lim != nil {
 		limitOf = t.level
 		msg += ". " + cpuAdvice(t, lim)
+	}
+	if t.level == cgroupfs.LevelContainer && e.quotaIsSum(t.parent) {
+		if pth, ok := e.throttlingOf(t.parent.cg); ok && pth.throttled > 0 && pth.pct >= e.opts.ThrottledPercent {
+			msg += fmt.Sprintf(" The pod's quota, the sum of its containers', was throttled with it (%s of %d periods): the container's limit is the one that bit.", percent(pth.pct), pth.periods)
+		}
 	}
 	e.add(t, EffectCPUThrottled, msg, limitOf, lim, fig)
 }
@@ -738,9 +822,23 @@ func (e *effects) oomKilled(t *target) {
 	if !ok {
 		return
 	}
-	if e.v == convert.CgroupV1 && t.level != cgroupfs.LevelContainer {
-		// v1 counts a kill only in the victim's own cgroup: a pod's or
-		// tier's count is the sum of the cgroups below it.
+	switch {
+	case t.level == cgroupfs.LevelPod:
+		// A kill in one of the pod's containers is that container's
+		// finding, which says whether the container's limit or the
+		// pod's bit: the pod reports only the processes in none of its
+		// containers (v2 counts every kill below the pod at the pod, v1
+		// only the pod cgroup's own).
+		if e.v == convert.CgroupV2 {
+			for _, k := range t.children {
+				if n, ok := e.oomKills(k); ok {
+					kills -= min(n, kills)
+				}
+			}
+		}
+	case e.v == convert.CgroupV1 && t.level != cgroupfs.LevelContainer:
+		// v1 counts a kill only in the victim's own cgroup: a tier's
+		// count is the sum of the cgroups below it.
 		for _, k := range e.descendants(t) {
 			if n, ok := e.oomKills(k); ok {
 				kills += n
@@ -798,7 +896,13 @@ func (e *effects) oomKilled(t *target) {
 	if lim.Derivation != "" {
 		msg += " (" + lim.Derivation + ")"
 	}
-	msg += ". " + memAdvice(lim.Source)
+	advice := memAdvice(lim.Source)
+	if own, ob := e.memLimit(t); bit != t && own != nil && ob == b {
+		// A single-container pod: the pod's limit is the container's,
+		// and the pod also holds the sandbox's processes.
+		advice = fmt.Sprintf("The container's own limit is the same %s: the pod's processes outside it (the sandbox's) count against the pod's too, so the pod's bit first; raise the container's memory limit.", bytesText(b))
+	}
+	msg += ". " + advice
 	e.add(t, EffectOOMKilled, msg, bit.level, lim, fig)
 }
 

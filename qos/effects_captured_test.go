@@ -74,6 +74,17 @@ func TestEffectsOnCapturedRig(t *testing.T) {
 	if e := got["oom/container/oom-killed"]; e == nil || e.Figures.OOMKills < 1 || e.Figures.LimitBytes != 32<<20 || e.LimitOf != cgroupfs.LevelPod || e.Limit.Source != SourcePodSum {
 		t.Errorf("oom: %+v", e)
 	}
+	// Single-container pods: the pod's quota and memory limit are the
+	// container's (plus the pause process): each finding is reported
+	// once, at the container, naming whose limit bit.
+	for _, k := range []string{"spin/pod/cpu-throttled", "oom/pod/cpu-throttled", "oom/pod/oom-killed"} {
+		if e := got[k]; e != nil {
+			t.Errorf("%s reported at the pod too: %s", k, e.Message)
+		}
+	}
+	if e := got["spin/container/cpu-throttled"]; e != nil && !strings.Contains(e.Message, "The pod's quota, the sum of its containers', was throttled with it") {
+		t.Errorf("spin: the message does not say the pod's quota was throttled with it: %s", e.Message)
+	}
 	if len(r.Notes) != 0 {
 		t.Errorf("notes: %+v", r.Notes)
 	}

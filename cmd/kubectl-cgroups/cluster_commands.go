@@ -93,7 +93,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	}
 	defer fsys.Close()
 	opts.PodUID = r.podUID
-	node, err := fsys.Node(opts)
+	node, effects, err := o.read(ctx, fsys, g.Snapshot, opts)
 	if err != nil {
 		return fmt.Errorf("node %s: %w", t.node, cluster.KubepodsHint(err))
 	}
@@ -103,7 +103,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 		}
 		return err
 	}
-	return o.print(s, node, clusterSource(g))
+	return o.print(s, node, clusterSource(g), effects)
 }
 
 // clusterSource describes a node read through the API.

@@ -119,7 +119,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 	source, sourceOnly := o.cluster.source(api)
 	prog := table.NewProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
-		Node: o.nodeOpts, Overrides: overrides, Defaulting: o.profile.defaulting, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(),
+		Node: o.nodeOpts, Overrides: overrides, Defaulting: o.profile.defaulting, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(ctx),
 		Warn: warnTo(prog), Started: prog.Start, Done: prog.Done, Source: source, SourceOnly: sourceOnly,
 	})
 	prog.Finish()

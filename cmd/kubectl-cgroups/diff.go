@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
@@ -24,6 +25,7 @@ type diffOptions struct {
 	complete    bool
 	onlyDrift   bool
 	effects     bool
+	sample      time.Duration
 	out         outputFlag
 	// Cluster mode (cluster_diff.go).
 	cluster     clusterFlags
@@ -78,6 +80,7 @@ differences, 2 on error.`,
 	c.Flags().StringVar(&o.kubeletPods, "kubelet-pods", "", "URL of the kubelet's /pods endpoint (the node's complete pod list).")
 	c.Flags().BoolVar(&o.complete, "complete-pod-list", false, "The pods given are every pod of the node, so pod cgroups no pod explains are leftovers (implied by --kubelet-pods).")
 	c.Flags().BoolVar(&o.effects, "effects", true, "Show what the limits do (throttling, OOM kills, refused forks, pressure) from the kernel's counters.")
+	addSampleFlag(c, &o.sample)
 	c.Flags().BoolVar(&o.onlyDrift, "only-drift", false, "Show only cgroups with unexplained differences (the summary still counts everything).")
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	c.MarkFlagsMutuallyExclusive("filename", "kubelet-pods", "static-pods")
@@ -91,7 +94,7 @@ differences, 2 on error.`,
 	}
 	setFlagGroups(c, []flagGroup{diffClusterFlags, diffNodeFlags,
 		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
-		{"Output", []string{"output", "only-drift", "effects"}, ""},
+		{"Output", []string{"output", "only-drift", "effects", "sample"}, ""},
 	})
 	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
 	return c
@@ -123,6 +126,9 @@ func (o *diffOptions) Complete(c *cobra.Command, args []string) error {
 // Validate refuses contradictions before any work.
 func (o *diffOptions) Validate() error {
 	if err := o.out.validate(); err != nil {
+		return err
+	}
+	if err := checkSample(o.sample, o.tree.snapshot, o.clusterMode); err != nil {
 		return err
 	}
 	if o.clusterMode {
@@ -242,7 +248,7 @@ report says which one the node's containers show.`,
 // runs qos.Check.
 func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.CheckResult, error) {
 	var err error
-	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions(), Defaulting: o.profile.defaulting}
+	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions(ctx), Defaulting: o.profile.defaulting}
 	if o.tree.snapshot != "" {
 		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
 			return nil, err
@@ -288,10 +294,29 @@ func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.
 	return qos.Check(in)
 }
 
-// effectsOptions are the effect thresholds when --effects is on.
-func (o *diffOptions) effectsOptions() *qos.EffectsOptions {
-	if !o.effects {
+// effectsOptions are the effect options when --effects or --sample is
+// on.
+func (o *diffOptions) effectsOptions(ctx context.Context) *qos.EffectsOptions {
+	if !o.effects && o.sample == 0 {
 		return nil
 	}
-	return &qos.EffectsOptions{}
+	return &qos.EffectsOptions{Window: o.sample, Wait: qos.WaitContext(ctx)}
+}
+
+// addSampleFlag registers --sample (diff, inspect).
+func addSampleFlag(c *cobra.Command, d *time.Duration) {
+	c.Flags().DurationVar(d, "sample", 0, "Read the kernel's counters twice, DURATION apart (such as 10s), and judge the effects over that window rather than since each cgroup started (node mode, live tree).")
+}
+
+// checkSample refuses a --sample that cannot be taken.
+func checkSample(d time.Duration, snapshot string, clusterMode bool) error {
+	switch {
+	case d < 0:
+		return fmt.Errorf("--sample %s: want a positive duration", d)
+	case d > 0 && clusterMode:
+		return errors.New("--sample needs two reads of a node's live counters, and cluster mode reads each node once (a snapshot pod's archive, or the agent's latest report with --via agent): run it on the node, in node mode")
+	case d > 0 && snapshot != "":
+		return fmt.Errorf("--sample with --snapshot %s: %w", snapshot, qos.ErrWindowOfSnapshot)
+	}
+	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/table"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -77,6 +79,8 @@ type inspectOptions struct {
 	pod     string
 	out     outputFlag
 	cluster clusterFlags
+	effects bool
+	sample  time.Duration
 
 	genericiooptions.IOStreams
 	cmd         *cobra.Command
@@ -127,6 +131,8 @@ and status, and are a stable contract (kind NodeCgroups, see the README).`,
 	}
 	o.tree.addFlags(c)
 	c.Flags().StringVar(&o.pod, "pod", "", "Show only the pod with this UID (metadata.uid).")
+	c.Flags().BoolVar(&o.effects, "effects", false, "Also read the kernel's counters and show what the limits do (throttling, OOM kills, refused forks, pressure) under each cgroup.")
+	addSampleFlag(c, &o.sample)
 	addOutputFlag(c, &o.out, "table", "wide", "json", "yaml")
 	o.cluster.addFlags(c)
 	completeValues(c)
@@ -140,6 +146,7 @@ type nodeCgroups struct {
 	Kind       string          `json:"kind"`
 	Source     cgroupfs.Source `json:"source"`
 	*cgroupfs.Node
+	Effects *qos.EffectReport `json:"effects,omitempty"`
 }
 
 // Complete tells the mode: node/NAME, pod/NAME or a kubectl flag read the
@@ -150,45 +157,63 @@ func (o *inspectOptions) Complete(c *cobra.Command, args []string) error {
 	return nil
 }
 
-// Validate checks the output format.
-func (o *inspectOptions) Validate() error { return o.out.validate() }
+// Validate checks the output format and --sample.
+func (o *inspectOptions) Validate() error {
+	if err := checkSample(o.sample, o.tree.snapshot, o.clusterMode); err != nil {
+		return err
+	}
+	return o.out.validate()
+}
 
 // Run reads and prints.
-func (o *inspectOptions) Run(context.Context) error {
+func (o *inspectOptions) Run(ctx context.Context) error {
 	if o.clusterMode {
 		return o.runCluster(o.cmd, o.IOStreams, o.args)
 	}
-	return o.run(o.IOStreams)
+	return o.run(ctx, o.IOStreams)
 }
 
-func (o *inspectOptions) run(s genericiooptions.IOStreams) error {
+// read reads the node, with its counters and their effects when asked.
+func (o *inspectOptions) read(ctx context.Context, fsys *cgroupfs.FS, snap *cgroupfs.Snapshot, opts cgroupfs.NodeOptions) (*cgroupfs.Node, *qos.EffectReport, error) {
+	if !o.effects && o.sample == 0 {
+		node, err := fsys.Node(opts)
+		return node, nil, err
+	}
+	var at time.Time
+	if snap != nil {
+		at = snap.Info.CapturedAt
+	}
+	return qos.ReadEffects(fsys, snap == nil, opts, nil, at, qos.EffectsOptions{Window: o.sample, Wait: qos.WaitContext(ctx)})
+}
+
+func (o *inspectOptions) run(ctx context.Context, s genericiooptions.IOStreams) error {
 	opts, err := o.tree.nodeOptions()
 	if err != nil {
 		return err
 	}
 	opts.PodUID = o.pod
-	fsys, src, _, err := o.tree.open()
+	fsys, src, snap, err := o.tree.open()
 	if err != nil {
 		return err
 	}
 	defer fsys.Close()
-	node, err := fsys.Node(opts)
+	node, effects, err := o.read(ctx, fsys, snap, opts)
 	if err != nil {
 		return err
 	}
 	if err := checkPodFound(node, o.pod); err != nil {
 		return err
 	}
-	return o.print(s, node, src)
+	return o.print(s, node, src, effects)
 }
 
 // print writes what inspect read.
-func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node, src cgroupfs.Source) error {
+func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node, src cgroupfs.Source, effects *qos.EffectReport) error {
 	switch {
 	case o.out.structured():
-		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: cgroupfs.APIVersion, Kind: "NodeCgroups", Source: src, Node: node})
+		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: cgroupfs.APIVersion, Kind: "NodeCgroups", Source: src, Node: node, Effects: effects})
 	}
-	return table.WriteNode(s.Out, node, src, o.out.format == "wide")
+	return table.WriteNode(s.Out, node, src, table.NodeOptions{Wide: o.out.format == "wide", Effects: effects})
 }
 
 // checkPodFound fails when a pod asked for (by UID) is not in the node.

@@ -52,6 +52,12 @@ func TestInspectGolden(t *testing.T) {
 		run{"pod-v1-systemd.txt", []string{"inspect", "--snapshot", treeFile("v1-systemd"), "--pod", "571ef27d-d74b-5fc6-875f-3f5ac07d885a"}},
 		run{"pod-v2-cgroupfs.json", []string{"inspect", "--snapshot", treeFile("v2-cgroupfs"), "--pod", "911d497f-fa06-585f-bfd3-61bb8a6cf5b3", "-o", "json"}},
 		run{"custom-root-given.txt", []string{"inspect", "--snapshot", treeFile("custom-root"), "--cgroup-root", "/custom", "--cgroup-driver", "cgroupfs"}},
+		// The live-node rig's effects scenario, with its real counters.
+		run{"effects.txt", []string{"inspect", "--snapshot", effectsNode, "--effects"}},
+		run{"effects-wide.txt", []string{"inspect", "--snapshot", effectsNode, "--effects", "-o", "wide", "--pod", effectsOOMPod}},
+		run{"effects.json", []string{"inspect", "--snapshot", effectsNode, "--effects", "-o", "json", "--pod", effectsOOMPod}},
+		run{"effects.yaml", []string{"inspect", "--snapshot", effectsNode, "--effects", "-o", "yaml", "--pod", effectsOOMPod}},
+		run{"effects-none.txt", []string{"inspect", "--snapshot", treeFile("v2-systemd"), "--effects"}},
 	)
 	for _, r := range runs {
 		t.Run(r.golden, func(t *testing.T) {
@@ -198,6 +204,12 @@ func TestInspectLiveRoot(t *testing.T) {
 	}
 }
 
+// effectsNode is the node the live-node effects test captured, and
+// effectsOOMPod the UID of its pod whose container was OOM-killed.
+var effectsNode = filepath.Join("..", "..", "internal", "demo", "data", "3-effects", "node.tar.gz")
+
+const effectsOOMPod = "aa02cb1949f466bc3a93adefb412beb2"
+
 func TestInspectErrors(t *testing.T) {
 	empty := t.TempDir()
 	tests := []struct {
@@ -214,6 +226,11 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--cgroup-root", "/custom"}, "no kubepods cgroup for cgroupRoot /custom"},
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "-o", "xml"}, `unsupported output format "xml"`},
 		{[]string{"inspect", "extra"}, "unknown command"},
+		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--sample", "5s"}, "--sample with --snapshot"},
+		{[]string{"inspect", "--sample", "-1s"}, "want a positive duration"},
+		{[]string{"inspect", "node/n1", "--sample", "5s"}, "cluster mode reads each node once"},
+		{[]string{"diff", "--snapshot", treeFile("v1-cgroupfs"), "-f", "x.json", "--sample", "5s"}, "a snapshot holds one read"},
+		{[]string{"diff", "--all-nodes", "--sample", "5s"}, "cluster mode reads each node once"},
 	}
 	for _, tt := range tests {
 		_, errOut, code := runCLI(t, "", tt.args...)

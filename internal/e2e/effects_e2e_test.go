@@ -112,10 +112,13 @@ func TestLiveNodeEffects(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 
-	before := read()
-	time.Sleep(5 * time.Second)
-	now := read()
-	window := qos.Effects(x, now, qos.EffectsOptions{Before: &before})
+	// A 5 s sample, as "diff --sample 5s" takes it: two reads of the
+	// live counters, 5 s apart (qos.ReadEffects).
+	nowNode, window, err := qos.ReadEffects(fsys, true, opts, x, time.Time{}, qos.EffectsOptions{Window: 5 * time.Second, Wait: qos.WaitContext(ctx)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := qos.Sample{Node: nowNode, At: window.At}
 	sinceStart := qos.Effects(x, now, qos.EffectsOptions{})
 	for _, rep := range []*qos.EffectReport{window, sinceStart} {
 		for _, e := range rep.Effects {
@@ -142,7 +145,8 @@ func TestLiveNodeEffects(t *testing.T) {
 	switch {
 	case thr == nil:
 		t.Error("e2e: the spin pod is not cpu-throttled over the window")
-	case thr.Figures.Since != "window" || thr.Figures.ThrottledPercent <= 50 || thr.Figures.Periods < 50:
+	case thr.Figures.Since != "window" || thr.Figures.ThrottledPercent <= 50 || thr.Figures.Periods < 50 || window.WindowSeconds < 5 ||
+		!strings.Contains(thr.Message, " periods over 5"):
 		t.Errorf("e2e: spin: %+v, want more than half of at least 50 periods (5 s of 50 ms) throttled", thr.Figures)
 	case thr.LimitOf != cgroupfs.LevelContainer || thr.Limit == nil || thr.Limit.Value != "2500" || thr.Limit.Source != qos.SourceContainerLimit || thr.Figures.LimitCPUs != 0.05:
 		t.Errorf("e2e: spin limit: %s %+v, want the container's 2500 us quota", thr.LimitOf, thr.Limit)
@@ -180,6 +184,16 @@ func TestLiveNodeEffects(t *testing.T) {
 	default:
 		t.Logf("e2e: oom: %d kills; the %s's limit %s (%s) was hit %d times; peak %d bytes",
 			oom.Figures.OOMKills, oom.LimitOf, oom.Limit.Value, oom.Limit.Source, oom.Figures.LimitHits, oom.Figures.PeakBytes)
+	}
+
+	// Single-container pods: a finding of the container is not
+	// reported again at its pod.
+	for _, rep := range []*qos.EffectReport{window, sinceStart} {
+		for _, e := range rep.Effects {
+			if e.Level == cgroupfs.LevelPod && (strings.HasPrefix(e.Pod, "default/spin-") || strings.HasPrefix(e.Pod, "default/oom-")) {
+				t.Errorf("e2e: %s reported at the pod %s too: %s", e.Reason, e.Pod, e.Message)
+			}
+		}
 	}
 
 	// Idle: nothing at any level, in either report.

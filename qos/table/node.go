@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/qos"
 )
 
 // column is one value column of the inspect table.
@@ -197,15 +198,26 @@ func (t *alignedTable) write(w io.Writer) error {
 	return err
 }
 
-// WriteNode renders what a node's Kubernetes cgroups hold, as inspect
-// shows it: kubepods, the tiers, then each pod with its containers, one
-// row per cgroup with the main files (wide: more files, raw values), then
-// the unknown and gone entries, notes and file errors.
-func WriteNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, wide bool) error {
-	return writeSafe(w, false, func(w io.Writer) error { return writeNode(w, n, src, wide) })
+// NodeOptions tune WriteNode.
+type NodeOptions struct {
+	// Wide shows more files, with their raw values.
+	Wide bool
+	// Effects, when set, are shown under the cgroup each concerns (an
+	// indented "! REASON: message" paragraph), with a summary line and
+	// the counters that could not be read after the table.
+	Effects *qos.EffectReport
 }
 
-func writeNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, wide bool) error {
+// WriteNode renders what a node's Kubernetes cgroups hold, as inspect
+// shows it: kubepods, the tiers, then each pod with its containers, one
+// row per cgroup with the main files (wide: more files, raw values) and
+// its effects, then the unknown and gone entries, notes and file errors.
+func WriteNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, o NodeOptions) error {
+	return writeSafe(w, false, func(w io.Writer) error { return writeNode(w, n, src, o) })
+}
+
+func writeNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, o NodeOptions) error {
+	wide := o.Wide
 	var t alignedTable
 	version := "cgroup v2"
 	if n.Mode.Version() == convert.CgroupV1 {
@@ -235,6 +247,19 @@ func writeNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, wide bool) er
 			r = append(r, cell(cg, c, n, wide, marks))
 		}
 		t.row(r...)
+		if o.Effects == nil {
+			return
+		}
+		for _, e := range o.Effects.Effects {
+			if e.ResultCgroup == nil || e.Path != cg.Path {
+				continue
+			}
+			var b strings.Builder
+			writeWrapped(&b, "    ", "! "+strings.ToUpper(string(e.Reason))+": "+e.Message)
+			for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+				t.line(l)
+			}
+		}
 	}
 	values("kubepods", n.Kubepods)
 	for _, tier := range []struct {
@@ -283,6 +308,7 @@ func writeNode(w io.Writer, n *cgroupfs.Node, src cgroupfs.Source, wide bool) er
 	if len(legend) > 0 {
 		b.WriteString("\n" + strings.Join(legend, "; ") + ".\n")
 	}
+	writeNodeEffects(&b, o.Effects)
 	if errs := fileErrors(n); len(errs) > 0 {
 		b.WriteString("\nErrors:\n")
 		for _, e := range errs {
@@ -330,4 +356,26 @@ func fileErrors(n *cgroupfs.Node) []string {
 		add(cg)
 	}
 	return out
+}
+
+// writeNodeEffects sums up the effects shown under their cgroups, and
+// says which counters could not be read, once each.
+func writeNodeEffects(b *strings.Builder, e *qos.EffectReport) {
+	if e == nil {
+		return
+	}
+	when := "since each cgroup started"
+	if e.WindowSeconds > 0 {
+		when = "over " + strconv.FormatFloat(e.WindowSeconds, 'f', -1, 64) + " s"
+	}
+	b.WriteString("\n")
+	switch n := len(e.Effects); n {
+	case 0:
+		writeWrapped(b, "", "Effects (the kernel's counters, "+when+"): none: no throttling, OOM kill, refused fork or pressure.")
+	default:
+		writeWrapped(b, "", fmt.Sprintf("Effects (the kernel's counters, %s): %d, shown under their cgroups (!).", when, n))
+	}
+	for _, note := range e.Notes {
+		writeWrapped(b, "  ", "- "+note.Message)
+	}
 }
