@@ -13,7 +13,6 @@ import (
 	"github.com/kubecgroups/kubecgroups/internal/demo"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // completeValues registers fixed completions for flags of c that exist.
@@ -104,28 +103,9 @@ func completeNames(c *cobra.Command, f *clusterFlags, kind, prefix string) []str
 	}
 	ctx, cancel := context.WithTimeout(contextOf(c), completionTimeout)
 	defer cancel()
-	var out []string
-	switch strings.ToLower(kind) {
-	case "node", "nodes", "no":
-		list, err := api.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil
-		}
-		for _, n := range list.Items {
-			out = append(out, prefix+n.Name)
-		}
-	case "pod", "pods", "po":
-		ns := api.namespace
-		if ns == "" {
-			ns = metav1.NamespaceDefault
-		}
-		list, err := api.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil
-		}
-		for _, p := range list.Items {
-			out = append(out, prefix+p.Name)
-		}
+	names, _ := api.Names(ctx, kind, api.namespace)
+	for i := range names {
+		names[i] = prefix + names[i]
 	}
-	return out
+	return names
 }

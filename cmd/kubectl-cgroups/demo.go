@@ -95,7 +95,7 @@ func (o *demoOptions) Run(context.Context) error {
 		if len(names) > 0 && !slices.Contains(names, sc.Name) {
 			continue
 		}
-		args, err := writeScenario(dir, sc)
+		args, err := sc.Write(dir)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (o *demoOptions) Run(context.Context) error {
 			var b strings.Builder
 			table.Wrap(&b, "", fmt.Sprintf("=== %s: %s", sc.Name, sc.Title))
 			shown := strings.Fields(strings.ReplaceAll(strings.Join(args, " "), dir+string(filepath.Separator), ""))
-			b.WriteString(shellLine(append([]string{"$", "kubectl-cgroups", "diff"}, shown...), table.Width))
+			b.WriteString(demo.ShellLine(append([]string{"$", "kubectl-cgroups", "diff"}, shown...), table.Width))
 			fmt.Fprintf(s.Out, "%s\n", b.String())
 		}
 		first = false
@@ -131,66 +131,4 @@ func (o *demoOptions) Run(context.Context) error {
 		return printStructuredList(s.Out, o.out.format, reports)
 	}
 	return nil
-}
-
-// shellLine renders a command in lines of at most width columns, with
-// shell continuations.
-func shellLine(words []string, width int) string {
-	// Keep each flag with its value.
-	var units []string
-	for i := 0; i < len(words); i++ {
-		w := words[i]
-		if strings.HasPrefix(w, "-") && i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") {
-			w += " " + words[i+1]
-			i++
-		}
-		units = append(units, w)
-	}
-	var b strings.Builder
-	line := ""
-	for _, w := range units {
-		if line != "" && len(line)+1+len(w)+2 > width {
-			b.WriteString(line + " \\\n")
-			line = "     " + w
-			continue
-		}
-		if line == "" {
-			line = w
-		} else {
-			line += " " + w
-		}
-	}
-	b.WriteString(line + "\n")
-	return b.String()
-}
-
-// writeScenario writes a scenario's files into dir and returns the diff
-// arguments that read them.
-func writeScenario(dir string, sc demo.Scenario) ([]string, error) {
-	sub := filepath.Join(dir, sc.Name)
-	if err := os.MkdirAll(sub, 0o700); err != nil {
-		return nil, err
-	}
-	args := []string{"diff"}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range sc.Files {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		path := filepath.Join(sub, name)
-		if err := os.WriteFile(path, sc.Files[name], 0o600); err != nil {
-			return nil, err
-		}
-		switch {
-		case strings.HasPrefix(name, "node."):
-			args = append(args, "--snapshot", path)
-		case name == "pods.json":
-			args = append(args, "-f", path)
-		case name == "configz.json":
-			args = append(args, "--node-config", path)
-		}
-	}
-	return append(args[1:], sc.Args...), nil
 }

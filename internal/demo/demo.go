@@ -9,7 +9,10 @@ package demo
 import (
 	"embed"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -63,4 +66,67 @@ func Scenarios() ([]Scenario, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// ShellLine renders a command in lines of at most width columns, with
+// shell continuations.
+func ShellLine(words []string, width int) string {
+	// Keep each flag with its value.
+	var units []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if strings.HasPrefix(w, "-") && i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") {
+			w += " " + words[i+1]
+			i++
+		}
+		units = append(units, w)
+	}
+	var b strings.Builder
+	line := ""
+	for _, w := range units {
+		if line != "" && len(line)+1+len(w)+2 > width {
+			b.WriteString(line + " \\\n")
+			line = "     " + w
+			continue
+		}
+		if line == "" {
+			line = w
+		} else {
+			line += " " + w
+		}
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
+
+// Write writes the scenario's files into a new directory under dir, named
+// after the scenario, and returns the diff arguments that read them
+// (--snapshot, -f, --node-config, then Args).
+func (sc Scenario) Write(dir string) ([]string, error) {
+	sub := filepath.Join(dir, sc.Name)
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		return nil, err
+	}
+	args := []string{"diff"}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range sc.Files {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		path := filepath.Join(sub, name)
+		if err := os.WriteFile(path, sc.Files[name], 0o600); err != nil {
+			return nil, err
+		}
+		switch {
+		case strings.HasPrefix(name, "node."):
+			args = append(args, "--snapshot", path)
+		case name == "pods.json":
+			args = append(args, "-f", path)
+		case name == "configz.json":
+			args = append(args, "--node-config", path)
+		}
+	}
+	return append(args[1:], sc.Args...), nil
 }

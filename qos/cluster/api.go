@@ -3,8 +3,10 @@ package cluster
 import (
 	"context"
 	"io"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -80,4 +82,34 @@ func (e *restExecutor) Exec(ctx context.Context, namespace, pod, container strin
 		return err
 	}
 	return exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
+}
+
+// Names lists the names of the nodes (kind "node", "nodes" or "no") or
+// of the pods in namespace (kind "pod", "pods" or "po"; namespace ""
+// is "default"), as shell completion offers them. Another kind lists
+// nothing.
+func (a *API) Names(ctx context.Context, kind, namespace string) ([]string, error) {
+	var out []string
+	switch strings.ToLower(kind) {
+	case "node", "nodes", "no":
+		list, err := a.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range list.Items {
+			out = append(out, n.Name)
+		}
+	case "pod", "pods", "po":
+		if namespace == "" {
+			namespace = metav1.NamespaceDefault
+		}
+		list, err := a.Client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range list.Items {
+			out = append(out, p.Name)
+		}
+	}
+	return out, nil
 }
