@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -236,7 +237,10 @@ func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.
 	var err error
 	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions()}
 	if o.tree.snapshot != "" {
-		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
+		if o.tree.snapshot == "-" && slices.Contains(o.in.files, "-") {
+			return nil, fmt.Errorf("--snapshot - and -f - both read standard input: give one of them a file")
+		}
+		if in.Snapshot, err = o.tree.readSnapshot(o.In); err != nil {
 			return nil, err
 		}
 	} else {

@@ -213,7 +213,7 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--cgroup-driver", "docker"}, `--cgroup-driver "docker"`},
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--cgroup-root", "/custom"}, "no kubepods cgroup for cgroupRoot /custom"},
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "-o", "xml"}, `unsupported output format "xml"`},
-		{[]string{"inspect", "extra"}, "unknown command"},
+		{[]string{"inspect", "a/b/c"}, `"a/b/c": want pod/NAME or node/NAME`},
 	}
 	for _, tt := range tests {
 		_, errOut, code := runCLI(t, "", tt.args...)
