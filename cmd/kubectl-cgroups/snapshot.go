@@ -48,7 +48,8 @@ page size, the host name, this tool's version, the driver and cgroupRoot.
 The format follows the file name: .txtar gives a small, reviewable text
 archive (the form of the fake trees in testdata/trees), anything else a
 .tar.gz. With --snapshot an existing archive (or a plain tar.gz of a
-copied /sys/fs/cgroup) is converted.
+copied /sys/fs/cgroup; - reads standard input) is converted. "-o -"
+writes to standard output, a tar.gz only when that is not a terminal.
 
 With node/NAME (or a bare NAME) the node is captured from a workstation
 through the Kubernetes API (cluster mode): a short-lived snapshot pod on the
