@@ -700,7 +700,7 @@ func (r *reader) locate() (hierarchy, []string, error) {
 		for i, c := range cands {
 			cands[i] = safetext.Truncate(c, maxQuotedName)
 		}
-		return hierarchy{}, nil, fmt.Errorf("no kubepods cgroup for cgroupRoot %s (looked for %s): %w", safetext.Truncate(root, maxQuotedName), strings.Join(cands, ", "), fs.ErrNotExist)
+		return hierarchy{}, nil, &markedError{fmt.Errorf("no kubepods cgroup for cgroupRoot %s in %s (looked for %s): %w", safetext.Truncate(root, maxQuotedName), r.f.treeName(), strings.Join(cands, ", "), fs.ErrNotExist), ErrNoKubepods}
 	}
 	found := r.search(driver)
 	if len(found) == 0 {
@@ -710,7 +710,7 @@ func (r *reader) locate() (hierarchy, []string, error) {
 		} else if driver == DriverSystemd {
 			what = "kubepods.slice"
 		}
-		return hierarchy{}, nil, fmt.Errorf("no %s cgroup at the top of the tree or %d levels below it (not a Kubernetes node, or give the cgroupRoot): %w", what, searchDepth, fs.ErrNotExist)
+		return hierarchy{}, nil, &markedError{fmt.Errorf("no %s cgroup at the top of %s or %d levels below it (not a Kubernetes node, or give the cgroupRoot): %w", what, r.f.treeName(), searchDepth, fs.ErrNotExist), ErrNoKubepods}
 	}
 	var notes []string
 	if len(found) > 1 {

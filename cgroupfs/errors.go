@@ -113,3 +113,17 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns the parser's error.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// ErrEmptyArchive is matched (with errors.Is) by the error of a snapshot
+// input that holds no byte at all: an empty file, or nothing on standard
+// input.
+var ErrEmptyArchive = errors.New("empty archive: no bytes to read")
+
+// ErrNotGzip is matched (with errors.Is) by the error of ReadSnapshotFile
+// for a file named .tar.gz or .tgz whose content is not gzip.
+var ErrNotGzip = errors.New("not a gzip file")
+
+// ErrNoKubepods is matched (with errors.Is) by the error of FS.Node when
+// the tree has no kubepods cgroup where it looked; the error also matches
+// fs.ErrNotExist and names the tree and the cgroupRoot.
+var ErrNoKubepods = errors.New("no kubepods cgroup")

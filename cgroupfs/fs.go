@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/safetext"
 )
 
 // DefaultMountPoint is where cgroup hierarchies are mounted on a standard
@@ -32,6 +33,9 @@ type FS struct {
 	driver     Driver
 	cgroupRoot string
 	kubepods   string
+	// name says which tree this is in errors: the mount point, or "the
+	// snapshot" or "the tree".
+	name string
 }
 
 // NewFS opens the cgroup tree mounted at mountPoint (normally
@@ -57,7 +61,7 @@ func NewFS(mountPoint string) (*FS, error) {
 		r.Close()
 		return nil, fmt.Errorf("cgroupfs: %s: %w", mountPoint, err)
 	}
-	return &FS{root: root, lay: l, pageSize: int64(os.Getpagesize()), notes: l.notes}, nil
+	return &FS{root: root, lay: l, pageSize: int64(os.Getpagesize()), notes: l.notes, name: mountPoint}, nil
 }
 
 // NewDefaultFS opens DefaultMountPoint; see NewFS.
@@ -111,7 +115,7 @@ func newTreeFS(fsys fs.FS, opts TreeOptions, ctrl map[string]string) (*FS, error
 			l.mode = opts.Mode
 		}
 	}
-	f := &FS{root: root, lay: l, pageSize: opts.PageSizeBytes, notes: l.notes}
+	f := &FS{root: root, lay: l, pageSize: opts.PageSizeBytes, notes: l.notes, name: "the tree"}
 	if f.pageSize <= 0 {
 		f.pageSize, f.pageSizeAssumed = convert.DefaultPageSize, true
 		f.notes = append(f.notes, fmt.Sprintf("page size not recorded; assumed %d bytes", convert.DefaultPageSize))
@@ -281,4 +285,16 @@ func notFoundOrGone(n *Node) error {
 		return errGone
 	}
 	return fs.ErrNotExist
+}
+
+// treeName names the tree in errors: its mount point (quoted when it
+// holds anything a terminal would interpret), or what it is.
+func (f *FS) treeName() string {
+	if f.name == "" {
+		return "the tree"
+	}
+	if safetext.IsSafe(f.name) {
+		return safetext.Truncate(f.name, maxQuotedName)
+	}
+	return quoteName(f.name)
 }

@@ -261,6 +261,7 @@ func (s *Snapshot) FS() (*FS, error) {
 	}
 	f.notes = append(notes, f.notes...)
 	f.driver, f.cgroupRoot, f.kubepods = s.Info.Driver, s.Info.CgroupRoot, s.Info.KubepodsPath
+	f.name = "the snapshot"
 	return f, nil
 }
 
@@ -448,6 +449,12 @@ func ReadSnapshotContext(ctx context.Context, r io.Reader, limits SnapshotLimits
 	limits = limits.withDefaults()
 	br := bufio.NewReader(r)
 	magic, _ := br.Peek(2)
+	if len(magic) == 0 {
+		if _, err := br.Peek(1); err != io.EOF {
+			return nil, fmt.Errorf("cgroupfs: snapshot: %w", err)
+		}
+		return nil, fmt.Errorf("cgroupfs: snapshot: %w", ErrEmptyArchive)
+	}
 	var s *Snapshot
 	var err error
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {

@@ -355,6 +355,25 @@ func (s *DiffSummary) Add(o DiffSummary) {
 	s.Errors += o.Errors
 }
 
+// Levels splits the status counts of Summary into the results about
+// files and those about whole cgroups (a cgroup missing or unexpected, a
+// pod not in the input, an exited container's cgroup gone), so that the
+// file statuses add up to Summary.Files. The whole-cgroup counts come
+// from Results; files carries Summary's Cgroups and Files, cgroups none.
+func (r *DiffReport) Levels() (files, cgroups DiffSummary) {
+	for _, res := range r.Results {
+		if res.File == "" {
+			cgroups.count(res)
+		}
+	}
+	s := r.Summary
+	files = DiffSummary{Cgroups: s.Cgroups, Files: s.Files,
+		Match: s.Match - cgroups.Match, Drift: s.Drift - cgroups.Drift, Explained: s.Explained - cgroups.Explained,
+		Missing: s.Missing - cgroups.Missing, Unexpected: s.Unexpected - cgroups.Unexpected,
+		Unverified: s.Unverified - cgroups.Unverified, Unlisted: s.Unlisted - cgroups.Unlisted, Errors: s.Errors - cgroups.Errors}
+	return files, cgroups
+}
+
 // count adds one result to the file and status counts.
 func (s *DiffSummary) count(res DiffResult) {
 	if res.File != "" {

@@ -166,7 +166,11 @@ func (s scenario) record(t *testing.T, files map[string]string, mode cgroupfs.Mo
 	}
 	list := corev1.PodList{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
 	for _, p := range s.pods {
-		list.Items = append(list.Items, *p)
+		// As kubectl get -o json writes each item of a List: typed, so
+		// that "diff -f pods.json" loads it.
+		item := *p
+		item.APIVersion, item.Kind = "v1", "Pod"
+		list.Items = append(list.Items, item)
 	}
 	pods, err := json.MarshalIndent(list, "", "  ")
 	if err != nil {

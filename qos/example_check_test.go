@@ -34,10 +34,15 @@ func ExampleCheck() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := result.Report.Summary
-	fmt.Printf("%d cgroups, %d files: %d match, %d explained, %d unexplained\n", s.Cgroups, s.Files, s.Match, s.Explained, s.Unexplained())
+	// The statuses of the files add up to the files; results about whole
+	// cgroups (here the cgroup of an init container that finished) are
+	// counted apart.
+	f, c := result.Report.Levels()
+	fmt.Printf("%d cgroups, %d files: %d match, %d explained, %d unexplained\n", f.Cgroups, f.Files, f.Match, f.Explained, f.Unexplained())
+	fmt.Printf("whole cgroups: %d explained, %d unexplained\n", c.Explained, c.Unexplained())
 	fmt.Println("OCI runtime:", result.Report.ProfileSources["ociRuntime"])
 	// Output:
-	// 34 cgroups, 205 files: 205 match, 1 explained, 0 unexplained
+	// 34 cgroups, 205 files: 205 match, 0 explained, 0 unexplained
+	// whole cgroups: 1 explained, 0 unexplained
 	// OCI runtime: default: unknown, both formulas accepted; the report infers it
 }

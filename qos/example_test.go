@@ -130,8 +130,8 @@ func ExampleDiff() {
 		log.Fatal(err)
 	}
 	report := qos.Diff(x, node, qos.DiffOptions{Now: snap.Info.CapturedAt, CompletePodList: true})
-	s := report.Summary
-	fmt.Printf("%d cgroups, %d files: %d match, %d explained, %d unexplained\n", s.Cgroups, s.Files, s.Match, s.Explained, s.Unexplained())
+	files, cgroups := report.Levels()
+	fmt.Printf("%d cgroups, %d files: %d match, %d explained, %d unexplained; whole cgroups: %d explained\n", files.Cgroups, files.Files, files.Match, files.Explained, files.Unexplained(), cgroups.Explained)
 	reasons := map[qos.Reason]int{}
 	for _, r := range report.Results {
 		if r.Status == qos.StatusExplained {
@@ -142,7 +142,7 @@ func ExampleDiff() {
 		fmt.Println(reason, reasons[reason])
 	}
 	// Output:
-	// 34 cgroups, 273 files: 205 match, 69 explained, 0 unexplained
+	// 34 cgroups, 273 files: 205 match, 68 explained, 0 unexplained; whole cgroups: 1 explained
 	// container-exited 1
 	// controller-unavailable 68
 }

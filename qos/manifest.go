@@ -118,7 +118,7 @@ func decodeDocument(doc []byte) ([]*corev1.Pod, error) {
 func decodeObject(js []byte, tm typeMeta, fieldPrefix string, checked bool) ([]*corev1.Pod, error) {
 	obj := tm.Kind
 	if tm.Metadata.Name != "" {
-		obj += " " + podRef(tm.Metadata.Namespace, tm.Metadata.Name)
+		obj = strings.TrimSpace(obj + " " + podRef(tm.Metadata.Namespace, tm.Metadata.Name))
 	}
 	fail := func(field string, err error) error {
 		return &ManifestError{Object: obj, Field: fieldPrefix + field, Err: err}

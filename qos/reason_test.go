@@ -75,3 +75,42 @@ func TestReasonsDeclared(t *testing.T) {
 		t.Errorf("explained codes %v", qos.ReasonCodes())
 	}
 }
+
+// TestReadmeExampleCheck keeps the README's library example the code and
+// output of ExampleCheck, which the tests run.
+func TestReadmeExampleCheck(t *testing.T) {
+	root, err := golden.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("example_check_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "func ExampleCheck() {\n"
+	i := strings.Index(string(src), open)
+	if i < 0 {
+		t.Fatal("example_check_test.go: no ExampleCheck")
+	}
+	body := string(src[i+len(open):])
+	body = body[:strings.Index(body, "\n}\n")+1]
+	var want strings.Builder
+	for line := range strings.Lines(body) {
+		want.WriteString(strings.TrimPrefix(line, "\t"))
+	}
+	const intro = "This is `ExampleCheck`"
+	j := strings.Index(string(readme), intro)
+	if j < 0 {
+		t.Fatalf("README.md: no %q", intro)
+	}
+	block := string(readme[j:])
+	block = block[strings.Index(block, "```go\n")+len("```go\n"):]
+	block = block[:strings.Index(block, "```")]
+	if block != want.String() {
+		t.Errorf("README.md's ExampleCheck differs from qos/example_check_test.go; replace it with:\n%s", want.String())
+	}
+}

@@ -29,15 +29,13 @@ type nodeTarget struct {
 }
 
 // parseNodeTarget reads the single node/NAME or pod/NAME argument of
-// inspect and snapshot; a bare word is refused, as node mode always did.
-func parseNodeTarget(c *cobra.Command, args []string) (target, error) {
+// inspect and snapshot, parsed as diff parses its targets; a bare NAME is
+// a node, as their help says.
+func parseNodeTarget(args []string) (target, error) {
 	if len(args) != 1 {
 		return target{}, errors.New("name the node (node/NAME) or the pod (pod/NAME) to read")
 	}
-	if !strings.Contains(args[0], "/") {
-		return target{}, fmt.Errorf("unknown command %q for %q: name a node of the cluster as node/%s, or a pod as pod/%s", args[0], c.CommandPath(), args[0], args[0])
-	}
-	ts, err := parseTargets(args, "")
+	ts, err := parseTargets(args, "node")
 	if err != nil {
 		return target{}, err
 	}
@@ -155,7 +153,7 @@ func (f *clusterFlags) startNodeRead(c *cobra.Command, tree *treeFlags, podFlag 
 	if err != nil {
 		return nil, err
 	}
-	arg, err := parseNodeTarget(c, args)
+	arg, err := parseNodeTarget(args)
 	if err != nil {
 		return nil, err
 	}

@@ -887,7 +887,7 @@ func TestClusterArgs(t *testing.T) {
 		{[]string{"inspect", "node/a", "--root", "/sys/fs/cgroup"}, "--root reads a tree on this machine"},
 		{[]string{"inspect", "node/a", "node/b"}, "accepts at most 1 arg(s)"},
 		{[]string{"inspect", "pod/guaranteed-kcg-node", "--pod", "x"}, "give pod/NAME or --pod UID, not both"},
-		{[]string{"snapshot", "kcg-node", "-o", "x.tar.gz"}, `unknown command "kcg-node" for "kubectl-cgroups snapshot": name a node of the cluster as node/kcg-node`},
+		{[]string{"snapshot", "deploy/web", "-o", "x.tar.gz"}, `"deploy/web": want pod/NAME or node/NAME`},
 		{[]string{"snapshot", "node/kcg-node", "-o", "x.zip", "--format", "zip"}, `--format "zip"`},
 	} {
 		out, errOut, code := fc.run(context.Background(), tc.args...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -250,7 +251,10 @@ func (o *diffOptions) check(ctx context.Context, overrides qos.Overrides) (*qos.
 	var err error
 	in := qos.CheckOptions{Node: o.nodeOpts, Overrides: overrides, CompletePodList: o.complete, Effects: o.effectsOptions(ctx), Defaulting: o.profile.defaulting}
 	if o.tree.snapshot != "" {
-		if in.Snapshot, err = cgroupfs.ReadSnapshotFile(o.tree.snapshot, cgroupfs.SnapshotLimits{}); err != nil {
+		if o.tree.snapshot == "-" && slices.Contains(o.in.files, "-") {
+			return nil, fmt.Errorf("--snapshot - and -f - both read standard input: give one of them a file")
+		}
+		if in.Snapshot, err = o.tree.readSnapshot(o.In); err != nil {
 			return nil, err
 		}
 	} else {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/table"
+	"golang.org/x/term"
 )
 
 type diffPrintOptions struct {
@@ -26,13 +27,13 @@ func (o diffPrintOptions) table() table.DiffOptions {
 
 // isTerminal reports whether w is a terminal that takes cursor control
 // (progress lines).
-func isTerminal(w io.Writer) bool {
+func isTerminal(w io.Writer) bool { return os.Getenv("TERM") != "dumb" && isTTY(w) }
+
+// isTTY reports whether w is a terminal (not merely a character device
+// such as /dev/null).
+func isTTY(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // wantsColor reports whether w is a terminal that wants colour.

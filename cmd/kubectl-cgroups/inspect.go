@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -33,25 +33,20 @@ func (f *treeFlags) addFlags(c *cobra.Command) {
 func (f *treeFlags) addSourceFlags(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.root, "root", cgroupfs.DefaultMountPoint, "Mount point of the live cgroup tree to read.")
-	fl.StringVar(&f.snapshot, "snapshot", "", "Read a snapshot (.tar.gz or .txtar, from the snapshot command or a plain tar.gz of a copied /sys/fs/cgroup) instead of the live tree.")
+	fl.StringVar(&f.snapshot, "snapshot", "", "Read a snapshot (.tar.gz or .txtar, from the snapshot command or a plain tar.gz of a copied /sys/fs/cgroup; - for standard input) instead of the live tree.")
 	fl.StringVar(&f.cgroupRoot, "cgroup-root", "", "Kubelet cgroupRoot, such as / or /custom (default: searched, recorded in a snapshot).")
 	c.MarkFlagsMutuallyExclusive("root", "snapshot")
 }
 
-// open opens the selected tree.
-func (f *treeFlags) open() (*cgroupfs.FS, cgroupfs.Source, *cgroupfs.Snapshot, error) {
+// open opens the selected tree; --snapshot - reads standard input.
+func (f *treeFlags) open(stdin io.Reader) (*cgroupfs.FS, cgroupfs.Source, *cgroupfs.Snapshot, error) {
 	if f.snapshot == "" {
 		fsys, err := cgroupfs.NewFS(f.root)
 		return fsys, cgroupfs.Source{Kind: "live", Path: f.root}, nil, err
 	}
-	file, err := os.Open(f.snapshot)
+	snap, err := f.readSnapshot(stdin)
 	if err != nil {
 		return nil, cgroupfs.Source{}, nil, err
-	}
-	defer file.Close()
-	snap, err := cgroupfs.ReadSnapshot(file, cgroupfs.SnapshotLimits{})
-	if err != nil {
-		return nil, cgroupfs.Source{}, nil, fmt.Errorf("%s: %w", f.snapshot, err)
 	}
 	fsys, err := snap.FS()
 	if err != nil {
@@ -63,6 +58,19 @@ func (f *treeFlags) open() (*cgroupfs.FS, cgroupfs.Source, *cgroupfs.Snapshot, e
 		src.CapturedAt = &at
 	}
 	return fsys, src, snap, nil
+}
+
+// readSnapshot reads --snapshot: a file, or standard input for "-" (a
+// tar.gz or txtar, told apart by content, within the same limits).
+func (f *treeFlags) readSnapshot(stdin io.Reader) (*cgroupfs.Snapshot, error) {
+	if f.snapshot != "-" {
+		return cgroupfs.ReadSnapshotFile(f.snapshot, cgroupfs.SnapshotLimits{})
+	}
+	snap, err := cgroupfs.ReadSnapshot(stdin, cgroupfs.SnapshotLimits{})
+	if err != nil {
+		return nil, fmt.Errorf("--snapshot - (standard input): %w", err)
+	}
+	return snap, nil
 }
 
 func (f *treeFlags) nodeOptions() (cgroupfs.NodeOptions, error) {
@@ -192,14 +200,14 @@ func (o *inspectOptions) run(ctx context.Context, s genericiooptions.IOStreams) 
 		return err
 	}
 	opts.PodUID = o.pod
-	fsys, src, snap, err := o.tree.open()
+	fsys, src, snap, err := o.tree.open(s.In)
 	if err != nil {
 		return err
 	}
 	defer fsys.Close()
 	node, effects, err := o.read(ctx, fsys, snap, opts)
 	if err != nil {
-		return err
+		return snapshotError(src, err)
 	}
 	if err := checkPodFound(node, o.pod); err != nil {
 		return err
@@ -214,6 +222,15 @@ func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node
 		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: cgroupfs.APIVersion, Kind: "NodeCgroups", Source: src, Node: node, Effects: effects})
 	}
 	return table.WriteNode(s.Out, node, src, table.NodeOptions{Wide: o.out.format == "wide", Effects: effects})
+}
+
+// snapshotError names the snapshot file in an error about its tree (a
+// live tree's errors name the mount point).
+func snapshotError(src cgroupfs.Source, err error) error {
+	if src.Kind == "snapshot" {
+		return fmt.Errorf("%s: %w", src.Path, err)
+	}
+	return err
 }
 
 // checkPodFound fails when a pod asked for (by UID) is not in the node.

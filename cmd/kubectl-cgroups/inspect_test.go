@@ -225,7 +225,7 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--cgroup-driver", "docker"}, `--cgroup-driver "docker"`},
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--cgroup-root", "/custom"}, "no kubepods cgroup for cgroupRoot /custom"},
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "-o", "xml"}, `unsupported output format "xml"`},
-		{[]string{"inspect", "extra"}, "unknown command"},
+		{[]string{"inspect", "a/b/c"}, `"a/b/c": want pod/NAME or node/NAME`},
 		{[]string{"inspect", "--snapshot", treeFile("v1-cgroupfs"), "--sample", "5s"}, "--sample with --snapshot"},
 		{[]string{"inspect", "--sample", "-1s"}, "want a positive duration"},
 		{[]string{"inspect", "node/n1", "--sample", "5s"}, "cluster mode reads each node once"},

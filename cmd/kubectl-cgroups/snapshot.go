@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/internal/atomicfile"
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -47,7 +48,8 @@ page size, the host name, this tool's version, the driver and cgroupRoot.
 The format follows the file name: .txtar gives a small, reviewable text
 archive (the form of the fake trees in testdata/trees), anything else a
 .tar.gz. With --snapshot an existing archive (or a plain tar.gz of a
-copied /sys/fs/cgroup) is converted.
+copied /sys/fs/cgroup; - reads standard input) is converted. "-o -"
+writes to standard output, a tar.gz only when that is not a terminal.
 
 With node/NAME (or a bare NAME) the node is captured from a workstation
 through the Kubernetes API (cluster mode): a short-lived snapshot pod on the
@@ -102,9 +104,13 @@ func (o *snapshotOptions) Complete(c *cobra.Command, args []string) error {
 	return nil
 }
 
-// Validate checks the archive format.
+// Validate checks the archive format, and refuses to write gzip to a
+// terminal.
 func (o *snapshotOptions) Validate() error {
-	_, err := o.archiveFormat()
+	format, err := o.archiveFormat()
+	if err == nil && format == "tar.gz" && o.output == "-" && isTTY(o.Out) {
+		err = errors.New("-o -: standard output is a terminal, which a gzip'd tar would garble: redirect it (-o - > node.tar.gz), give -o FILE, or --format txtar")
+	}
 	return err
 }
 
@@ -126,7 +132,7 @@ func (o *snapshotOptions) run(s genericiooptions.IOStreams) error {
 		return err
 	}
 	opts.PodUID = o.pod
-	fsys, src, in, err := o.tree.open()
+	fsys, src, in, err := o.tree.open(s.In)
 	if err != nil {
 		return err
 	}
@@ -173,32 +179,42 @@ func (o *snapshotOptions) write(s genericiooptions.IOStreams, snap *cgroupfs.Sna
 	if err != nil {
 		return err
 	}
-	// Read the archive back before writing it: what is written must load.
+	// Read the archive back before writing it: what is written must load,
+	// and hold the pod asked for.
 	summary, err := verifySnapshot(buf.Bytes(), opts)
 	if err != nil {
-		return fmt.Errorf("the captured archive does not read back: %w", err)
+		return err
 	}
-	if err := writeOutput(s, o.output, buf.Bytes()); err != nil {
+	if o.output == "-" {
+		_, err = s.Out.Write(buf.Bytes())
+	} else {
+		err = atomicfile.Write(o.output, buf.Bytes(), 0o644)
+	}
+	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(s.ErrOut, safetext.Escape(fmt.Sprintf("wrote %s (%s, %d bytes) from %s: %s", o.output, format, buf.Len(), from, summary)))
 	return err
 }
 
-// verifySnapshot loads an archive and summarises what it holds.
+// verifySnapshot loads an archive, checks that it holds the pod asked
+// for, and summarises what it holds.
 func verifySnapshot(archive []byte, opts cgroupfs.NodeOptions) (string, error) {
 	snap, err := cgroupfs.ReadSnapshot(bytes.NewReader(archive), cgroupfs.SnapshotLimits{})
-	if err != nil {
-		return "", err
+	if err == nil {
+		var fsys *cgroupfs.FS
+		if fsys, err = snap.FS(); err == nil {
+			var n *cgroupfs.Node
+			if n, err = fsys.Node(opts); err == nil {
+				return summarize(snap, n), checkPodFound(n, opts.PodUID)
+			}
+		}
 	}
-	fsys, err := snap.FS()
-	if err != nil {
-		return "", err
-	}
-	n, err := fsys.Node(opts)
-	if err != nil {
-		return "", err
-	}
+	return "", fmt.Errorf("the captured archive does not read back: %w", err)
+}
+
+// summarize says what a captured snapshot holds.
+func summarize(snap *cgroupfs.Snapshot, n *cgroupfs.Node) string {
 	files, containers := 0, 0
 	fs.WalkDir(snap, ".", func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -210,30 +226,5 @@ func verifySnapshot(archive []byte, opts cgroupfs.NodeOptions) (string, error) {
 		containers += len(p.Containers)
 	}
 	return fmt.Sprintf("%s mode, %s driver, kubepods %s, %d pods, %d containers, %d files",
-		n.Mode, n.Driver, n.Kubepods.Path, len(n.Pods), containers, files), nil
-}
-
-// writeOutput writes data to a file, atomically (a temporary file in the
-// same directory, renamed), or to standard output for "-".
-func writeOutput(s genericiooptions.IOStreams, name string, data []byte) error {
-	if name == "-" {
-		_, err := s.Out.Write(data)
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+		n.Mode, n.Driver, n.Kubepods.Path, len(n.Pods), containers, files)
 }

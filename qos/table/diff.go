@@ -148,13 +148,7 @@ func writeDiffTable(w io.Writer, r *qos.DiffReport, o DiffOptions) error {
 	}
 	writeEffects(&b, r.Effects, wide)
 	s := r.Summary
-	fmt.Fprintf(&b, "\n%d cgroups, %d files: %d match, %d explained, %d drift, %d missing, %d unexpected", s.Cgroups, s.Files, s.Match, s.Explained, s.Drift, s.Missing, s.Unexpected)
-	if s.Unverified > 0 {
-		fmt.Fprintf(&b, ", %d unverified (see the notes)", s.Unverified)
-	}
-	if s.Errors > 0 {
-		fmt.Fprintf(&b, ", %d unreadable", s.Errors)
-	}
+	writeSummaryCounts(&b, r)
 	if s.Unlisted > 0 {
 		fmt.Fprintf(&b, ", %d pods not in the input", s.Unlisted)
 	}
@@ -377,5 +371,31 @@ func writeEffects(b *strings.Builder, e *qos.EffectReport, wide bool) {
 		for _, n := range e.Notes {
 			writeWrapped(b, "  ", "- "+n.Message)
 		}
+	}
+}
+
+// writeSummaryCounts writes the counts of the summary line: the statuses
+// of the files, which add up to the files compared, then those of whole
+// cgroups (missing, unexpected, explained as gone) when there are any.
+func writeSummaryCounts(b *strings.Builder, r *qos.DiffReport) {
+	f, c := r.Levels()
+	fmt.Fprintf(b, "\n%d cgroups, %d files: %d match, %d explained, %d drift, %d missing, %d unexpected", f.Cgroups, f.Files, f.Match, f.Explained, f.Drift, f.Missing, f.Unexpected)
+	if f.Unverified > 0 {
+		fmt.Fprintf(b, ", %d unverified (see the notes)", f.Unverified)
+	}
+	if f.Errors > 0 {
+		fmt.Fprintf(b, ", %d unreadable", f.Errors)
+	}
+	var whole []string
+	for _, n := range []struct {
+		count int
+		what  string
+	}{{c.Match, "match"}, {c.Explained, "explained"}, {c.Drift, "drift"}, {c.Missing, "missing"}, {c.Unexpected, "unexpected"}, {c.Errors, "unreadable"}} {
+		if n.count > 0 {
+			whole = append(whole, fmt.Sprintf("%d %s", n.count, n.what))
+		}
+	}
+	if len(whole) > 0 {
+		fmt.Fprintf(b, "; whole cgroups: %s", strings.Join(whole, ", "))
 	}
 }
