@@ -27,7 +27,7 @@ func (d *differ) inferFormula() {
 	for i := range d.x.Pods {
 		pe := &d.x.Pods[i]
 		ap := d.actualPods[pe.UID]
-		if ap == nil || (pe.Resize.State != "" && pe.Resize.State != "none") {
+		if ap == nil || pe.Resize.State.Active() {
 			// A resizing pod's weights may be the old ones: no evidence.
 			continue
 		}
