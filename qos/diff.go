@@ -181,11 +181,11 @@ type DiffNode struct {
 // shares-to-weight formula.
 type FormulaInference struct {
 	// Profile is the formula the profile's OCI runtime implies ("linear",
-	// "quadratic" or "unknown").
-	Profile string `json:"profile"`
+	// "quadratic" or "unknown" in JSON).
+	Profile convert.WeightFormula `json:"profile"`
 	// Inferred is the verdict: "linear", "quadratic", "both" (no container
-	// tells them apart) or "neither" (containers disagree).
-	Inferred string `json:"inferred"`
+	// tells them apart) or "neither" (containers disagree) in JSON.
+	Inferred convert.Inference `json:"inferred"`
 	// Containers is the number of container cgroups that took part.
 	Containers int `json:"containers"`
 	// Decisive is the number of them whose weight differs between the

@@ -58,9 +58,9 @@ func (d *differ) inferFormula() {
 		}
 	}
 	profile := d.x.Profile.Runtime.OCI.WeightFormula()
-	fi := &FormulaInference{Profile: profile.String(), Containers: len(pairs), Decisive: decisive}
+	fi := &FormulaInference{Profile: profile, Containers: len(pairs), Decisive: decisive}
 	v := convert.InferWeightFormula(pairs)
-	fi.Inferred = v.String()
+	fi.Inferred = v
 	d.formula = v.Formula()
 	const (
 		linearUsers    = "runc before 1.3.2, crun before 1.23, containerd/cgroups v3.0"

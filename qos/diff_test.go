@@ -373,7 +373,7 @@ func TestDiffWeightFormula(t *testing.T) {
 		t.Errorf("message does not name the formula and runtime versions: %q", got.Message)
 	}
 	f := r.Node.WeightFormula
-	if f == nil || f.Inferred != "quadratic" || f.Profile != "linear" || f.Decisive != 2 || !strings.Contains(f.Message, "--oci-runtime") {
+	if f == nil || f.Inferred != convert.InferQuadratic || f.Profile != convert.WeightLinear || f.Decisive != 2 || !strings.Contains(f.Message, "--oci-runtime") {
 		t.Errorf("inference %+v", f)
 	}
 	if u := unexplained(r); len(u) != 0 {
@@ -386,7 +386,7 @@ func TestDiffWeightFormula(t *testing.T) {
 	if got := one(t, r, "burstable", "limited", "cpu.weight"); got.Status != qos.StatusMatch {
 		t.Errorf("unknown formula: %+v", got)
 	}
-	if f := r.Node.WeightFormula; f.Inferred != "quadratic" || f.Profile != "unknown" {
+	if f := r.Node.WeightFormula; f.Inferred != convert.InferQuadratic || f.Profile != convert.WeightUnknown {
 		t.Errorf("inference %+v", f)
 	}
 }
@@ -407,7 +407,7 @@ func TestDiffExplanationsDoNotHideDrift(t *testing.T) {
 			t.Errorf("%v: %+v", k, got)
 		}
 	}
-	if r.Node.WeightFormula.Inferred != "neither" && r.Node.WeightFormula.Inferred != "linear" {
+	if r.Node.WeightFormula.Inferred != convert.InferNeither && r.Node.WeightFormula.Inferred != convert.InferLinear {
 		t.Errorf("inference %+v", r.Node.WeightFormula)
 	}
 }
