@@ -188,3 +188,18 @@ func FuzzWeightInverse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseInference(f *testing.F) {
+	for _, s := range []string{"both", "linear", "quadratic", "neither", "", "Linear"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		i, err := ParseInference(s)
+		if err != nil {
+			return
+		}
+		if i.String() != s {
+			t.Fatalf("ParseInference(%q) = %v", s, i)
+		}
+	})
+}

@@ -48,6 +48,26 @@ func (f WeightFormula) String() string {
 	return fmt.Sprintf("WeightFormula(%d)", int(f))
 }
 
+// MarshalText returns the String form; it fails for values that are not
+// one of the constants.
+func (f WeightFormula) MarshalText() ([]byte, error) {
+	switch f {
+	case WeightUnknown, WeightLinear, WeightQuadratic:
+		return []byte(f.String()), nil
+	}
+	return nil, fmt.Errorf("marshal %v: not a weight formula", f)
+}
+
+// UnmarshalText parses the String form with [ParseWeightFormula].
+func (f *WeightFormula) UnmarshalText(b []byte) error {
+	v, err := ParseWeightFormula(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
 // ParseWeightFormula parses "linear", "quadratic" or "unknown" (also the
 // empty string, which means unknown).
 func ParseWeightFormula(s string) (WeightFormula, error) {
@@ -270,6 +290,36 @@ func (i Inference) String() string {
 		return "neither"
 	}
 	return fmt.Sprintf("Inference(%d)", int(i))
+}
+
+// ParseInference parses "both", "linear", "quadratic" or "neither".
+func ParseInference(s string) (Inference, error) {
+	for _, i := range []Inference{InferBoth, InferLinear, InferQuadratic, InferNeither} {
+		if s == i.String() {
+			return i, nil
+		}
+	}
+	return InferBoth, syntaxError("weight formula inference", s, `want "both", "linear", "quadratic" or "neither"`)
+}
+
+// MarshalText returns the String form; it fails for values that are not
+// one of the constants.
+func (i Inference) MarshalText() ([]byte, error) {
+	switch i {
+	case InferBoth, InferLinear, InferQuadratic, InferNeither:
+		return []byte(i.String()), nil
+	}
+	return nil, fmt.Errorf("marshal %v: not a weight formula inference", i)
+}
+
+// UnmarshalText parses the String form with [ParseInference].
+func (i *Inference) UnmarshalText(b []byte) error {
+	v, err := ParseInference(string(b))
+	if err != nil {
+		return err
+	}
+	*i = v
+	return nil
 }
 
 // Formula returns the formula a verdict identifies: WeightLinear or

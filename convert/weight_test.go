@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -227,5 +228,54 @@ func TestParseWeightFormula(t *testing.T) {
 	}
 	if _, err := ParseWeightFormula("log"); !errors.Is(err, ErrSyntax) {
 		t.Errorf("ParseWeightFormula(log) = %v", err)
+	}
+}
+
+func TestParseInference(t *testing.T) {
+	for in, want := range map[string]Inference{"both": InferBoth, "linear": InferLinear, "quadratic": InferQuadratic, "neither": InferNeither} {
+		got, err := ParseInference(in)
+		if err != nil || got != want || got.String() != in {
+			t.Errorf("ParseInference(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "Both", "unknown", "linear "} {
+		if _, err := ParseInference(in); !errors.Is(err, ErrSyntax) {
+			t.Errorf("ParseInference(%q) = %v", in, err)
+		}
+	}
+}
+
+// TestFormulaText: the JSON form of the formula types is their String
+// form, out-of-range values fail to marshal, and unknown text fails to
+// unmarshal.
+func TestFormulaText(t *testing.T) {
+	type doc struct {
+		F WeightFormula `json:"f"`
+		I Inference     `json:"i"`
+	}
+	for _, d := range []doc{{WeightUnknown, InferBoth}, {WeightLinear, InferLinear}, {WeightQuadratic, InferQuadratic}, {WeightLinear, InferNeither}} {
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"f":"` + d.F.String() + `","i":"` + d.I.String() + `"}`; string(b) != want {
+			t.Errorf("%+v: %s, want %s", d, b, want)
+		}
+		var back doc
+		if err := json.Unmarshal(b, &back); err != nil || back != d {
+			t.Errorf("%s: round trip %+v, %v", b, back, err)
+		}
+	}
+	if _, err := json.Marshal(doc{F: WeightFormula(7)}); err == nil {
+		t.Error("WeightFormula(7) marshalled")
+	}
+	if _, err := json.Marshal(doc{I: Inference(7)}); err == nil {
+		t.Error("Inference(7) marshalled")
+	}
+	for _, in := range []string{`{"f":"log"}`, `{"i":"maybe"}`} {
+		var d doc
+		if err := json.Unmarshal([]byte(in), &d); !errors.Is(err, ErrSyntax) {
+			t.Errorf("%s: %v", in, err)
+		}
 	}
 }

@@ -165,9 +165,9 @@ func (s DiffSummary) Unexplained() int { return s.Drift + s.Missing + s.Unexpect
 // DiffNode describes the node as the tree showed it.
 type DiffNode struct {
 	// Mode is the tree's cgroup mode: unified, hybrid or legacy.
-	Mode string `json:"mode"`
+	Mode cgroupfs.Mode `json:"mode"`
 	// Driver is the cgroup driver the tree's naming shows.
-	Driver string `json:"driver"`
+	Driver cgroupfs.Driver `json:"driver"`
 	// CgroupRoot is the kubelet cgroupRoot the tree's naming implies.
 	CgroupRoot string `json:"cgroupRoot"`
 	// PageSizeBytes is the page size the tree was read with.
@@ -181,11 +181,11 @@ type DiffNode struct {
 // shares-to-weight formula.
 type FormulaInference struct {
 	// Profile is the formula the profile's OCI runtime implies ("linear",
-	// "quadratic" or "unknown").
-	Profile string `json:"profile"`
+	// "quadratic" or "unknown" in JSON).
+	Profile convert.WeightFormula `json:"profile"`
 	// Inferred is the verdict: "linear", "quadratic", "both" (no container
-	// tells them apart) or "neither" (containers disagree).
-	Inferred string `json:"inferred"`
+	// tells them apart) or "neither" (containers disagree) in JSON.
+	Inferred convert.Inference `json:"inferred"`
 	// Containers is the number of container cgroups that took part.
 	Containers int `json:"containers"`
 	// Decisive is the number of them whose weight differs between the
@@ -258,7 +258,7 @@ func Diff(x *Expectation, node *cgroupfs.Node, opts DiffOptions) *DiffReport {
 		APIVersion: APIVersion, Kind: KindDiffReport,
 		Profile: x.Profile,
 		Node: DiffNode{
-			Mode: string(node.Mode), Driver: string(node.Driver),
+			Mode: node.Mode, Driver: node.Driver,
 			CgroupRoot: node.CgroupRoot, PageSizeBytes: node.PageSizeBytes,
 		},
 	}

@@ -27,7 +27,7 @@ func (d *differ) inferFormula() {
 	for i := range d.x.Pods {
 		pe := &d.x.Pods[i]
 		ap := d.actualPods[pe.UID]
-		if ap == nil || (pe.Resize.State != "" && pe.Resize.State != "none") {
+		if ap == nil || pe.Resize.State.Active() {
 			// A resizing pod's weights may be the old ones: no evidence.
 			continue
 		}
@@ -58,9 +58,9 @@ func (d *differ) inferFormula() {
 		}
 	}
 	profile := d.x.Profile.Runtime.OCI.WeightFormula()
-	fi := &FormulaInference{Profile: profile.String(), Containers: len(pairs), Decisive: decisive}
+	fi := &FormulaInference{Profile: profile, Containers: len(pairs), Decisive: decisive}
 	v := convert.InferWeightFormula(pairs)
-	fi.Inferred = v.String()
+	fi.Inferred = v
 	d.formula = v.Formula()
 	const (
 		linearUsers    = "runc before 1.3.2, crun before 1.23, containerd/cgroups v3.0"

@@ -377,7 +377,7 @@ func TestDiffWeightFormula(t *testing.T) {
 		t.Errorf("message does not name the formula and runtime versions: %q", got.Message)
 	}
 	f := r.Node.WeightFormula
-	if f == nil || f.Inferred != "quadratic" || f.Profile != "linear" || f.Decisive != 2 || !strings.Contains(f.Message, "--oci-runtime") {
+	if f == nil || f.Inferred != convert.InferQuadratic || f.Profile != convert.WeightLinear || f.Decisive != 2 || !strings.Contains(f.Message, "--oci-runtime") {
 		t.Errorf("inference %+v", f)
 	}
 	if u := unexplained(r); len(u) != 0 {
@@ -390,7 +390,7 @@ func TestDiffWeightFormula(t *testing.T) {
 	if got := one(t, r, "burstable", "limited", "cpu.weight"); got.Status != qos.StatusMatch {
 		t.Errorf("unknown formula: %+v", got)
 	}
-	if f := r.Node.WeightFormula; f.Inferred != "quadratic" || f.Profile != "unknown" {
+	if f := r.Node.WeightFormula; f.Inferred != convert.InferQuadratic || f.Profile != convert.WeightUnknown {
 		t.Errorf("inference %+v", f)
 	}
 }
@@ -411,7 +411,7 @@ func TestDiffExplanationsDoNotHideDrift(t *testing.T) {
 			t.Errorf("%v: %+v", k, got)
 		}
 	}
-	if r.Node.WeightFormula.Inferred != "neither" && r.Node.WeightFormula.Inferred != "linear" {
+	if r.Node.WeightFormula.Inferred != convert.InferNeither && r.Node.WeightFormula.Inferred != convert.InferLinear {
 		t.Errorf("inference %+v", r.Node.WeightFormula)
 	}
 }
@@ -558,6 +558,52 @@ func TestDiffResize(t *testing.T) {
 	got = one(t, r, "pending", "app", "cpu.cfs_quota_us")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonResizePending || got.Actual != "80000" {
 		t.Errorf("resize pending: %+v\n%s", got, dump(r))
+	}
+}
+
+// TestResizeStatus: the resize state combines the PodResizePending and
+// PodResizeInProgress conditions and an allocation that differs from the
+// spec; its JSON is the comma-joined string of the JSON contract.
+func TestResizeStatus(t *testing.T) {
+	cond := func(types ...corev1.PodConditionType) []corev1.PodCondition {
+		var out []corev1.PodCondition
+		for _, ty := range types {
+			out = append(out, corev1.PodCondition{Type: ty, Status: corev1.ConditionTrue})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name        string
+		conds       []corev1.PodCondition
+		allocCPU    string // the allocated CPU request; the spec asks for 200m
+		want        qos.ResizeStatus
+		pending, ip bool
+	}{
+		{"none", nil, "200m", qos.ResizeNone, false, false},
+		{"pending condition", cond(corev1.PodResizePending), "200m", qos.ResizePending, true, false},
+		{"allocation differs", nil, "100m", qos.ResizePending, true, false},
+		{"in progress", cond(corev1.PodResizeInProgress), "200m", qos.ResizeInProgress, false, true},
+		{"both conditions", cond(corev1.PodResizePending, corev1.PodResizeInProgress), "200m", qos.ResizePendingInProgress, true, true},
+		{"in progress, allocation differs", cond(corev1.PodResizeInProgress), "100m", qos.ResizePendingInProgress, true, true},
+	} {
+		pod := testPod("p", ctr("app", "cpu=200m,memory=128Mi", "cpu=400m,memory=256Mi"))
+		pod.Status.ContainerStatuses[0].AllocatedResources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(tc.allocCPU), corev1.ResourceMemory: resource.MustParse("128Mi")}
+		pod.Status.Conditions = tc.conds
+		x, err := qos.Expect([]*corev1.Pod{pod}, v2Profile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := x.Pods[0].Resize.State
+		if st != tc.want || st.Pending() != tc.pending || st.InProgress() != tc.ip || st.Active() != (tc.pending || tc.ip) {
+			t.Errorf("%s: state %q (pending %v, in progress %v, active %v), want %q", tc.name, st, st.Pending(), st.InProgress(), st.Active(), tc.want)
+		}
+		b, err := json.Marshal(x.Pods[0].Resize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `"state":"` + string(tc.want) + `"`; !strings.Contains(string(b), want) {
+			t.Errorf("%s: JSON %s, want %s", tc.name, b, want)
+		}
 	}
 }
 

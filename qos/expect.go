@@ -6,7 +6,6 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -458,15 +457,13 @@ func (e *env) mergeExplained(base, alt []ExpectedCgroup, reason Reason, prefix s
 // last actuated resources) are the alternatives to explain, when they
 // differ.
 func (e *env) allocated(pod *corev1.Pod) (alloc *corev1.Pod, state ResizeState, specPod, actuated *corev1.Pod) {
-	state = ResizeState{State: "none"}
+	state = ResizeState{State: ResizeNone}
 	pending, inProgress := condition(pod, corev1.PodResizePending), condition(pod, corev1.PodResizeInProgress)
-	var states []string
+	isPending, isInProgress := pending != nil, inProgress != nil
 	if pending != nil {
-		states = append(states, "pending")
 		state.Reason, state.Message = pending.Reason, pending.Message
 	}
 	if inProgress != nil {
-		states = append(states, "in-progress")
 		if state.Reason == "" {
 			state.Reason, state.Message = inProgress.Reason, inProgress.Message
 		}
@@ -525,7 +522,7 @@ func (e *env) allocated(pod *corev1.Pod) (alloc *corev1.Pod, state ResizeState, 
 	if changed {
 		specPod = pod
 		if pending == nil {
-			states = append([]string{"pending"}, states...)
+			isPending = true
 			state.Message = cmp.Or(state.Message, "status.allocatedResources differ from the spec")
 		}
 	}
@@ -556,9 +553,7 @@ func (e *env) allocated(pod *corev1.Pod) (alloc *corev1.Pod, state ResizeState, 
 			actuated = nil
 		}
 	}
-	if len(states) > 0 {
-		state.State = strings.Join(states, ",")
-	}
+	state.State = resizeStatus(isPending, isInProgress)
 	return alloc, state, specPod, actuated
 }
 

@@ -93,7 +93,11 @@ func (p *Profile) ApplyKubeletConfiguration(kc *kubeletv1beta1.KubeletConfigurat
 		k.CPUCFSQuotaPeriod = *kc.CPUCFSQuotaPeriod
 	}
 	if kc.CPUManagerPolicy != "" {
-		k.CPUManagerPolicy = kc.CPUManagerPolicy
+		policy, err := ParseCPUManagerPolicy(kc.CPUManagerPolicy)
+		if err != nil {
+			return &ProfileError{Field: "kubelet.cpuManagerPolicy", Err: err}
+		}
+		k.CPUManagerPolicy = policy
 	}
 	if kc.PodPidsLimit != nil && *kc.PodPidsLimit >= 0 {
 		k.PodPidsLimit = *kc.PodPidsLimit
@@ -103,7 +107,11 @@ func (p *Profile) ApplyKubeletConfiguration(kc *kubeletv1beta1.KubeletConfigurat
 		k.MemoryThrottlingFactor = &f
 	}
 	if kc.MemoryReservationPolicy != "" {
-		k.MemoryReservationPolicy = string(kc.MemoryReservationPolicy)
+		policy, err := ParseMemoryReservationPolicy(string(kc.MemoryReservationPolicy))
+		if err != nil {
+			return &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: err}
+		}
+		k.MemoryReservationPolicy = policy
 	}
 	if kc.SingleProcessOOMKill != nil {
 		b := *kc.SingleProcessOOMKill

@@ -68,7 +68,7 @@ type KubeletConfig struct {
 	// feature gate, on by default from 1.36.
 	CPUCFSQuotaPeriod metav1.Duration `json:"cpuCFSQuotaPeriod"`
 	// CPUManagerPolicy is "none" or "static".
-	CPUManagerPolicy string `json:"cpuManagerPolicy"`
+	CPUManagerPolicy CPUManagerPolicy `json:"cpuManagerPolicy"`
 	// PodPidsLimit is written to each pod cgroup's pids.max when positive;
 	// -1 (the default) leaves it unlimited.
 	PodPidsLimit int64 `json:"podPidsLimit"`
@@ -78,7 +78,7 @@ type KubeletConfig struct {
 	MemoryThrottlingFactor *float64 `json:"memoryThrottlingFactor,omitempty"`
 	// MemoryReservationPolicy is "None" (default) or "TieredReservation"
 	// (1.36 and later).
-	MemoryReservationPolicy string `json:"memoryReservationPolicy"`
+	MemoryReservationPolicy MemoryReservationPolicy `json:"memoryReservationPolicy"`
 	// SingleProcessOOMKill, when true, stops the kubelet from setting
 	// memory.oom.group on containers. nil means the kubelet's choice: true
 	// on cgroup v1, false on v2. Available from 1.32.
@@ -270,9 +270,9 @@ func DefaultKubeletConfig() KubeletConfig {
 		CgroupsPerQOS:           true,
 		CPUCFSQuota:             true,
 		CPUCFSQuotaPeriod:       metav1.Duration{Duration: 100 * time.Millisecond},
-		CPUManagerPolicy:        "none",
+		CPUManagerPolicy:        CPUManagerPolicyNone,
 		PodPidsLimit:            -1,
-		MemoryReservationPolicy: "None",
+		MemoryReservationPolicy: MemoryReservationPolicyNone,
 		SwapBehavior:            "NoSwap",
 		EnforceNodeAllocatable:  []string{"pods"},
 	}

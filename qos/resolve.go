@@ -68,10 +68,10 @@ func withoutMemoryQoS(p *Profile) {
 // withOtherCPUPolicy is the profile with CPU manager policy static
 // instead of none, or none instead of static.
 func withOtherCPUPolicy(p *Profile) {
-	if p.Kubelet.CPUManagerPolicy == "static" {
-		p.Kubelet.CPUManagerPolicy = "none"
+	if p.Kubelet.CPUManagerPolicy == CPUManagerPolicyStatic {
+		p.Kubelet.CPUManagerPolicy = CPUManagerPolicyNone
 	} else {
-		p.Kubelet.CPUManagerPolicy = "static"
+		p.Kubelet.CPUManagerPolicy = CPUManagerPolicyStatic
 	}
 }
 
@@ -133,9 +133,7 @@ func validateKubelet(p Profile, gates map[string]bool) error {
 			return &ProfileError{Field: "kubelet.enforceNodeAllocatable", Err: fmt.Errorf("unknown key %q", key)}
 		}
 	}
-	switch k.CPUManagerPolicy {
-	case "none", "", "static":
-	default:
+	if !k.CPUManagerPolicy.valid() {
 		return &ProfileError{Field: "kubelet.cpuManagerPolicy", Err: fmt.Errorf("%q: want none or static", k.CPUManagerPolicy)}
 	}
 	// A configured CFS period needs the gate (pkg/kubelet/apis/config/
@@ -157,8 +155,8 @@ func validateMemory(p Profile, b behaviours, gates map[string]bool) error {
 	k := p.Kubelet
 	memoryQoS := gates[GateMemoryQoS]
 	switch k.MemoryReservationPolicy {
-	case "", "None":
-	case "TieredReservation":
+	case "", MemoryReservationPolicyNone:
+	case MemoryReservationPolicyTiered:
 		if !b.has(memoryReservationPolicy) {
 			return &ProfileError{Field: "kubelet.memoryReservationPolicy", Err: fmt.Errorf("TieredReservation does not exist before 1.36")}
 		}
@@ -299,8 +297,8 @@ func deriveSwitches(k KubeletConfig, v2 bool, b behaviours, gates map[string]boo
 		qosReserved:  g(GateQOSReserved),
 		memoryQoS:    g(GateMemoryQoS),
 		customPeriod: g(GateCPUCFSQuotaPeriod),
-		staticCPU:    k.CPUManagerPolicy == "static",
-		tiered:       k.MemoryReservationPolicy == "TieredReservation",
+		staticCPU:    k.CPUManagerPolicy == CPUManagerPolicyStatic,
+		tiered:       k.MemoryReservationPolicy == MemoryReservationPolicyTiered,
 	}
 	s.enforceMemoryQoS = s.memoryQoS && v2
 

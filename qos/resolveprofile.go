@@ -29,7 +29,7 @@ type Overrides struct {
 	KubeletConfig       *kubeletv1beta1.KubeletConfiguration
 	KubeletConfigSource string
 	// CPUManagerPolicy and PodPidsLimit override single kubelet settings.
-	CPUManagerPolicy string
+	CPUManagerPolicy CPUManagerPolicy
 	PodPidsLimit     *int64
 	// CRI is the CRI runtime.
 	CRI CRIRuntime

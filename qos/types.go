@@ -144,12 +144,56 @@ type PodExpectation struct {
 // ResizeState is the in-place resize state of a pod.
 type ResizeState struct {
 	// State is "none", "pending", "in-progress" or "pending,in-progress".
-	State string `json:"state"`
+	State ResizeStatus `json:"state"`
 	// Reason and Message come from the PodResizePending or
 	// PodResizeInProgress condition ("Deferred", "Infeasible", "Error").
 	Reason string `json:"reason,omitempty"`
 	// Message: see Reason.
 	Message string `json:"message,omitempty"`
+}
+
+// ResizeStatus says whether a pod's in-place resize is pending (the
+// PodResizePending condition, or an allocation that differs from the spec)
+// and whether it is in progress (the PodResizeInProgress condition). It is
+// one of the four constants; the empty value means "not computed" and
+// counts as none.
+type ResizeStatus string
+
+const (
+	// ResizeNone: no resize is pending or in progress.
+	ResizeNone ResizeStatus = "none"
+	// ResizePending: a resize waits for the kubelet to admit it.
+	ResizePending ResizeStatus = "pending"
+	// ResizeInProgress: an admitted resize is not yet actuated.
+	ResizeInProgress ResizeStatus = "in-progress"
+	// ResizePendingInProgress: a resize is in progress and a further one
+	// is pending.
+	ResizePendingInProgress ResizeStatus = "pending,in-progress"
+)
+
+// resizeStatus is the ResizeStatus for the given pending and in-progress
+// states.
+func resizeStatus(pending, inProgress bool) ResizeStatus {
+	switch {
+	case pending && inProgress:
+		return ResizePendingInProgress
+	case pending:
+		return ResizePending
+	case inProgress:
+		return ResizeInProgress
+	}
+	return ResizeNone
+}
+
+// Active reports whether a resize is pending or in progress.
+func (s ResizeStatus) Active() bool { return s != "" && s != ResizeNone }
+
+// Pending reports whether a resize is pending.
+func (s ResizeStatus) Pending() bool { return s == ResizePending || s == ResizePendingInProgress }
+
+// InProgress reports whether a resize is in progress.
+func (s ResizeStatus) InProgress() bool {
+	return s == ResizeInProgress || s == ResizePendingInProgress
 }
 
 // TierContribution is what one pod adds to the node-level values.

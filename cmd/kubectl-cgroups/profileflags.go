@@ -100,7 +100,11 @@ func (f *profileFlags) overrides(c *cobra.Command) (qos.Overrides, error) {
 		}
 	}
 	if changed("cpu-manager-policy") {
-		o.CPUManagerPolicy = f.cpuManager
+		policy, err := qos.ParseCPUManagerPolicy(f.cpuManager)
+		if err != nil {
+			return o, fmt.Errorf("--cpu-manager-policy: %w", err)
+		}
+		o.CPUManagerPolicy = policy
 	}
 	if changed("pod-pids-limit") {
 		o.PodPidsLimit = &f.podPidsLimit

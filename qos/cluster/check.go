@@ -361,7 +361,7 @@ func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (
 	// Deferred resize keeps the allocated values, which match).
 	for _, pe := range result.Expectation.Pods {
 		key := pe.Namespace + "/" + pe.Name
-		if st := pe.Resize.State; st != "" && st != "none" && (plan.Pods == nil || slices.Contains(plan.Pods, key)) {
+		if pe.Resize.State.Active() && (plan.Pods == nil || slices.Contains(plan.Pods, key)) {
 			report.Notes = append(report.Notes, resizeNote(key, pe.Resize))
 		}
 	}
@@ -415,7 +415,7 @@ func resizeNote(pod string, st qos.ResizeState) qos.Note {
 		why = strings.Replace(why, "(: ", "(", 1)
 	}
 	reason, msg := qos.ReasonResizePending, "a resize is pending%s: its cgroups keep the allocated resources until the kubelet admits it"
-	if strings.Contains(st.State, "in-progress") {
+	if st.State.InProgress() {
 		reason, msg = qos.ReasonResizeInProgress, "a resize is in progress%s: its cgroups may still hold the previous resources until the kubelet has written the new ones"
 	}
 	return qos.Note{Reason: reason, Message: "pod " + pod + ": " + fmt.Sprintf(msg, why)}

@@ -40,8 +40,8 @@ func writeExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
 		}
 		head := fmt.Sprintf("POD %s/%s  %s  uid %s", nsOrDefault(pe.Namespace), pe.Name, pe.QOSClass, uid)
 		fmt.Fprintln(w, truncate(head, tableWidth))
-		if pe.Resize.State != "none" {
-			printWrapped(w, "  resize: ", strings.TrimSpace(pe.Resize.State+" "+pe.Resize.Reason+" "+pe.Resize.Message))
+		if pe.Resize.State != qos.ResizeNone {
+			printWrapped(w, "  resize: ", strings.TrimSpace(string(pe.Resize.State)+" "+pe.Resize.Reason+" "+pe.Resize.Message))
 		}
 		for _, n := range pe.Notes {
 			printWrapped(w, "  note: ", n.Message)
