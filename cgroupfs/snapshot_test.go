@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubecgroups/kubecgroups/internal/golden"
 )
 
 // nodeJSON compares Files by their JSON form, which compares errors by
@@ -32,7 +33,7 @@ var sameFile = cmp.Comparer(func(a, b File) bool {
 // tree itself.
 func TestSnapshotRoundTrip(t *testing.T) {
 	at := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		t.Run(name, func(t *testing.T) {
 			fsys := openTree(t, name)
 			want := readNode(t, fsys, NodeOptions{})

@@ -1040,7 +1040,7 @@ func TestSnapshotScript(t *testing.T) {
 	if err != nil {
 		t.Skip("busybox not found: the snapshot script runs in a busybox image")
 	}
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		t.Run(name, func(t *testing.T) {
 			want, _, code := runCLI(t, "", "inspect", "--snapshot", treeFile(name), "-o", "json")
 			if code != 0 {
