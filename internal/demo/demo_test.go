@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 	"github.com/kubecgroups/kubecgroups/internal/treegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -48,13 +47,8 @@ func TestScenarios(t *testing.T) {
 
 var capturedAt = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 
-func id(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 func uid(name string) types.UID {
-	h := id("uid/" + name)
+	h := testutil.HexID("uid/" + name)
 	return types.UID(h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32])
 }
 
@@ -87,7 +81,7 @@ func pod(name string, started time.Time, cs ...ctr) *corev1.Pod {
 	always := corev1.ContainerRestartPolicyAlways
 	for _, c := range cs {
 		k := corev1.Container{Name: c.name, Image: "registry.example/" + name + ":1", Resources: corev1.ResourceRequirements{Requests: rl(c.req), Limits: rl(c.lim)}}
-		status := corev1.ContainerStatus{Name: c.name, ContainerID: "containerd://" + id(name+"/"+c.name), Ready: true,
+		status := corev1.ContainerStatus{Name: c.name, ContainerID: "containerd://" + testutil.HexID(name+"/"+c.name), Ready: true,
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: st}}}
 		if c.sidecar {
 			k.RestartPolicy = &always
