@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	corev1 "k8s.io/api/core/v1"
@@ -264,37 +265,9 @@ func plainArchive(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	tw.WriteHeader(&tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755})
 	meta := fmt.Sprintf(`{"apiVersion":"kubecgroups.io/v1alpha1","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":4096,"machine":{"pidMax":4194304,"threadsMax":192729}}`+"\n",
 		snap.Info.CapturedAt.UTC().Format(time.RFC3339))
-	tw.WriteHeader(&tar.Header{Name: "./" + cgroupfs.MetadataFile, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(meta))})
-	tw.Write([]byte(meta))
-	err = fs.WalkDir(snap, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return err
-		}
-		if d.IsDir() {
-			return tw.WriteHeader(&tar.Header{Name: "./" + p + "/", Typeflag: tar.TypeDir, Mode: 0o755})
-		}
-		data, err := fs.ReadFile(snap, p)
-		if err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: "./" + p, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw.Close()
-	zw.Close()
-	return buf.Bytes()
+	return testutil.PlainArchive(t, snap, testutil.ArchiveOptions{Prefix: "./", MetadataName: cgroupfs.MetadataFile, Metadata: meta})
 }
 
 // addBestEffortPod adds a BestEffort pod cgroup with one container to a
