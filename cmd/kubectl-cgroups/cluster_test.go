@@ -250,11 +250,8 @@ func (fc *fakeCluster) podActions(verb string) int {
 	return n
 }
 
-// plainArchive turns a kubecgroups snapshot into what the snapshot pod
-// streams: a plain tar.gz of the copied tree ("./" names, directories
-// first) with the metadata its shell writes (no mode, pid_max as a pid
-// namespace of Linux 6.14 shows it).
-func plainArchive(t *testing.T, path string) []byte {
+// readSnapshotFile reads the snapshot archive at path.
+func readSnapshotFile(t *testing.T, path string) *cgroupfs.Snapshot {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -263,8 +260,18 @@ func plainArchive(t *testing.T, path string) []byte {
 	defer f.Close()
 	snap, err := cgroupfs.ReadSnapshot(f, cgroupfs.SnapshotLimits{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
+	return snap
+}
+
+// plainArchive turns a kubecgroups snapshot into what the snapshot pod
+// streams: a plain tar.gz of the copied tree ("./" names, directories
+// first) with the metadata its shell writes (no mode, pid_max as a pid
+// namespace of Linux 6.14 shows it).
+func plainArchive(t *testing.T, path string) []byte {
+	t.Helper()
+	snap := readSnapshotFile(t, path)
 	meta := fmt.Sprintf(`{"apiVersion":"kubecgroups.io/v1alpha1","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":4096,"machine":{"pidMax":4194304,"threadsMax":192729}}`+"\n",
 		snap.Info.CapturedAt.UTC().Format(time.RFC3339))
 	return testutil.PlainArchive(t, snap, testutil.ArchiveOptions{Prefix: "./", MetadataName: cgroupfs.MetadataFile, Metadata: meta})
@@ -914,15 +921,7 @@ func TestClusterInspectAndSnapshot(t *testing.T) {
 	if out, errOut, code := runCLI(t, "", args...); code != 0 {
 		t.Errorf("offline diff of the cluster snapshot: exit %d: %s\n%s", code, errOut, out)
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	snap, err := cgroupfs.ReadSnapshot(f, cgroupfs.SnapshotLimits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := readSnapshotFile(t, file)
 	m := snap.Info.Machine
 	if snap.Info.Hostname != fakeNode || snap.Info.Mode != cgroupfs.ModeHybrid || m == nil || m.CPUs != 2 || m.MemoryBytes != 25276026880 || m.PIDMax != 32768 || len(m.HugePageSizes) != 1 {
 		t.Errorf("snapshot info %+v, machine %+v", snap.Info, m)
