@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/internal/cgtest"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 )
 
 // TestRealKernelCounters runs a process that spins under a 10% CFS quota,
@@ -34,7 +35,7 @@ func TestRealKernelCounters(t *testing.T) {
 	}
 	root := "/" + cgtest.UniqueName(t, "counters")
 	const uid = "c0ffee00-1111-4222-8333-444455556666"
-	cid := hexID("counters/app")
+	cid := testutil.HexID("counters/app")
 	pod := root + "/kubepods/burstable/pod" + uid
 	ctr := pod + "/" + cid
 	buildReal(t, mounts, "", []realCgroup{

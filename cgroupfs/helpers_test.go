@@ -3,7 +3,6 @@ package cgroupfs
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/internal/golden"
@@ -24,20 +23,6 @@ const (
 	idE  = "3cb9f33b69bd20ea23b7d36a043e4022e6e64d566743330dd5d1900e325ac950" // BestEffort app
 	idEs = "f8b402ec6af5fc97fb3e183fba4a7d86556d368d5e2f2a4fe6990784081d30fa" // its sandbox
 )
-
-// treeNames lists the fake trees.
-func treeNames(tb testing.TB) []string {
-	tb.Helper()
-	matches, err := filepath.Glob(golden.Path(tb, "trees", "*.txtar"))
-	if err != nil || len(matches) == 0 {
-		tb.Fatalf("no fake trees: %v", err)
-	}
-	var names []string
-	for _, m := range matches {
-		names = append(names, strings.TrimSuffix(filepath.Base(m), ".txtar"))
-	}
-	return names
-}
 
 // loadTree reads testdata/trees/<name>.txtar.
 func loadTree(tb testing.TB, name string) *Snapshot {

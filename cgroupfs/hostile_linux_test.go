@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/internal/cgtest"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -171,7 +172,7 @@ func TestRealKernelChurn(t *testing.T) {
 	root := "/" + cgtest.UniqueName(t, "churn")
 	const stableUID = "5ab1e000-0000-4000-8000-000000000001"
 	stablePod := "kubepods/pod" + stableUID
-	stableCtr := stablePod + "/" + hexID("churn/stable")
+	stableCtr := stablePod + "/" + testutil.HexID("churn/stable")
 	buildReal(t, mounts, root, []realCgroup{
 		{"", nil},
 		{"kubepods", nil},
@@ -269,7 +270,7 @@ func TestRealKernelChurn(t *testing.T) {
 			for i := 0; !stop.Load() && i < 5000; i++ {
 				uid := fmt.Sprintf("c%d%06d-0000-4000-8000-000000000000", w, i)
 				pod := tier + "/pod" + uid
-				cgs := []string{pod, pod + "/" + hexID(fmt.Sprint(w, i, "a")), pod + "/" + hexID(fmt.Sprint(w, i, "b"))}
+				cgs := []string{pod, pod + "/" + testutil.HexID(fmt.Sprint(w, i, "a")), pod + "/" + testutil.HexID(fmt.Sprint(w, i, "b"))}
 				for j, cg := range cgs {
 					v := churnValues{memory: int64(4096 * (1000 + 3*i + j)), pids: int64(100 + i%1000), shares: uint64(2 + (i+j)%1000)}
 					expected.Store(root+"/"+cg, v)

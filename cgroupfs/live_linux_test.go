@@ -5,8 +5,6 @@ package cgroupfs
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"maps"
@@ -20,6 +18,7 @@ import (
 	cgroups "github.com/containerd/cgroups/v3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/kubecgroups/kubecgroups/internal/cgtest"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,11 +27,6 @@ import (
 type realCgroup struct {
 	path   string
 	values map[string]string
-}
-
-func hexID(label string) string {
-	sum := sha256.Sum256([]byte(label))
-	return hex.EncodeToString(sum[:])
 }
 
 // buildReal creates the cgroups (parents first) in every given v1
@@ -125,7 +119,7 @@ func TestRealKernelCgroupfs(t *testing.T) {
 		b = "6f7e8d9c-0b1a-4c3d-8e5f-6a7b8c9d0e1f"
 		e = "0123abcd-4567-4ef0-89ab-cdef01234567"
 	)
-	gc, gs, b1, b2, ec := hexID("g/app"), hexID("g/sandbox"), hexID("b/limited"), hexID("b/crun"), hexID("e/app")
+	gc, gs, b1, b2, ec := testutil.HexID("g/app"), testutil.HexID("g/sandbox"), testutil.HexID("b/limited"), testutil.HexID("b/crun"), testutil.HexID("e/app")
 	v := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for i := 0; i < len(kv); i += 2 {
@@ -294,7 +288,7 @@ func TestRealKernelSystemdNaming(t *testing.T) {
 	root := "/" + name
 	const g, b = "aaaabbbb-cccc-4ddd-8eee-ffff00001111", "22223333-4444-4555-8666-777788889999"
 	g_, b_ := strings.ReplaceAll(g, "-", "_"), strings.ReplaceAll(b, "-", "_")
-	c1, c2, c3, c4 := hexID("sd/1"), hexID("sd/2"), hexID("sd/3"), hexID("sd/4")
+	c1, c2, c3, c4 := testutil.HexID("sd/1"), testutil.HexID("sd/2"), testutil.HexID("sd/3"), testutil.HexID("sd/4")
 	kp := "kubepods.slice"
 	gp := kp + "/kubepods-pod" + g_ + ".slice"
 	bp := kp + "/kubepods-burstable.slice/kubepods-burstable-pod" + b_ + ".slice"

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubecgroups/kubecgroups/internal/golden"
 )
 
 // TestLiveReaderOnCopiedTrees copies every fake tree to disk, opens it
 // with the live constructor (os.Root) and checks that it reads exactly
 // like the tree read from memory.
 func TestLiveReaderOnCopiedTrees(t *testing.T) {
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		t.Run(name, func(t *testing.T) {
 			s := loadTree(t, name)
 			dir := t.TempDir()

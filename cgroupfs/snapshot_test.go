@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 )
 
 // nodeJSON compares Files by their JSON form, which compares errors by
@@ -32,7 +34,7 @@ var sameFile = cmp.Comparer(func(a, b File) bool {
 // tree itself.
 func TestSnapshotRoundTrip(t *testing.T) {
 	at := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		t.Run(name, func(t *testing.T) {
 			fsys := openTree(t, name)
 			want := readNode(t, fsys, NodeOptions{})
@@ -146,30 +148,15 @@ func makeTarGz(tb testing.TB, entries ...tarEntry) []byte {
 	return buf.Bytes()
 }
 
-// plainArchive turns a fake tree into the tar.gz a `cp -r` copy gives:
-// no metadata, every directory, names under prefix ("./" or "x/"), and
-// files this package never reads.
-func plainArchive(tb testing.TB, s *Snapshot, prefix string) []byte {
-	tb.Helper()
-	entries := []tarEntry{{name: prefix, typeflag: tar.TypeDir}}
-	s.walk(func(name string, n *memNode) error {
-		if n.dir {
-			entries = append(entries, tarEntry{name: prefix + name + "/", typeflag: tar.TypeDir})
-			entries = append(entries, tarEntry{name: prefix + name + "/cgroup.procs", typeflag: tar.TypeReg, data: "1\n2\n"})
-			return nil
-		}
-		entries = append(entries, tarEntry{name: prefix + name, typeflag: tar.TypeReg, data: string(n.data)})
-		return nil
-	})
-	return makeTarGz(tb, entries...)
-}
-
 // TestPlainArchive loads tar.gz files of copied trees without metadata.
 func TestPlainArchive(t *testing.T) {
 	for _, tree := range []string{"hybrid", "v2-cgroupfs", "comounted", "kind"} {
 		for _, prefix := range []string{"./", "", "node-x/", "./node-x/"} {
 			src := loadTree(t, tree)
-			s, err := ReadSnapshot(bytes.NewReader(plainArchive(t, src, prefix)), SnapshotLimits{})
+			// A `cp -r` copy: no metadata, names under prefix, and files
+			// this package never reads.
+			plain := testutil.ArchiveOptions{Prefix: prefix, DirFiles: map[string]string{"cgroup.procs": "1\n2\n"}}
+			s, err := ReadSnapshot(bytes.NewReader(testutil.PlainArchive(t, src, plain)), SnapshotLimits{})
 			if err != nil {
 				t.Fatalf("%s %q: %v", tree, prefix, err)
 			}

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/golden"
 )
 
 // shape is what a tree's hierarchy looks like, without values.
@@ -158,7 +160,7 @@ func TestTreeShapes(t *testing.T) {
 		}(),
 		"garbage": standard(ModeUnified, DriverCgroupfs, "/", "/kubepods", 4096, NamingBare),
 	}
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		t.Run(name, func(t *testing.T) {
 			w, ok := want[name]
 			if !ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	resourcehelper "k8s.io/component-helpers/resource"
@@ -91,7 +92,7 @@ func cachePods(t *testing.T) []*corev1.Pod {
 		{"cpu=0.25,memory=134217728", "cpu=0.25,memory=134217728"},
 		{"memory=128Mi", "cpu=250m,memory=128Mi"},
 	} {
-		pod := mkPod(fmt.Sprintf("notation-%d", i), []corev1.Container{ctr("app", c[0], c[1])})
+		pod := mkPod(fmt.Sprintf("notation-%d", i), []corev1.Container{podtest.Container("app", "", c[0], c[1])})
 		pod.UID = types.UID(pod.Name)
 		pods = append(pods, pod)
 	}
@@ -155,12 +156,12 @@ func expectFresh(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 // with equal specs point at the same file maps, and a pod whose resize
 // is pending gets its own.
 func TestSharedFilesAreShared(t *testing.T) {
-	a := mkPod("a", []corev1.Container{ctr("app", "cpu=250m,memory=128Mi", "cpu=500m,memory=256Mi")})
+	a := mkPod("a", []corev1.Container{podtest.Container("app", "", "cpu=250m,memory=128Mi", "cpu=500m,memory=256Mi")})
 	b := a.DeepCopy()
 	b.Name, b.UID = "b", "uid-b"
 	c := a.DeepCopy()
 	c.Name, c.UID = "c", "uid-c"
-	c.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", AllocatedResources: rl("cpu=100m,memory=128Mi")}}
+	c.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", AllocatedResources: podtest.ResourceList("cpu=100m,memory=128Mi")}}
 	x, err := Expect([]*corev1.Pod{a, b, c}, DefaultProfile())
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package qos
 import (
 	"testing"
 
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -18,25 +19,25 @@ func TestComputePodQOS(t *testing.T) {
 	on := ClassOptions{PodLevelResources: true, FixKubeletQOSClass: true}
 	noFix := ClassOptions{PodLevelResources: true}
 	off := ClassOptions{}
-	gc := ctr("g", "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi")
-	bc := ctr("b", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")
-	bec := ctr("be", "", "")
+	gc := podtest.Container("g", "", "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi")
+	bc := podtest.Container("b", "", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")
+	bec := podtest.Container("be", "", "", "")
 	single := []struct {
 		name string
 		c    corev1.Container
 		want corev1.PodQOSClass
 	}{
-		{"guaranteed with ephemeral storage", ctr("c", "cpu=100m,memory=100Mi,ephemeral-storage=10Gi", "cpu=100m,memory=100Mi"), G},
-		{"empty", ctr("c", "", ""), BE},
-		{"zero requests", ctr("c", "cpu=0,memory=0", ""), BE},
-		{"zero requests and limits", ctr("c", "cpu=0,memory=0", "cpu=0,memory=0"), BE},
+		{"guaranteed with ephemeral storage", podtest.Container("c", "", "cpu=100m,memory=100Mi,ephemeral-storage=10Gi", "cpu=100m,memory=100Mi"), G},
+		{"empty", podtest.Container("c", "", "", ""), BE},
+		{"zero requests", podtest.Container("c", "", "cpu=0,memory=0", ""), BE},
+		{"zero requests and limits", podtest.Container("c", "", "cpu=0,memory=0", "cpu=0,memory=0"), BE},
 		{"empty quantities", corev1.Container{Name: "c", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{"cpu": resource.Quantity{}, "memory": resource.Quantity{}}}}, BE},
-		{"ephemeral storage only", ctr("c", "ephemeral-storage=10Gi", ""), BE},
-		{"limits above requests", ctr("c", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi"), B},
-		{"memory limit above", ctr("c", "cpu=100m,memory=100Mi", "cpu=100m,memory=200Mi"), B},
-		{"cpu limit above", ctr("c", "cpu=100m,memory=100Mi", "cpu=200m,memory=100Mi"), B},
-		{"requests only", ctr("c", "cpu=100m,memory=100Mi", ""), B},
-		{"cpu limit only", ctr("c", "cpu=100m,memory=100Mi", "cpu=100m"), B},
+		{"ephemeral storage only", podtest.Container("c", "", "ephemeral-storage=10Gi", ""), BE},
+		{"limits above requests", podtest.Container("c", "", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi"), B},
+		{"memory limit above", podtest.Container("c", "", "cpu=100m,memory=100Mi", "cpu=100m,memory=200Mi"), B},
+		{"cpu limit above", podtest.Container("c", "", "cpu=100m,memory=100Mi", "cpu=200m,memory=100Mi"), B},
+		{"requests only", podtest.Container("c", "", "cpu=100m,memory=100Mi", ""), B},
+		{"cpu limit only", podtest.Container("c", "", "cpu=100m,memory=100Mi", "cpu=100m"), B},
 	}
 	for _, tt := range single {
 		if got := QOSClass(mkPod("p", []corev1.Container{tt.c}), on); got != tt.want {
@@ -63,9 +64,9 @@ func TestComputePodQOS(t *testing.T) {
 		a, b corev1.Container
 		want corev1.PodQOSClass
 	}{
-		{"G+G", gc, ctr("g2", "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi"), G},
-		{"BE+BE", bec, ctr("be2", "", ""), BE},
-		{"B+B", bc, ctr("b2", "cpu=1", ""), B},
+		{"G+G", gc, podtest.Container("g2", "", "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi"), G},
+		{"BE+BE", bec, podtest.Container("be2", "", "", ""), BE},
+		{"B+B", bc, podtest.Container("b2", "", "cpu=1", ""), B},
 		{"G+B", gc, bc, B},
 		{"G+BE", gc, bec, B},
 		{"B+BE", bc, bec, B},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -37,14 +38,14 @@ func TestGenerateLinuxContainerConfigResources(t *testing.T) {
 		profile func(*Profile)
 		want    cri
 	}{
-		{"requests and limits", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=128Mi", "cpu=3,memory=256Mi")}), nil, cri{100000, 300000, 1024, 268435456, 0}},
-		{"requests only", mkPod("p", []corev1.Container{ctr("c", "cpu=2,memory=128Mi", "")}), nil, cri{100000, 0, 2048, 0, 0}},
-		{"pod-level limits", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=128Mi", "")}, withPodLevel("", "cpu=3,memory=256Mi")), nil, cri{100000, 300000, 1024, 268435456, 0}},
-		{"cpu only, no exclusive CPUs", mkPod("p", []corev1.Container{ctr("c", "cpu=1", "cpu=1")}), nil, cri{100000, 100000, 1024, 0, 0}},
-		{"pod-level managers 500m", mkPod("p", []corev1.Container{ctr("c", "cpu=500m", "cpu=500m")}, withPodLevel("cpu=2", "cpu=2")), plrm, cri{100000, 50000, 512, 0, 0}},
-		{"pod-level managers 1/2", mkPod("p", []corev1.Container{ctr("c", "cpu=1", "cpu=2")}, withPodLevel("cpu=2", "cpu=2")), plrm, cri{100000, 200000, 1024, 0, 0}},
-		{"pod cpu, container cpu and memory", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=100Mi", "cpu=1,memory=100Mi")}, withPodLevel("cpu=2", "cpu=2")), nil, cri{100000, 100000, 1024, 104857600, 0}},
-		{"no container resources, pod cpu", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("cpu=2", "cpu=2")), nil, cri{100000, 200000, 2048, 0, 0}},
+		{"requests and limits", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=128Mi", "cpu=3,memory=256Mi")}), nil, cri{100000, 300000, 1024, 268435456, 0}},
+		{"requests only", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=2,memory=128Mi", "")}), nil, cri{100000, 0, 2048, 0, 0}},
+		{"pod-level limits", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=128Mi", "")}, withPodLevel("", "cpu=3,memory=256Mi")), nil, cri{100000, 300000, 1024, 268435456, 0}},
+		{"cpu only, no exclusive CPUs", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1", "cpu=1")}), nil, cri{100000, 100000, 1024, 0, 0}},
+		{"pod-level managers 500m", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=500m", "cpu=500m")}, withPodLevel("cpu=2", "cpu=2")), plrm, cri{100000, 50000, 512, 0, 0}},
+		{"pod-level managers 1/2", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1", "cpu=2")}, withPodLevel("cpu=2", "cpu=2")), plrm, cri{100000, 200000, 1024, 0, 0}},
+		{"pod cpu, container cpu and memory", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=100Mi", "cpu=1,memory=100Mi")}, withPodLevel("cpu=2", "cpu=2")), nil, cri{100000, 100000, 1024, 104857600, 0}},
+		{"no container resources, pod cpu", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("cpu=2", "cpu=2")), nil, cri{100000, 200000, 2048, 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,11 +73,11 @@ func TestCalculateLinuxResources(t *testing.T) {
 		want      cri
 		oomGroup  bool
 	}{
-		{"1/2/128Mi", withReq(ctr("c", "", "cpu=2,memory=128Mi"), "1"), false, cri{100000, 200000, 1024, 134217728, 0}, true},
-		{"2/8", withReq(ctr("c", "", "cpu=8"), "2"), false, cri{100000, 800000, 2048, 0, 0}, true},
-		{"nil request defaults to the limit", ctr("c", "", "cpu=2"), false, cri{100000, 200000, 2048, 0, 0}, true},
-		{"explicit zero request", withReq(ctr("c", "", "cpu=2"), "0"), false, cri{100000, 200000, 2, 0, 0}, true},
-		{"singleProcessOOMKill", withReq(ctr("c", "", "cpu=2,memory=128Mi"), "1"), true, cri{100000, 200000, 1024, 134217728, 0}, false},
+		{"1/2/128Mi", withReq(podtest.Container("c", "", "", "cpu=2,memory=128Mi"), "1"), false, cri{100000, 200000, 1024, 134217728, 0}, true},
+		{"2/8", withReq(podtest.Container("c", "", "", "cpu=8"), "2"), false, cri{100000, 800000, 2048, 0, 0}, true},
+		{"nil request defaults to the limit", podtest.Container("c", "", "", "cpu=2"), false, cri{100000, 200000, 2048, 0, 0}, true},
+		{"explicit zero request", withReq(podtest.Container("c", "", "", "cpu=2"), "0"), false, cri{100000, 200000, 2, 0, 0}, true},
+		{"singleProcessOOMKill", withReq(podtest.Container("c", "", "", "cpu=2,memory=128Mi"), "1"), true, cri{100000, 200000, 1024, 134217728, 0}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,9 +110,9 @@ func TestGenerateLinuxContainerResources(t *testing.T) {
 		memory int64
 		oom    int
 	}{
-		{"guaranteed", ctr("c", "cpu=250m,memory=500Mi", "cpu=250m,memory=500Mi"), 256, 524288000, -997},
-		{"burstable", ctr("c", "cpu=250m,memory=500Mi", "cpu=500m,memory=750Mi"), 256, 786432000, 970},
-		{"besteffort", ctr("c", "", ""), 2, 0, 1000},
+		{"guaranteed", podtest.Container("c", "", "cpu=250m,memory=500Mi", "cpu=250m,memory=500Mi"), 256, 524288000, -997},
+		{"burstable", podtest.Container("c", "", "cpu=250m,memory=500Mi", "cpu=500m,memory=750Mi"), 256, 786432000, 970},
+		{"besteffort", podtest.Container("c", "", "", ""), 2, 0, 1000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,20 +146,20 @@ func TestGenerateLinuxContainerResourcesWithDRA(t *testing.T) {
 		profile func(*Profile)
 		want    cri
 	}{
-		{"gate off", mkPod("p", []corev1.Container{ctr("c", "", lim)}, claim), nil, cri{100000, 200000, 2048, mi(500), 2 << 20}},
-		{"requests and limits", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=300Mi", lim)}, claim), dra, cri{100000, 300000, 1024, mi(800), 4 << 20}},
-		{"pod limits", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "cpu=4,memory=1Gi,hugepages-2Mi=4Mi"), claim), dra, cri{100000, 400000, 4096, mi(1024), 4 << 20}},
-		{"no limits anywhere", mkPod("p", []corev1.Container{ctr("c", "", "")}, claim), dra, cri{100000, 0, 2, 0, 2 << 20}},
-		{"limits, no claim", mkPod("p", []corev1.Container{ctr("c", "", lim)}), dra, cri{100000, 200000, 2048, mi(500), 2 << 20}},
-		{"pod limits, no claim", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "cpu=4,memory=1Gi,hugepages-2Mi=4Mi")), dra, cri{100000, 400000, 4096, mi(1024), 4 << 20}},
-		{"nothing", mkPod("p", []corev1.Container{ctr("c", "", "")}), dra, cri{100000, 0, 2, 0, 0}},
-		{"two cpu claims", mkPod("p", []corev1.Container{ctr("c", "", "cpu=2")}, withClaim([]string{"c"}, "cpu=1"), withClaim([]string{"c"}, "cpu=2")), dra, cri{100000, 500000, 2048, 0, 0}},
-		{"cpu overhead", mkPod("p", []corev1.Container{ctr("c", "", "cpu=1")}, withClaim([]string{"c"}, "", [3]string{"cpu", "1", "2"})), dra, cri{100000, 400000, 1024, 0, 0}},
-		{"mapping and overhead", mkPod("p", []corev1.Container{ctr("c", "", "cpu=2,memory=500Mi")}, withClaim([]string{"c"}, "cpu=1,memory=300Mi", [3]string{"cpu", "1", "2"}, [3]string{"memory", "100Mi", "200Mi"})), dra, cri{100000, 600000, 2048, mi(1100), 0}},
-		{"pod hugepages only", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "hugepages-2Mi=4Mi"), withClaim([]string{"c"}, "hugepages-2Mi=2Mi")), dra, cri{100000, 0, 2, 0, 4 << 20}},
-		{"pod cpu/memory, claim hugepages", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "cpu=4,memory=1Gi"), withClaim([]string{"c"}, "hugepages-2Mi=2Mi")), dra, cri{100000, 400000, 4096, mi(1024), 2 << 20}},
-		{"pod 4Mi, container 2Mi, claim 1Mi", mkPod("p", []corev1.Container{ctr("c", "", "hugepages-2Mi=2Mi")}, withPodLevel("", "hugepages-2Mi=4Mi"), withClaim([]string{"c"}, "hugepages-2Mi=1Mi")), dra, cri{100000, 0, 2, 0, 3 << 20}},
-		{"claim hugepages only", mkPod("p", []corev1.Container{ctr("c", "", "")}, withClaim([]string{"c"}, "hugepages-2Mi=2Mi")), dra, cri{100000, 0, 2, 0, 2 << 20}},
+		{"gate off", mkPod("p", []corev1.Container{podtest.Container("c", "", "", lim)}, claim), nil, cri{100000, 200000, 2048, mi(500), 2 << 20}},
+		{"requests and limits", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=300Mi", lim)}, claim), dra, cri{100000, 300000, 1024, mi(800), 4 << 20}},
+		{"pod limits", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "cpu=4,memory=1Gi,hugepages-2Mi=4Mi"), claim), dra, cri{100000, 400000, 4096, mi(1024), 4 << 20}},
+		{"no limits anywhere", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, claim), dra, cri{100000, 0, 2, 0, 2 << 20}},
+		{"limits, no claim", mkPod("p", []corev1.Container{podtest.Container("c", "", "", lim)}), dra, cri{100000, 200000, 2048, mi(500), 2 << 20}},
+		{"pod limits, no claim", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "cpu=4,memory=1Gi,hugepages-2Mi=4Mi")), dra, cri{100000, 400000, 4096, mi(1024), 4 << 20}},
+		{"nothing", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}), dra, cri{100000, 0, 2, 0, 0}},
+		{"two cpu claims", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "cpu=2")}, withClaim([]string{"c"}, "cpu=1"), withClaim([]string{"c"}, "cpu=2")), dra, cri{100000, 500000, 2048, 0, 0}},
+		{"cpu overhead", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "cpu=1")}, withClaim([]string{"c"}, "", [3]string{"cpu", "1", "2"})), dra, cri{100000, 400000, 1024, 0, 0}},
+		{"mapping and overhead", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "cpu=2,memory=500Mi")}, withClaim([]string{"c"}, "cpu=1,memory=300Mi", [3]string{"cpu", "1", "2"}, [3]string{"memory", "100Mi", "200Mi"})), dra, cri{100000, 600000, 2048, mi(1100), 0}},
+		{"pod hugepages only", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "hugepages-2Mi=4Mi"), withClaim([]string{"c"}, "hugepages-2Mi=2Mi")), dra, cri{100000, 0, 2, 0, 4 << 20}},
+		{"pod cpu/memory, claim hugepages", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "cpu=4,memory=1Gi"), withClaim([]string{"c"}, "hugepages-2Mi=2Mi")), dra, cri{100000, 400000, 4096, mi(1024), 2 << 20}},
+		{"pod 4Mi, container 2Mi, claim 1Mi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "hugepages-2Mi=2Mi")}, withPodLevel("", "hugepages-2Mi=4Mi"), withClaim([]string{"c"}, "hugepages-2Mi=1Mi")), dra, cri{100000, 0, 2, 0, 3 << 20}},
+		{"claim hugepages only", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withClaim([]string{"c"}, "hugepages-2Mi=2Mi")), dra, cri{100000, 0, 2, 0, 2 << 20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,23 +190,23 @@ func TestContainerMemoryQoS(t *testing.T) {
 		profile func(*Profile)
 		want    map[string]string // MemoryQoS keys only
 	}{
-		{"burstable 128Mi/256Mi", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "255012864"}},
-		{"burstable 128Mi no limit", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "")}), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "30937186304"}},
-		{"besteffort", mkPod("p", []corev1.Container{ctr("c", "", "")}), tiered09, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "30923763712"}},
-		{"guaranteed", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=256Mi", "cpu=1,memory=256Mi")}), tiered09, map[string]string{"memory.min": "268435456"}},
-		{"burstable + DRA", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}, dra256), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "496603136"}},
-		{"besteffort + DRA", mkPod("p", []corev1.Container{ctr("c", "", "")}, dra256), tiered09, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "30923763712"}},
-		{"guaranteed + DRA", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=256Mi", "cpu=1,memory=256Mi")}, dra256), tiered09, map[string]string{"memory.min": "268435456"}},
-		{"burstable no limit + DRA", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "")}, dra256), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "30937186304"}},
-		{"factor nil, tiered", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}), func(p *Profile) { p.Kubelet.MemoryReservationPolicy = "TieredReservation" }, map[string]string{"memory.low": "134217728"}},
-		{"policy None, factor nil", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}), none(nil), map[string]string{"memory.min": "0", "memory.low": "0"}},
-		{"policy None, factor 0.9", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}), none(ptrTo(0.9)), map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "255012864"}},
-		{"gate off", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}), gates(GateMemoryQoS, false), map[string]string{"memory.high": "max"}},
-		{"pod memory limit, container 256Mi/512Mi", mkPod("p", []corev1.Container{ctr("c", "memory=256Mi", "memory=512Mi")}, withPodLevel("", "memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "510025728"}},
-		{"pod memory limit, limit-less container", mkPod("p", []corev1.Container{ctr("c", "memory=256Mi", "")}, withPodLevel("", "memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0"}},
-		{"cpu-only pod limits", mkPod("p", []corev1.Container{ctr("c", "memory=256Mi", "memory=512Mi")}, withPodLevel("", "cpu=2")), plr, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "510025728"}},
-		{"guaranteed pod level, 256Mi/512Mi container", mkPod("p", []corev1.Container{ctr("c", "memory=256Mi", "memory=512Mi")}, withPodLevel("cpu=1,memory=1Gi", "cpu=1,memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "510025728"}},
-		{"request = limit", mkPod("p", []corev1.Container{ctr("c", "memory=256Mi", "memory=256Mi")}, withPodLevel("", "memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0"}},
+		{"burstable 128Mi/256Mi", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "255012864"}},
+		{"burstable 128Mi no limit", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "")}), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "30937186304"}},
+		{"besteffort", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}), tiered09, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "30923763712"}},
+		{"guaranteed", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=256Mi", "cpu=1,memory=256Mi")}), tiered09, map[string]string{"memory.min": "268435456"}},
+		{"burstable + DRA", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}, dra256), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "496603136"}},
+		{"besteffort + DRA", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, dra256), tiered09, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "30923763712"}},
+		{"guaranteed + DRA", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=256Mi", "cpu=1,memory=256Mi")}, dra256), tiered09, map[string]string{"memory.min": "268435456"}},
+		{"burstable no limit + DRA", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "")}, dra256), tiered09, map[string]string{"memory.low": "134217728", "memory.high": "30937186304"}},
+		{"factor nil, tiered", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}), func(p *Profile) { p.Kubelet.MemoryReservationPolicy = "TieredReservation" }, map[string]string{"memory.low": "134217728"}},
+		{"policy None, factor nil", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}), none(nil), map[string]string{"memory.min": "0", "memory.low": "0"}},
+		{"policy None, factor 0.9", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}), none(ptrTo(0.9)), map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "255012864"}},
+		{"gate off", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}), gates(GateMemoryQoS, false), map[string]string{"memory.high": "max"}},
+		{"pod memory limit, container 256Mi/512Mi", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=256Mi", "memory=512Mi")}, withPodLevel("", "memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "510025728"}},
+		{"pod memory limit, limit-less container", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=256Mi", "")}, withPodLevel("", "memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0"}},
+		{"cpu-only pod limits", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=256Mi", "memory=512Mi")}, withPodLevel("", "cpu=2")), plr, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "510025728"}},
+		{"guaranteed pod level, 256Mi/512Mi container", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=256Mi", "memory=512Mi")}, withPodLevel("cpu=1,memory=1Gi", "cpu=1,memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0", "memory.high": "510025728"}},
+		{"request = limit", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=256Mi", "memory=256Mi")}, withPodLevel("", "memory=1Gi")), plr, map[string]string{"memory.min": "0", "memory.low": "0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,15 +234,15 @@ func TestGetHugepageLimitsFromResources(t *testing.T) {
 		want1G   uint64
 		podLevel bool
 	}{
-		{"2Mi", mkPod("p", []corev1.Container{ctr("c", "", "hugepages-2Mi=2Mi")}), 2097152, 0, false},
-		{"1Gi", mkPod("p", []corev1.Container{ctr("c", "", "hugepages-1Gi=2Gi")}), 0, 2147483648, false},
+		{"2Mi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "hugepages-2Mi=2Mi")}), 2097152, 0, false},
+		{"1Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "hugepages-1Gi=2Gi")}), 0, 2147483648, false},
 		{"malformed", mkPod("p", []corev1.Container{{Name: "c", Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{"hugepages-2MB": resource.MustParse("2Mi"), "hugepages-1GB": resource.MustParse("2Gi")}}}}), 0, 0, false},
-		{"both", mkPod("p", []corev1.Container{ctr("c", "", "hugepages-2Mi=2Mi,hugepages-1Gi=2Gi")}), 2097152, 2147483648, false},
-		{"pod 2Mi", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "hugepages-2Mi=2Mi")), 2097152, 0, true},
-		{"pod 1Gi", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "hugepages-1Gi=2Gi")), 0, 2147483648, true},
-		{"pod both", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "hugepages-2Mi=2Mi,hugepages-1Gi=2Gi")), 2097152, 2147483648, true},
-		{"pod 4Mi container 2Mi", mkPod("p", []corev1.Container{ctr("c", "", "hugepages-2Mi=2Mi")}, withPodLevel("", "hugepages-2Mi=4Mi")), 2097152, 0, true},
-		{"pod 4Gi container 2Gi", mkPod("p", []corev1.Container{ctr("c", "", "hugepages-1Gi=2Gi")}, withPodLevel("", "hugepages-1Gi=4Gi")), 0, 2147483648, true},
+		{"both", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "hugepages-2Mi=2Mi,hugepages-1Gi=2Gi")}), 2097152, 2147483648, false},
+		{"pod 2Mi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "hugepages-2Mi=2Mi")), 2097152, 0, true},
+		{"pod 1Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "hugepages-1Gi=2Gi")), 0, 2147483648, true},
+		{"pod both", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "hugepages-2Mi=2Mi,hugepages-1Gi=2Gi")), 2097152, 2147483648, true},
+		{"pod 4Mi container 2Mi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "hugepages-2Mi=2Mi")}, withPodLevel("", "hugepages-2Mi=4Mi")), 2097152, 0, true},
+		{"pod 4Gi container 2Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "hugepages-1Gi=2Gi")}, withPodLevel("", "hugepages-1Gi=4Gi")), 0, 2147483648, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,17 +272,17 @@ func TestContainerSwap(t *testing.T) {
 		swap    string // v2 memory.swap.max key; "" absent
 		memsw   int64  // v1
 	}{
-		{"NoSwap", mkPod("p", []corev1.Container{ctr("c", "memory=1Gi", "memory=2Gi")}), node, "0", 0},
-		{"LimitedSwap 1Gi", mkPod("p", []corev1.Container{ctr("c", "memory=1Gi", "memory=2Gi")}), limited, "134217728", 0},
-		{"LimitedSwap 2Gi", mkPod("p", []corev1.Container{ctr("c", "memory=2Gi", "")}), limited, "268435456", 0},
-		{"LimitedSwap no controller", mkPod("p", []corev1.Container{ctr("c", "memory=1Gi", "memory=2Gi")}), chain(limited, func(p *Profile) { p.Node.SwapAccounting = false }), "", 0},
-		{"LimitedSwap besteffort", mkPod("p", []corev1.Container{ctr("c", "", "")}), limited, "0", 0},
-		{"LimitedSwap guaranteed", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}), limited, "0", 0},
-		{"LimitedSwap zero memory", mkPod("p", []corev1.Container{ctr("c", "cpu=1", "cpu=2")}), limited, "0", 0},
-		{"LimitedSwap request = limit", mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=2,memory=1Gi")}), limited, "0", 0},
-		{"LimitedSwap critical", mkPod("p", []corev1.Container{ctr("c", "memory=1Gi", "memory=2Gi")}, critical), limited, "0", 0},
-		{"LimitedSwap without memory request", mkPod("p", []corev1.Container{ctr("c", "cpu=1", "memory=1Gi")}), limited, "0", 0},
-		{"LimitedSwap on v1 is NoSwap", mkPod("p", []corev1.Container{ctr("c", "memory=1Gi", "memory=2Gi")}), chain(limited, func(p *Profile) { p.CgroupVersion = convert.CgroupV1 }), "", 2 << 30},
+		{"NoSwap", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), node, "0", 0},
+		{"LimitedSwap 1Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), limited, "134217728", 0},
+		{"LimitedSwap 2Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=2Gi", "")}), limited, "268435456", 0},
+		{"LimitedSwap no controller", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), chain(limited, func(p *Profile) { p.Node.SwapAccounting = false }), "", 0},
+		{"LimitedSwap besteffort", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}), limited, "0", 0},
+		{"LimitedSwap guaranteed", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}), limited, "0", 0},
+		{"LimitedSwap zero memory", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1", "cpu=2")}), limited, "0", 0},
+		{"LimitedSwap request = limit", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=1Gi", "cpu=2,memory=1Gi")}), limited, "0", 0},
+		{"LimitedSwap critical", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}, critical), limited, "0", 0},
+		{"LimitedSwap without memory request", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1", "memory=1Gi")}), limited, "0", 0},
+		{"LimitedSwap on v1 is NoSwap", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), chain(limited, func(p *Profile) { p.CgroupVersion = convert.CgroupV1 }), "", 2 << 30},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,7 +303,7 @@ func TestContainerSwap(t *testing.T) {
 // (the resources message; the overhead message is not modelled).
 func TestApplySandboxResources(t *testing.T) {
 	dra := gates(GateDRANodeAllocatableResources, true)
-	c := ctr("c", "cpu=2,memory=128Mi", "cpu=4,memory=256Mi")
+	c := podtest.Container("c", "", "cpu=2,memory=128Mi", "cpu=4,memory=256Mi")
 	tests := []struct {
 		name    string
 		pod     *corev1.Pod
@@ -310,11 +311,11 @@ func TestApplySandboxResources(t *testing.T) {
 		want    cri
 	}{
 		{"with overhead", mkPod("p", []corev1.Container{c}, withOverhead("cpu=1,memory=128Mi")), nil, cri{100000, 400000, 2048, 268435456, 0}},
-		{"memory only", mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")}), nil, cri{100000, 0, 2, 268435456, 0}},
+		{"memory only", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")}), nil, cri{100000, 0, 2, 268435456, 0}},
 		{"DRA mapping", mkPod("p", []corev1.Container{c}, withClaim([]string{"c"}, "cpu=200m,memory=128Mi")), dra, cri{100000, 420000, 2252, 402653184, 0}},
-		{"DRA mapping, no container limits", mkPod("p", []corev1.Container{ctr("c", "cpu=2,memory=128Mi", "")}, withClaim([]string{"c"}, "cpu=200m,memory=128Mi")), dra, cri{100000, 0, 2252, 0, 0}},
+		{"DRA mapping, no container limits", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=2,memory=128Mi", "")}, withClaim([]string{"c"}, "cpu=200m,memory=128Mi")), dra, cri{100000, 0, 2252, 0, 0}},
 		{"DRA gate off", mkPod("p", []corev1.Container{c}, withClaim([]string{"c"}, "cpu=200m,memory=128Mi")), nil, cri{100000, 400000, 2048, 268435456, 0}},
-		{"pod-level", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("cpu=4,memory=512Mi", "cpu=8,memory=1Gi")), nil, cri{100000, 800000, 4096, 1073741824, 0}},
+		{"pod-level", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("cpu=4,memory=512Mi", "cpu=8,memory=1Gi")), nil, cri{100000, 800000, 4096, 1073741824, 0}},
 		{"DRA mapping and overhead", mkPod("p", []corev1.Container{c}, withClaim([]string{"c"}, "cpu=200m,memory=128Mi", [3]string{"cpu", "100m", "50m"}, [3]string{"memory", "100Mi", "50Mi"})), dra, cri{100000, 435000, 2406, mi(534), 0}},
 	}
 	for _, tt := range tests {

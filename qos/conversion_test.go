@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -37,7 +38,7 @@ func TestConvertContainerMatchesExpect(t *testing.T) {
 					p.Runtime.OCI = OCIRuntime{Name: "runc", Version: "1.1.15"}
 				}
 				pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "c", UID: "11111111-2222-3333-4444-555555555555"},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{ctr("app", tc.req, tc.lim)}}}
+					Spec: corev1.PodSpec{Containers: []corev1.Container{podtest.Container("app", "", tc.req, tc.lim)}}}
 				if err := p.DefaultPod(pod); err != nil {
 					t.Fatal(err)
 				}

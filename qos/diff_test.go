@@ -13,6 +13,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	"github.com/kubecgroups/kubecgroups/internal/treegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -23,17 +24,7 @@ import (
 
 // res builds a ResourceRequirements from "cpu=250m,memory=64Mi" strings.
 func res(requests, limits string) corev1.ResourceRequirements {
-	parse := func(s string) corev1.ResourceList {
-		if s == "" {
-			return nil
-		}
-		l, err := qos.ParseResourceList(s)
-		if err != nil {
-			panic(err)
-		}
-		return l
-	}
-	return corev1.ResourceRequirements{Requests: parse(requests), Limits: parse(limits)}
+	return corev1.ResourceRequirements{Requests: podtest.ResourceList(requests), Limits: podtest.ResourceList(limits)}
 }
 
 // testPod is a pod as the API server stores it: with a UID and the
@@ -54,10 +45,6 @@ func testPod(name string, containers ...corev1.Container) *corev1.Pod {
 	return p
 }
 
-func ctr(name, requests, limits string) corev1.Container {
-	return corev1.Container{Name: name, Image: "busybox", Resources: res(requests, limits)}
-}
-
 // readAt is when the synthetic nodes are read.
 var readAt = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -65,9 +52,9 @@ var readAt = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // limits), BestEffort.
 func nodePods() []*corev1.Pod {
 	return []*corev1.Pod{
-		testPod("guaranteed", ctr("app", "cpu=500m,memory=128Mi", "cpu=500m,memory=128Mi")),
-		testPod("burstable", ctr("limited", "cpu=250m,memory=64Mi", "cpu=1,memory=256Mi"), ctr("unlimited", "", "")),
-		testPod("besteffort", ctr("app", "", "")),
+		testPod("guaranteed", podtest.Container("app", "busybox", "cpu=500m,memory=128Mi", "cpu=500m,memory=128Mi")),
+		testPod("burstable", podtest.Container("limited", "busybox", "cpu=250m,memory=64Mi", "cpu=1,memory=256Mi"), podtest.Container("unlimited", "busybox", "", "")),
+		testPod("besteffort", podtest.Container("app", "busybox", "", "")),
 	}
 }
 
@@ -419,7 +406,7 @@ func TestDiffExplanationsDoNotHideDrift(t *testing.T) {
 func TestDiffSystemdQuotaRounding(t *testing.T) {
 	p := v2Profile()
 	p.Kubelet.CgroupDriver = cgroupfs.DriverSystemd
-	pods := []*corev1.Pod{testPod("tiny", ctr("app", "cpu=15m,memory=32Mi", "cpu=15m,memory=32Mi"))}
+	pods := []*corev1.Pod{testPod("tiny", podtest.Container("app", "busybox", "cpu=15m,memory=32Mi", "cpu=15m,memory=32Mi"))}
 	r := scenario{name: "systemd-quota-rounding", pods: pods, profile: p, tree: withValues(map[string]string{"tiny/app/cpu.max": "2000 100000", "tiny//cpu.max": "2000 100000"})}.run(t)
 	for _, c := range []string{"app", ""} {
 		got := one(t, r, "tiny", c, "cpu.max")
@@ -435,7 +422,7 @@ func TestDiffSystemdQuotaRounding(t *testing.T) {
 }
 
 func TestDiffPageRounding(t *testing.T) {
-	r := scenario{name: "page-rounding", pods: []*corev1.Pod{testPod("odd", ctr("app", "cpu=100m,memory=100M", "cpu=100m,memory=100M"))}, profile: v2Profile(),
+	r := scenario{name: "page-rounding", pods: []*corev1.Pod{testPod("odd", podtest.Container("app", "busybox", "cpu=100m,memory=100M", "cpu=100m,memory=100M"))}, profile: v2Profile(),
 		tree: withValues(map[string]string{"odd/app/memory.max": "99942400"})}.run(t)
 	if got := one(t, r, "odd", "app", "memory.max"); got.Status != qos.StatusExplained || got.Reason != qos.ReasonPageRounding || got.Expected[0] != "99999744" {
 		t.Errorf("%+v", got)
@@ -444,7 +431,7 @@ func TestDiffPageRounding(t *testing.T) {
 
 func TestDiffQoSTierLag(t *testing.T) {
 	pods := nodePods()
-	fresh := testPod("fresh", ctr("app", "cpu=300m", ""))
+	fresh := testPod("fresh", podtest.Container("app", "busybox", "cpu=300m", ""))
 	started := metav1.NewTime(readAt.Add(-20 * time.Second))
 	fresh.Status.StartTime = &started
 	pods = append(pods, fresh)
@@ -466,7 +453,7 @@ func TestDiffQoSTierLag(t *testing.T) {
 
 func TestDiffLeftoversAndUnlisted(t *testing.T) {
 	pods := nodePods()
-	gone := testPod("deleted", ctr("app", "cpu=100m", "cpu=200m"))
+	gone := testPod("deleted", podtest.Container("app", "busybox", "cpu=100m", "cpu=200m"))
 	actual := append(nodePods(), gone)
 	// The tier counts the deleted pod too (its cgroup remains).
 	s := scenario{name: "pods-not-listed", pods: pods, profile: v1Profile(), actualPods: actual}
@@ -532,14 +519,14 @@ func TestDiffMissingAndUnexpectedContainers(t *testing.T) {
 }
 
 func TestDiffResize(t *testing.T) {
-	pod := testPod("resized", ctr("app", "cpu=200m,memory=128Mi", "cpu=400m,memory=256Mi"))
+	pod := testPod("resized", podtest.Container("app", "busybox", "cpu=200m,memory=128Mi", "cpu=400m,memory=256Mi"))
 	// The kubelet allocated the new values; the cgroups still hold the old
 	// ones (status.resources): in progress.
 	pod.Status.ContainerStatuses[0].AllocatedResources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("200m"), corev1.ResourceMemory: resource.MustParse("128Mi")}
 	old := res("cpu=100m,memory=128Mi", "cpu=200m,memory=256Mi")
 	pod.Status.ContainerStatuses[0].Resources = &old
 	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodResizeInProgress, Status: corev1.ConditionTrue}}
-	oldPod := testPod("resized", ctr("app", "cpu=100m,memory=128Mi", "cpu=200m,memory=256Mi"))
+	oldPod := testPod("resized", podtest.Container("app", "busybox", "cpu=100m,memory=128Mi", "cpu=200m,memory=256Mi"))
 	r := scenario{name: "resize-in-progress", pods: []*corev1.Pod{pod}, profile: v1Profile(), actualPods: []*corev1.Pod{oldPod}}.run(t)
 	got := one(t, r, "resized", "app", "cpu.cfs_quota_us")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonResizeInProgress || got.Actual != "20000" || got.Expected[0] != "40000" {
@@ -548,12 +535,12 @@ func TestDiffResize(t *testing.T) {
 
 	// Pending: the spec asks for more than was allocated; the cgroups
 	// (and the expectation) follow the allocation.
-	pending := testPod("pending", ctr("app", "cpu=800m,memory=128Mi", "cpu=800m,memory=256Mi"))
+	pending := testPod("pending", podtest.Container("app", "busybox", "cpu=800m,memory=128Mi", "cpu=800m,memory=256Mi"))
 	pending.Status.ContainerStatuses[0].AllocatedResources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}
 	alloc := res("cpu=100m,memory=128Mi", "cpu=200m,memory=256Mi")
 	pending.Status.ContainerStatuses[0].Resources = &alloc
 	pending.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodResizePending, Status: corev1.ConditionTrue, Reason: "Deferred"}}
-	resized := testPod("pending", ctr("app", "cpu=800m,memory=128Mi", "cpu=800m,memory=256Mi"))
+	resized := testPod("pending", podtest.Container("app", "busybox", "cpu=800m,memory=128Mi", "cpu=800m,memory=256Mi"))
 	r = scenario{name: "resize-pending", pods: []*corev1.Pod{pending}, profile: v1Profile(), actualPods: []*corev1.Pod{resized}}.run(t)
 	got = one(t, r, "pending", "app", "cpu.cfs_quota_us")
 	if got.Status != qos.StatusExplained || got.Reason != qos.ReasonResizePending || got.Actual != "80000" {
@@ -610,7 +597,7 @@ func TestResizeStatus(t *testing.T) {
 func TestDiffExclusiveCPUs(t *testing.T) {
 	// The profile says CPU manager policy none; the node runs static and
 	// gave the Guaranteed 1-CPU container exclusive CPUs (no quota).
-	pods := []*corev1.Pod{testPod("pinned", ctr("app", "cpu=1,memory=128Mi", "cpu=1,memory=128Mi"))}
+	pods := []*corev1.Pod{testPod("pinned", podtest.Container("app", "busybox", "cpu=1,memory=128Mi", "cpu=1,memory=128Mi"))}
 	r := scenario{name: "exclusive-cpus", pods: pods, profile: v2Profile(), tree: withValues(map[string]string{"pinned/app/cpu.max": "max 100000", "pinned//cpu.max": "max 100000"})}.run(t)
 	for _, c := range []string{"app", ""} {
 		if got := one(t, r, "pinned", c, "cpu.max"); got.Status != qos.StatusExplained || got.Reason != qos.ReasonExclusiveCPUs {
@@ -667,7 +654,7 @@ func TestDiffMemoryQoSDisabled(t *testing.T) {
 func TestDiffSandboxDefaultsAndV1Notes(t *testing.T) {
 	// A runtime that applies the kubelet's sandbox resources to the pause
 	// container shows them instead of the defaults.
-	pods := []*corev1.Pod{testPod("sized", ctr("app", "cpu=500m,memory=128Mi", "cpu=500m,memory=128Mi"))}
+	pods := []*corev1.Pod{testPod("sized", podtest.Container("app", "busybox", "cpu=500m,memory=128Mi", "cpu=500m,memory=128Mi"))}
 	x, err := qos.Expect(pods, v1Profile())
 	if err != nil {
 		t.Fatal(err)
@@ -745,7 +732,7 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 func TestDiffCgroupV1Unsupported(t *testing.T) {
 	// Pod-level resources with a throttling factor: pod memory.high on v2,
 	// nothing on v1.
-	pod := testPod("plr", ctr("app", "cpu=100m,memory=64Mi", ""))
+	pod := testPod("plr", podtest.Container("app", "busybox", "cpu=100m,memory=64Mi", ""))
 	pod.Spec.Resources = &corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("200m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
 		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("400m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
@@ -761,8 +748,8 @@ func TestDiffCgroupV1Unsupported(t *testing.T) {
 }
 
 func TestDiffInitContainerExited(t *testing.T) {
-	pod := testPod("init", ctr("app", "cpu=100m", ""))
-	pod.Spec.InitContainers = []corev1.Container{ctr("setup", "cpu=200m", "")}
+	pod := testPod("init", podtest.Container("app", "busybox", "cpu=100m", ""))
+	pod.Spec.InitContainers = []corev1.Container{podtest.Container("setup", "busybox", "cpu=200m", "")}
 	pod.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "setup", ContainerID: "containerd://" + treegen.SandboxID("init/setup"),
 		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}}}
 	r := scenario{name: "container-exited", pods: []*corev1.Pod{pod}, profile: v1Profile(), tree: treegen.Options{

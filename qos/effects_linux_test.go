@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/cgtest"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -30,7 +31,7 @@ func TestRealKernelEffects(t *testing.T) {
 	for _, c := range []string{"cpu", "cpuacct", "memory", "pids"} {
 		mounts[c] = cgtest.V1Controller(t, c)
 	}
-	x := expectFor(t, v1Profile, mkPod("web", []corev1.Container{ctr("app", "", "cpu=50m,memory=32Mi")}, running(idWeb)))
+	x := expectFor(t, v1Profile, mkPod("web", []corev1.Container{podtest.Container("app", "", "", "cpu=50m,memory=32Mi")}, running(idWeb)))
 	pe := x.Pod("uid-web")
 	root := "/" + cgtest.UniqueName(t, "effects")
 	pod := root + "/kubepods/poduid-web"

@@ -15,6 +15,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -119,8 +120,8 @@ func v1Files(webStat string, webUsageNanos, failcnt, oomKill uint64) map[string]
 
 func v1Pods() []*corev1.Pod {
 	return []*corev1.Pod{
-		mkPod("web", []corev1.Container{ctr("app", "", "cpu=50m,memory=32Mi")}, running(idWeb)),
-		mkPod("idle", []corev1.Container{ctr("app", "", "cpu=2,memory=1Gi")}, running(idIdle)),
+		mkPod("web", []corev1.Container{podtest.Container("app", "", "", "cpu=50m,memory=32Mi")}, running(idWeb)),
+		mkPod("idle", []corev1.Container{podtest.Container("app", "", "", "cpu=2,memory=1Gi")}, running(idIdle)),
 	}
 }
 
@@ -223,8 +224,8 @@ func v2Files() map[string]string {
 // containers' findings, not the pod's too.
 func TestEffectsOOMv2(t *testing.T) {
 	x := expectFor(t, func(p *Profile) { p.Kubelet.PodPidsLimit = 1024 },
-		mkPod("pair", []corev1.Container{ctr("one", "cpu=100m,memory=16Mi", "memory=32Mi"), ctr("two", "cpu=100m,memory=16Mi", "memory=32Mi")}, running(idOne, idTwo)),
-		mkPod("plr", []corev1.Container{ctr("app", "", "")}, withPodLevel("cpu=100m,memory=32Mi", "memory=64Mi"), running(idPLR)),
+		mkPod("pair", []corev1.Container{podtest.Container("one", "", "cpu=100m,memory=16Mi", "memory=32Mi"), podtest.Container("two", "", "cpu=100m,memory=16Mi", "memory=32Mi")}, running(idOne, idTwo)),
+		mkPod("plr", []corev1.Container{podtest.Container("app", "", "", "")}, withPodLevel("cpu=100m,memory=32Mi", "memory=64Mi"), running(idPLR)),
 	)
 	r := Effects(x, Sample{Node: nodeOf(t, cgroupfs.ModeUnified, x, v2Files()), At: time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)}, EffectsOptions{})
 	type row struct {
@@ -319,8 +320,8 @@ func TestEffectsWithoutExpectation(t *testing.T) {
 func TestLimitSource(t *testing.T) {
 	for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
 		x := expectFor(t, func(p *Profile) { p.CgroupVersion = v; p.Kubelet.PodPidsLimit = 100 },
-			mkPod("sum", []corev1.Container{ctr("app", "", "cpu=50m,memory=32Mi")}),
-			mkPod("plr", []corev1.Container{ctr("app", "", "")}, withPodLevel("", "cpu=500m,memory=64Mi")))
+			mkPod("sum", []corev1.Container{podtest.Container("app", "", "", "cpu=50m,memory=32Mi")}),
+			mkPod("plr", []corev1.Container{podtest.Container("app", "", "", "")}, withPodLevel("", "cpu=500m,memory=64Mi")))
 		mem, cpu := "memory.max", "cpu.max"
 		if v == convert.CgroupV1 {
 			mem, cpu = "memory.limit_in_bytes", "cpu.cfs_quota_us"

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -58,7 +59,7 @@ func FuzzParseKubeletConfiguration(f *testing.F) {
 		if p.Validate() != nil {
 			return
 		}
-		if _, err := Expect([]*corev1.Pod{mkPod("p", []corev1.Container{ctr("c", "cpu=100m,memory=64Mi", "cpu=200m,memory=128Mi")})}, p); err != nil {
+		if _, err := Expect([]*corev1.Pod{mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=100m,memory=64Mi", "cpu=200m,memory=128Mi")})}, p); err != nil {
 			t.Fatalf("valid profile, Expect failed: %v", err)
 		}
 	})

@@ -5,32 +5,16 @@ import (
 	"time"
 
 	_ "github.com/kubecgroups/kubecgroups/internal/golden" // every test package understands -update
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// rl parses "cpu=100m,memory=100Mi" with ParseResourceList; "" is nil.
-func rl(s string) corev1.ResourceList {
-	if s == "" {
-		return nil
-	}
-	l, err := ParseResourceList(s)
-	if err != nil {
-		panic(err)
-	}
-	return l
-}
-
-// ctr is a container with requests and limits in rl syntax.
-func ctr(name, req, lim string) corev1.Container {
-	return corev1.Container{Name: name, Resources: corev1.ResourceRequirements{Requests: rl(req), Limits: rl(lim)}}
-}
-
 // sidecar is a restartable init container.
 func sidecar(name, req, lim string) corev1.Container {
-	c := ctr(name, req, lim)
+	c := podtest.Container(name, "", req, lim)
 	always := corev1.ContainerRestartPolicyAlways
 	c.RestartPolicy = &always
 	return c
@@ -44,16 +28,18 @@ func withInit(cs ...corev1.Container) podOpt {
 
 func withPodLevel(req, lim string) podOpt {
 	return func(p *corev1.Pod) {
-		p.Spec.Resources = &corev1.ResourceRequirements{Requests: rl(req), Limits: rl(lim)}
+		p.Spec.Resources = &corev1.ResourceRequirements{Requests: podtest.ResourceList(req), Limits: podtest.ResourceList(lim)}
 	}
 }
 
-func withOverhead(s string) podOpt { return func(p *corev1.Pod) { p.Spec.Overhead = rl(s) } }
+func withOverhead(s string) podOpt {
+	return func(p *corev1.Pod) { p.Spec.Overhead = podtest.ResourceList(s) }
+}
 
 func withClaim(containers []string, mapping string, overhead ...[3]string) podOpt {
 	return func(p *corev1.Pod) {
 		cs := corev1.NodeAllocatableResourceClaimStatus{ResourceClaimName: "claim", Containers: containers}
-		for name, q := range rl(mapping) {
+		for name, q := range podtest.ResourceList(mapping) {
 			q := q
 			cs.Mapping = append(cs.Mapping, corev1.NodeAllocatableMappedResources{Name: name, Quantity: &q})
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -141,7 +142,7 @@ func TestVersionedGates(t *testing.T) {
 	}
 	p := DefaultProfile()
 	p.FeatureGates = map[string]bool{"GracefulNodeShutdown": true}
-	x, err := Expect([]*corev1.Pod{mkPod("p", []corev1.Container{ctr("c", "", "")})}, p)
+	x, err := Expect([]*corev1.Pod{mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")})}, p)
 	if err != nil || len(x.Notes) == 0 || !strings.Contains(x.Notes[0].Message, "GracefulNodeShutdown") {
 		t.Errorf("unknown gate: %v %v", err, x)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -89,16 +90,16 @@ func TestExpectPodErrors(t *testing.T) {
 		want string
 	}{
 		{mkPod("p", nil), "pod default/p: spec.containers: a pod needs at least one container"},
-		{mkPod("p", []corev1.Container{ctr("c", "cpu=2", "cpu=1")}), "pod default/p: spec.containers[0].resources.requests.cpu: request 2 is above the limit 1"},
-		{mkPod("p", []corev1.Container{ctr("c", "", ""), ctr("c", "", "")}), `spec.containers[1].name: "c" is also the name of spec.containers[0]`},
-		{mkPod("p", []corev1.Container{ctr("", "", "")}), "spec.containers[0].name: required"},
-		{mkPod("p", []corev1.Container{ctr("a", "", ""), ctr("c", "", "")}, withInit(ctr("i", "", ""), ctr("c", "", ""))),
+		{mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=2", "cpu=1")}), "pod default/p: spec.containers[0].resources.requests.cpu: request 2 is above the limit 1"},
+		{mkPod("p", []corev1.Container{podtest.Container("c", "", "", ""), podtest.Container("c", "", "", "")}), `spec.containers[1].name: "c" is also the name of spec.containers[0]`},
+		{mkPod("p", []corev1.Container{podtest.Container("", "", "", "")}), "spec.containers[0].name: required"},
+		{mkPod("p", []corev1.Container{podtest.Container("a", "", "", ""), podtest.Container("c", "", "", "")}, withInit(podtest.Container("i", "", "", ""), podtest.Container("c", "", "", ""))),
 			`spec.containers[1].name: "c" is also the name of spec.initContainers[1]`},
-		{mkPod("p", []corev1.Container{ctr("a", "", "")}, withInit(ctr("i", "", ""), ctr("i", "", ""))),
+		{mkPod("p", []corev1.Container{podtest.Container("a", "", "", "")}, withInit(podtest.Container("i", "", "", ""), podtest.Container("i", "", "", ""))),
 			`spec.initContainers[1].name: "i" is also the name of spec.initContainers[0]`},
-		{mkPod("p", []corev1.Container{ctr("a", "", "")}, withInit(ctr("i", "memory=2Gi", "memory=1Gi"))),
+		{mkPod("p", []corev1.Container{podtest.Container("a", "", "", "")}, withInit(podtest.Container("i", "", "memory=2Gi", "memory=1Gi"))),
 			"spec.initContainers[0].resources.requests.memory: request 2Gi is above the limit 1Gi"},
-		{mkPod("p", []corev1.Container{ctr("a", "", "")}, withPodLevel("cpu=2", "cpu=1")),
+		{mkPod("p", []corev1.Container{podtest.Container("a", "", "", "")}, withPodLevel("cpu=2", "cpu=1")),
 			"spec.resources.requests.cpu: request 2 is above the limit 1"},
 	}
 	for _, tt := range tests {
@@ -122,13 +123,13 @@ func TestDefaultPod(t *testing.T) {
 		req   string
 		lim   string
 	}{
-		{"limits only", mkPod("p", []corev1.Container{ctr("c", "", "cpu=1,memory=1Gi")}), corev1.PodQOSGuaranteed, "", ""},
-		{"two containers req = lim", mkPod("p", []corev1.Container{ctr("a", "", "cpu=50m,memory=70Mi"), ctr("b", "", "cpu=70m,memory=50Mi")}, withPodLevel("", "cpu=120m,memory=120Mi")), corev1.PodQOSGuaranteed, "cpu=120m,memory=120Mi", "cpu=120m,memory=120Mi"},
-		{"pod limits only", mkPod("p", []corev1.Container{ctr("c", "", "")}, withPodLevel("", "cpu=100m,memory=100Mi")), corev1.PodQOSGuaranteed, "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi"},
-		{"pod limits + container limits", mkPod("p", []corev1.Container{ctr("a", "", "cpu=50m,memory=50Mi"), ctr("b", "", "cpu=30m,memory=30Mi")}, withPodLevel("", "cpu=100m,memory=100Mi")), corev1.PodQOSBurstable, "cpu=80m,memory=80Mi", "cpu=100m,memory=100Mi"},
-		{"pod requests + all containers limited", mkPod("p", []corev1.Container{ctr("a", "", "cpu=50m,memory=50Mi"), ctr("b", "", "cpu=50m,memory=50Mi")}, withPodLevel("cpu=100m,memory=100Mi", "")), corev1.PodQOSGuaranteed, "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi"},
-		{"pod requests + one container limited", mkPod("p", []corev1.Container{ctr("a", "", "cpu=50m,memory=50Mi"), ctr("b", "", "")}, withPodLevel("cpu=100m,memory=100Mi", "")), corev1.PodQOSBurstable, "cpu=100m,memory=100Mi", ""},
-		{"pod cpu limit, memory req = lim", mkPod("p", []corev1.Container{ctr("c", "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi")}, withPodLevel("memory=200Mi", "cpu=200m,memory=200Mi")), corev1.PodQOSBurstable, "cpu=100m,memory=200Mi", "cpu=200m,memory=200Mi"},
+		{"limits only", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "cpu=1,memory=1Gi")}), corev1.PodQOSGuaranteed, "", ""},
+		{"two containers req = lim", mkPod("p", []corev1.Container{podtest.Container("a", "", "", "cpu=50m,memory=70Mi"), podtest.Container("b", "", "", "cpu=70m,memory=50Mi")}, withPodLevel("", "cpu=120m,memory=120Mi")), corev1.PodQOSGuaranteed, "cpu=120m,memory=120Mi", "cpu=120m,memory=120Mi"},
+		{"pod limits only", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}, withPodLevel("", "cpu=100m,memory=100Mi")), corev1.PodQOSGuaranteed, "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi"},
+		{"pod limits + container limits", mkPod("p", []corev1.Container{podtest.Container("a", "", "", "cpu=50m,memory=50Mi"), podtest.Container("b", "", "", "cpu=30m,memory=30Mi")}, withPodLevel("", "cpu=100m,memory=100Mi")), corev1.PodQOSBurstable, "cpu=80m,memory=80Mi", "cpu=100m,memory=100Mi"},
+		{"pod requests + all containers limited", mkPod("p", []corev1.Container{podtest.Container("a", "", "", "cpu=50m,memory=50Mi"), podtest.Container("b", "", "", "cpu=50m,memory=50Mi")}, withPodLevel("cpu=100m,memory=100Mi", "")), corev1.PodQOSGuaranteed, "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi"},
+		{"pod requests + one container limited", mkPod("p", []corev1.Container{podtest.Container("a", "", "", "cpu=50m,memory=50Mi"), podtest.Container("b", "", "", "")}, withPodLevel("cpu=100m,memory=100Mi", "")), corev1.PodQOSBurstable, "cpu=100m,memory=100Mi", ""},
+		{"pod cpu limit, memory req = lim", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=100m,memory=100Mi", "cpu=100m,memory=100Mi")}, withPodLevel("memory=200Mi", "cpu=200m,memory=200Mi")), corev1.PodQOSBurstable, "cpu=100m,memory=200Mi", "cpu=200m,memory=200Mi"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +142,7 @@ func TestDefaultPod(t *testing.T) {
 			if tt.pod.Spec.Resources == nil {
 				return
 			}
-			if !equalLists(tt.pod.Spec.Resources.Requests, rl(tt.req)) || !equalLists(tt.pod.Spec.Resources.Limits, rl(tt.lim)) {
+			if !equalLists(tt.pod.Spec.Resources.Requests, podtest.ResourceList(tt.req)) || !equalLists(tt.pod.Spec.Resources.Limits, podtest.ResourceList(tt.lim)) {
 				t.Errorf("pod-level %v / %v, want %s / %s", tt.pod.Spec.Resources.Requests, tt.pod.Spec.Resources.Limits, tt.req, tt.lim)
 			}
 		})

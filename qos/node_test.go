@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -28,14 +29,14 @@ func nodeFiles(t *testing.T, e *env, pods ...*corev1.Pod) map[cgroupfs.Level]map
 func TestQoSContainerCgroup(t *testing.T) {
 	tiered := func(p *Profile) { p.Kubelet.MemoryReservationPolicy = "TieredReservation" }
 	dra := gates(GateDRANodeAllocatableResources, true)
-	g := mkPod("g", []corev1.Container{ctr("c", "cpu=1,memory=128Mi", "cpu=1,memory=128Mi")})
-	b1 := mkPod("b1", []corev1.Container{ctr("c", "cpu=1,memory=128Mi", "cpu=2,memory=256Mi")})
-	b2 := mkPod("b2", []corev1.Container{ctr("c", "cpu=2,memory=256Mi", "")})
-	be := mkPod("be", []corev1.Container{ctr("c", "", "")})
-	bNoMem := mkPod("bnm", []corev1.Container{ctr("c", "cpu=1", "")})
-	beDRA := mkPod("bedra", []corev1.Container{ctr("c", "", "")}, withClaim([]string{"c"}, "memory=128Mi"))
-	bDRA := mkPod("bdra", []corev1.Container{ctr("c", "cpu=1,memory=128Mi", "")}, withClaim([]string{"c"}, "memory=128Mi"))
-	bPLR := mkPod("bplr", []corev1.Container{ctr("c", "cpu=1,memory=128Mi", "")}, withPodLevel("memory=512Mi", ""), withClaim([]string{"c"}, "memory=128Mi"))
+	g := mkPod("g", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=128Mi", "cpu=1,memory=128Mi")})
+	b1 := mkPod("b1", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=128Mi", "cpu=2,memory=256Mi")})
+	b2 := mkPod("b2", []corev1.Container{podtest.Container("c", "", "cpu=2,memory=256Mi", "")})
+	be := mkPod("be", []corev1.Container{podtest.Container("c", "", "", "")})
+	bNoMem := mkPod("bnm", []corev1.Container{podtest.Container("c", "", "cpu=1", "")})
+	beDRA := mkPod("bedra", []corev1.Container{podtest.Container("c", "", "", "")}, withClaim([]string{"c"}, "memory=128Mi"))
+	bDRA := mkPod("bdra", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=128Mi", "")}, withClaim([]string{"c"}, "memory=128Mi"))
+	bPLR := mkPod("bplr", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=128Mi", "")}, withPodLevel("memory=512Mi", ""), withClaim([]string{"c"}, "memory=128Mi"))
 	tests := []struct {
 		name     string
 		pods     []*corev1.Pod
@@ -70,9 +71,9 @@ func TestQoSContainerCgroup(t *testing.T) {
 
 // TestQOSCPUConfigUpdate ports the kubelet test of the same name.
 func TestQOSCPUConfigUpdate(t *testing.T) {
-	g := mkPod("g", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")})
-	b := mkPod("b", []corev1.Container{ctr("c", "cpu=1", "")})
-	be := mkPod("be", []corev1.Container{ctr("c", "", "")})
+	g := mkPod("g", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")})
+	b := mkPod("b", []corev1.Container{podtest.Container("c", "", "cpu=1", "")})
+	be := mkPod("be", []corev1.Container{podtest.Container("c", "", "", "")})
 	tests := []struct {
 		name   string
 		pods   []*corev1.Pod
@@ -125,8 +126,8 @@ func TestNodeAllocatableForEnforcement(t *testing.T) {
 				p.CgroupVersion = convert.CgroupV1
 				p.Node.Capacity[corev1.ResourceCPU] = resource.MustParse("10")
 				p.Node.Capacity[corev1.ResourceMemory] = resource.MustParse("10Gi")
-				p.Kubelet.KubeReserved = rl(tt.kube)
-				p.Kubelet.SystemReserved = rl(tt.system)
+				p.Kubelet.KubeReserved = podtest.ResourceList(tt.kube)
+				p.Kubelet.SystemReserved = podtest.ResourceList(tt.system)
 			})
 			f := nodeFiles(t, e)[cgroupfs.LevelKubepods]
 			if got, want := f["cpu.shares"].Accept[0], strconv.FormatUint(convert.MilliCPUToShares(tt.cpuMilli), 10); got != want {
@@ -145,8 +146,8 @@ func TestNodeAllocatableForEnforcement(t *testing.T) {
 func TestNodeContainerManagerE2E(t *testing.T) {
 	e := testEnv(t, func(p *Profile) {
 		p.Node.Capacity["pid"] = resource.MustParse("32768")
-		p.Kubelet.KubeReserved = rl("cpu=100m,memory=100Mi,pid=1000")
-		p.Kubelet.SystemReserved = rl("cpu=100m,memory=100Mi,pid=738")
+		p.Kubelet.KubeReserved = podtest.ResourceList("cpu=100m,memory=100Mi,pid=1000")
+		p.Kubelet.SystemReserved = podtest.ResourceList("cpu=100m,memory=100Mi,pid=738")
 	})
 	f := nodeFiles(t, e)[cgroupfs.LevelKubepods]
 	if got := f["cpu.weight"].Accept[0]; got != strconv.FormatUint(convert.SharesToWeightLinear(convert.MilliCPUToShares(7800)), 10) {

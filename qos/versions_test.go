@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -43,7 +44,7 @@ func TestExclusiveCPUsByVersion(t *testing.T) {
 	static := func(v string) func(*Profile) {
 		return func(p *Profile) { p.Kubelet.CPUManagerPolicy = "static"; p.KubernetesVersion = v }
 	}
-	g2 := mkPod("b", []corev1.Container{ctr("c", "cpu=2,memory=4Gi", "cpu=2,memory=4Gi")})
+	g2 := mkPod("b", []corev1.Container{podtest.Container("c", "", "cpu=2,memory=4Gi", "cpu=2,memory=4Gi")})
 	pe := expectOne(t, g2, static("1.37"))
 	if got := accept(t, pe, cgroupfs.LevelPod, "", "cpu.max"); got != "max 100000" {
 		t.Errorf("1.37 static pod cpu.max %s", got)
@@ -60,7 +61,7 @@ func TestExclusiveCPUsByVersion(t *testing.T) {
 	if got := accept(t, expectOne(t, g2, nil), cgroupfs.LevelPod, "", "cpu.max"); got != "200000 100000" {
 		t.Errorf("policy none pod cpu.max %s", got)
 	}
-	mixed := mkPod("m", []corev1.Container{ctr("half", "cpu=500m,memory=1Gi", "cpu=500m,memory=1Gi"), ctr("one", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")})
+	mixed := mkPod("m", []corev1.Container{podtest.Container("half", "", "cpu=500m,memory=1Gi", "cpu=500m,memory=1Gi"), podtest.Container("one", "", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")})
 	pe = expectOne(t, mixed, static("1.37"))
 	for _, c := range []struct {
 		level      cgroupfs.Level
@@ -75,7 +76,7 @@ func TestExclusiveCPUsByVersion(t *testing.T) {
 // TestCustomPeriodByVersion: MilliCPUToQuota (pkg/kubelet/cm/helpers_linux.go)
 // honours a configured period only with CPUCFSQuotaPeriod, on by default from 1.36.
 func TestCustomPeriodByVersion(t *testing.T) {
-	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")})
+	pod := mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=100m,memory=100Mi", "cpu=200m,memory=200Mi")})
 	p := DefaultProfile()
 	p.KubernetesVersion = "1.35"
 	p.Kubelet.CPUCFSQuotaPeriod.Duration = 5 * time.Millisecond
@@ -102,7 +103,7 @@ func TestCustomPeriodByVersion(t *testing.T) {
 // TestMemoryQoSRegimes: the MemoryQoS behaviours of behaviourTable
 // (memoryReservationPolicy 1.36, the 1.37 changes) and the factor default.
 func TestMemoryQoSRegimes(t *testing.T) {
-	pod := mkPod("p", []corev1.Container{ctr("c", "memory=128Mi", "memory=256Mi")})
+	pod := mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=128Mi", "memory=256Mi")})
 	on := func(v string) func(*Profile) {
 		return func(p *Profile) { p.KubernetesVersion = v; p.FeatureGates = map[string]bool{GateMemoryQoS: true} }
 	}
@@ -127,7 +128,7 @@ func TestMemoryQoSRegimes(t *testing.T) {
 		}
 	}
 	// BestEffort memory.high: 1.37 with a factor only.
-	be := mkPod("be", []corev1.Container{ctr("c", "", "")})
+	be := mkPod("be", []corev1.Container{podtest.Container("c", "", "", "")})
 	if got := accept(t, expectOne(t, be, func(p *Profile) { p.Kubelet.MemoryThrottlingFactor = ptrTo(0.9) }), cgroupfs.LevelContainer, "c", "memory.high"); got != "30923763712" {
 		t.Errorf("1.37 BestEffort memory.high %s", got)
 	}
@@ -140,7 +141,7 @@ func TestMemoryQoSRegimes(t *testing.T) {
 // up to 1.36 and falls back to the containers with
 // PodLevelResourcesFixKubeletQOSClass (pkg/apis/core/v1/helper/qos/qos.go, 1.37).
 func TestEmptyPodLevelStanzaByVersion(t *testing.T) {
-	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}, withPodLevel("", ""))
+	pod := mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}, withPodLevel("", ""))
 	if got := expectOne(t, pod, func(p *Profile) { p.KubernetesVersion = "1.36" }).QOSClass; got != corev1.PodQOSBestEffort {
 		t.Errorf("1.36: %s", got)
 	}
@@ -151,7 +152,7 @@ func TestEmptyPodLevelStanzaByVersion(t *testing.T) {
 
 // TestOOMGroupByVersion: memory.oom.group on v2 always before 1.32.
 func TestOOMGroupByVersion(t *testing.T) {
-	pod := mkPod("p", []corev1.Container{ctr("c", "", "")})
+	pod := mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")})
 	single := func(v string) func(*Profile) {
 		return func(p *Profile) { p.KubernetesVersion = v; p.Kubelet.SingleProcessOOMKill = ptrTo(true) }
 	}
@@ -180,7 +181,7 @@ func TestSystemdQuotaRounding(t *testing.T) {
 		{"15m", "v1", "cpu.cfs_quota_us", "1500|2000"},
 		{"20m", "v1", "cpu.cfs_quota_us", "2000"},
 	} {
-		pod := mkPod("p", []corev1.Container{ctr("c", "", "cpu="+tt.cpu)})
+		pod := mkPod("p", []corev1.Container{podtest.Container("c", "", "", "cpu="+tt.cpu)})
 		pe := expectOne(t, pod, systemd(tt.version))
 		for _, level := range []cgroupfs.Level{cgroupfs.LevelPod, cgroupfs.LevelContainer} {
 			name := ""
@@ -197,7 +198,7 @@ func TestSystemdQuotaRounding(t *testing.T) {
 // TestNoCgroupsPerQOSAndTerminalPods: no node or pod cgroups without
 // cgroupsPerQOS; terminal pods have no cgroups and count for no tier.
 func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
-	pod := mkPod("p", []corev1.Container{ctr("c", "cpu=1", "")})
+	pod := mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1", "")})
 	p := DefaultProfile()
 	p.Kubelet.CgroupsPerQOS = false
 	p.Kubelet.EnforceNodeAllocatable = nil
@@ -208,7 +209,7 @@ func TestNoCgroupsPerQOSAndTerminalPods(t *testing.T) {
 	if len(x.Node) != 0 || x.Pods[0].Cgroup(cgroupfs.LevelPod, "", "") != nil || !x.Pods[0].Cgroup(cgroupfs.LevelContainer, ContainerApp, "c").Optional {
 		t.Errorf("cgroupsPerQOS false: %+v", x)
 	}
-	done := mkPod("done", []corev1.Container{ctr("c", "cpu=1", "")}, func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded })
+	done := mkPod("done", []corev1.Container{podtest.Container("c", "", "cpu=1", "")}, func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded })
 	x, err = Expect([]*corev1.Pod{done, pod}, DefaultProfile())
 	if err != nil {
 		t.Fatal(err)

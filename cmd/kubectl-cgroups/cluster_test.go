@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	corev1 "k8s.io/api/core/v1"
@@ -249,11 +250,8 @@ func (fc *fakeCluster) podActions(verb string) int {
 	return n
 }
 
-// plainArchive turns a kubecgroups snapshot into what the snapshot pod
-// streams: a plain tar.gz of the copied tree ("./" names, directories
-// first) with the metadata its shell writes (no mode, pid_max as a pid
-// namespace of Linux 6.14 shows it).
-func plainArchive(t *testing.T, path string) []byte {
+// readSnapshotFile reads the snapshot archive at path.
+func readSnapshotFile(t *testing.T, path string) *cgroupfs.Snapshot {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -262,39 +260,21 @@ func plainArchive(t *testing.T, path string) []byte {
 	defer f.Close()
 	snap, err := cgroupfs.ReadSnapshot(f, cgroupfs.SnapshotLimits{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	tw.WriteHeader(&tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755})
+	return snap
+}
+
+// plainArchive turns a kubecgroups snapshot into what the snapshot pod
+// streams: a plain tar.gz of the copied tree ("./" names, directories
+// first) with the metadata its shell writes (no mode, pid_max as a pid
+// namespace of Linux 6.14 shows it).
+func plainArchive(t *testing.T, path string) []byte {
+	t.Helper()
+	snap := readSnapshotFile(t, path)
 	meta := fmt.Sprintf(`{"apiVersion":"kubecgroups.io/v1alpha1","kind":"CgroupSnapshot","capturedAt":"%s","pageSizeBytes":4096,"machine":{"pidMax":4194304,"threadsMax":192729}}`+"\n",
 		snap.Info.CapturedAt.UTC().Format(time.RFC3339))
-	tw.WriteHeader(&tar.Header{Name: "./" + cgroupfs.MetadataFile, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(meta))})
-	tw.Write([]byte(meta))
-	err = fs.WalkDir(snap, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return err
-		}
-		if d.IsDir() {
-			return tw.WriteHeader(&tar.Header{Name: "./" + p + "/", Typeflag: tar.TypeDir, Mode: 0o755})
-		}
-		data, err := fs.ReadFile(snap, p)
-		if err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: "./" + p, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw.Close()
-	zw.Close()
-	return buf.Bytes()
+	return testutil.PlainArchive(t, snap, testutil.ArchiveOptions{Prefix: "./", MetadataName: cgroupfs.MetadataFile, Metadata: meta})
 }
 
 // addBestEffortPod adds a BestEffort pod cgroup with one container to a
@@ -941,15 +921,7 @@ func TestClusterInspectAndSnapshot(t *testing.T) {
 	if out, errOut, code := runCLI(t, "", args...); code != 0 {
 		t.Errorf("offline diff of the cluster snapshot: exit %d: %s\n%s", code, errOut, out)
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	snap, err := cgroupfs.ReadSnapshot(f, cgroupfs.SnapshotLimits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := readSnapshotFile(t, file)
 	m := snap.Info.Machine
 	if snap.Info.Hostname != fakeNode || snap.Info.Mode != cgroupfs.ModeHybrid || m == nil || m.CPUs != 2 || m.MemoryBytes != 25276026880 || m.PIDMax != 32768 || len(m.HugePageSizes) != 1 {
 		t.Errorf("snapshot info %+v, machine %+v", snap.Info, m)
@@ -1040,7 +1012,7 @@ func TestSnapshotScript(t *testing.T) {
 	if err != nil {
 		t.Skip("busybox not found: the snapshot script runs in a busybox image")
 	}
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		t.Run(name, func(t *testing.T) {
 			want, _, code := runCLI(t, "", "inspect", "--snapshot", treeFile(name), "-o", "json")
 			if code != 0 {

@@ -19,19 +19,6 @@ func treeFile(name string) string {
 	return filepath.Join("..", "..", "testdata", "trees", name+".txtar")
 }
 
-func treeNames(t *testing.T) []string {
-	t.Helper()
-	matches, err := filepath.Glob(treeFile("*"))
-	if err != nil || len(matches) == 0 {
-		t.Fatalf("no fake trees: %v", err)
-	}
-	var names []string
-	for _, m := range matches {
-		names = append(names, strings.TrimSuffix(filepath.Base(m), ".txtar"))
-	}
-	return names
-}
-
 // TestInspectGolden renders every fake tree as a table and as JSON, and a
 // few as wide tables, YAML and single pods.
 func TestInspectGolden(t *testing.T) {
@@ -40,7 +27,7 @@ func TestInspectGolden(t *testing.T) {
 		args   []string
 	}
 	var runs []run
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		runs = append(runs,
 			run{name + ".txt", []string{"inspect", "--snapshot", treeFile(name)}},
 			run{name + ".json", []string{"inspect", "--snapshot", treeFile(name), "-o", "json"}})
@@ -74,7 +61,7 @@ func TestInspectGolden(t *testing.T) {
 // (the error, unknown-entry and note lines below it quote paths and may
 // not).
 func TestInspectTableWidth(t *testing.T) {
-	for _, name := range treeNames(t) {
+	for _, name := range golden.TreeNames(t) {
 		out, _, _ := runCLI(t, "", "inspect", "--snapshot", treeFile(name))
 		table, _, _ := strings.Cut(out, "\n\n"+"Errors:")
 		for _, section := range []string{"\nUnknown entries:", "\nNotes:", "\nn/a ", "\n- file", "\nERR "} {

@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -11,6 +9,8 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/golden"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
+	"github.com/kubecgroups/kubecgroups/internal/testutil"
 	"github.com/kubecgroups/kubecgroups/internal/treegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -48,26 +48,9 @@ func TestScenarios(t *testing.T) {
 
 var capturedAt = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 
-func id(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 func uid(name string) types.UID {
-	h := id("uid/" + name)
+	h := testutil.HexID("uid/" + name)
 	return types.UID(h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32])
-}
-
-// rl parses "cpu=100m,memory=100Mi" with qos.ParseResourceList; "" is nil.
-func rl(s string) corev1.ResourceList {
-	if s == "" {
-		return nil
-	}
-	l, err := qos.ParseResourceList(s)
-	if err != nil {
-		panic(err)
-	}
-	return l
 }
 
 type ctr struct {
@@ -86,8 +69,8 @@ func pod(name string, started time.Time, cs ...ctr) *corev1.Pod {
 	p.Status.Phase = corev1.PodRunning
 	always := corev1.ContainerRestartPolicyAlways
 	for _, c := range cs {
-		k := corev1.Container{Name: c.name, Image: "registry.example/" + name + ":1", Resources: corev1.ResourceRequirements{Requests: rl(c.req), Limits: rl(c.lim)}}
-		status := corev1.ContainerStatus{Name: c.name, ContainerID: "containerd://" + id(name+"/"+c.name), Ready: true,
+		k := corev1.Container{Name: c.name, Image: "registry.example/" + name + ":1", Resources: corev1.ResourceRequirements{Requests: podtest.ResourceList(c.req), Limits: podtest.ResourceList(c.lim)}}
+		status := corev1.ContainerStatus{Name: c.name, ContainerID: "containerd://" + testutil.HexID(name+"/"+c.name), Ready: true,
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: st}}}
 		if c.sidecar {
 			k.RestartPolicy = &always
@@ -121,8 +104,8 @@ func TestGenerateV2Scenario(t *testing.T) {
 
 	// The resize: spec and allocation say 400m/800m; the last actuated
 	// resources (and the cgroups) are still 200m/400m.
-	oldRes := corev1.ResourceRequirements{Requests: rl("cpu=200m,memory=256Mi"), Limits: rl("cpu=400m,memory=512Mi")}
-	resize.Status.ContainerStatuses[0].AllocatedResources = rl("cpu=400m,memory=256Mi")
+	oldRes := corev1.ResourceRequirements{Requests: podtest.ResourceList("cpu=200m,memory=256Mi"), Limits: podtest.ResourceList("cpu=400m,memory=512Mi")}
+	resize.Status.ContainerStatuses[0].AllocatedResources = podtest.ResourceList("cpu=400m,memory=256Mi")
 	resize.Status.ContainerStatuses[0].Resources = &oldRes
 	resize.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodResizeInProgress, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(capturedAt.Add(-time.Second))}}
 

@@ -132,3 +132,18 @@ func RealNode(tb testing.TB, name ...string) string {
 	}
 	return filepath.Join(append([]string{root, "internal", "demo", "data", "1-real-node"}, name...)...)
 }
+
+// TreeNames lists the fake trees, the names of testdata/trees/*.txtar
+// without the extension, in lexical order.
+func TreeNames(tb testing.TB) []string {
+	tb.Helper()
+	matches, err := filepath.Glob(Path(tb, "trees", "*.txtar"))
+	if err != nil || len(matches) == 0 {
+		tb.Fatalf("no fake trees: %v", err)
+	}
+	var names []string
+	for _, m := range matches {
+		names = append(names, strings.TrimSuffix(filepath.Base(m), ".txtar"))
+	}
+	return names
+}
