@@ -146,6 +146,21 @@ func (f *clusterFlags) source(api *clusterAPI) (cluster.NodeSource, bool) {
 	return agent.Source{Client: api.Client, Namespace: f.agentNamespace}, f.via == "agent"
 }
 
+// agentSnapshot reads node's snapshot from its agent unless --via pod;
+// nil without an error means: read it with a snapshot pod (--via auto,
+// and no agent there).
+func (f *clusterFlags) agentSnapshot(ctx context.Context, api *clusterAPI, node string, o agent.SnapshotOptions) (*agent.NodeSnapshot, error) {
+	if f.via == "pod" {
+		return nil, nil
+	}
+	o.Namespace = f.agentNamespace
+	s, err := agent.ReadSnapshot(ctx, api.Client, node, o)
+	if errors.Is(err, agent.ErrNoAgent) && f.via == "auto" {
+		return nil, nil
+	}
+	return s, err
+}
+
 // warnTo returns a warning sink that writes each warning as a line to w.
 func warnTo(w io.Writer) func(string) {
 	return func(msg string) { fmt.Fprintln(w, safetext.EscapeLines(msg)) }
