@@ -60,7 +60,7 @@ func (f *clusterFlags) addSnapshotPodFlags(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.image, "image", cluster.DefaultImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox. NAME:TAG, NAME@sha256:DIGEST or NAME:TAG@sha256:DIGEST (pulled by digest); the default is busybox 1.37.0 pinned by digest. The admission policy of \"rbac --snapshot-pods\" admits only the images the cluster admin listed.")
 	fl.StringVar(&f.namespace, "snapshot-namespace", cluster.DefaultNamespace, "Namespace of the snapshot pod (cluster mode): \"rbac --snapshot-pods\" creates it with the admission policy that admits only the snapshot pod there.")
-	fl.StringVar(&f.via, "via", "auto", "How cluster mode reads a node: agent (the node agent's latest report, through the pod proxy: no pod creation), pod (a snapshot pod) or auto (the agent where one runs, else a snapshot pod).")
+	fl.StringVar(&f.via, "via", "auto", "How cluster mode reads a node: agent (the node agent, through the pod proxy: its latest report for diff, its snapshot for inspect and snapshot; no pod creation), pod (a snapshot pod) or auto (the agent where one runs, else a snapshot pod).")
 	fl.StringVar(&f.agentNamespace, "agent-namespace", agent.DefaultNamespace, "Namespace of the node agents (see \"agent manifests\").")
 	fl.DurationVar(&f.timeout, "snapshot-timeout", cluster.DefaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode). The pod's activeDeadlineSeconds is this plus "+cluster.SnapshotPodGrace.String()+": the kubelet stops it then, whatever happened to this command.")
 }
