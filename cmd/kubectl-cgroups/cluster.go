@@ -60,7 +60,7 @@ func (f *clusterFlags) addSnapshotPodFlags(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.image, "image", cluster.DefaultImage, "Image of the snapshot pod (cluster mode): any image with a POSIX shell, find, xargs, grep, awk and tar with gzip, such as busybox. NAME:TAG, NAME@sha256:DIGEST or NAME:TAG@sha256:DIGEST (pulled by digest); the default is busybox 1.37.0 pinned by digest. The admission policy of \"rbac --snapshot-pods\" admits only the images the cluster admin listed.")
 	fl.StringVar(&f.namespace, "snapshot-namespace", cluster.DefaultNamespace, "Namespace of the snapshot pod (cluster mode): \"rbac --snapshot-pods\" creates it with the admission policy that admits only the snapshot pod there.")
-	fl.StringVar(&f.via, "via", "auto", "How cluster mode reads a node: agent (the node agent's latest report, through the pod proxy: no pod creation), pod (a snapshot pod) or auto (the agent where one runs, else a snapshot pod).")
+	fl.StringVar(&f.via, "via", "auto", "How cluster mode reads a node: agent (the node agent, through the pod proxy: its latest report for diff, its snapshot for inspect and snapshot; no pod creation), pod (a snapshot pod) or auto (the agent where one runs, else a snapshot pod).")
 	fl.StringVar(&f.agentNamespace, "agent-namespace", agent.DefaultNamespace, "Namespace of the node agents (see \"agent manifests\").")
 	fl.DurationVar(&f.timeout, "snapshot-timeout", cluster.DefaultSnapshotTimeout, "Time limit for one node's snapshot pod to start and stream its archive (cluster mode). The pod's activeDeadlineSeconds is this plus "+cluster.SnapshotPodGrace.String()+": the kubelet stops it then, whatever happened to this command.")
 }
@@ -144,6 +144,21 @@ func (f *clusterFlags) source(api *clusterAPI) (cluster.NodeSource, bool) {
 		return nil, false
 	}
 	return agent.Source{Client: api.Client, Namespace: f.agentNamespace}, f.via == "agent"
+}
+
+// agentSnapshot reads node's snapshot from its agent unless --via pod;
+// nil without an error means: read it with a snapshot pod (--via auto,
+// and no agent there).
+func (f *clusterFlags) agentSnapshot(ctx context.Context, api *clusterAPI, node string, o agent.SnapshotOptions) (*agent.NodeSnapshot, error) {
+	if f.via == "pod" {
+		return nil, nil
+	}
+	o.Namespace = f.agentNamespace
+	s, err := agent.ReadSnapshot(ctx, api.Client, node, o)
+	if errors.Is(err, agent.ErrNoAgent) && f.via == "auto" {
+		return nil, nil
+	}
+	return s, err
 }
 
 // warnTo returns a warning sink that writes each warning as a line to w.

@@ -12,6 +12,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -78,12 +79,20 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	if err != nil {
 		return err
 	}
-	o.cluster.warnLeftovers(r.ctx, r.api, s.ErrOut)
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
-	g, err := o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts})
+	as, err := o.cluster.agentSnapshot(ctx, r.api, t.node, agent.SnapshotOptions{})
 	if err != nil {
 		return err
+	}
+	g := &cluster.Gathered{Name: t.node}
+	if as != nil {
+		g.Snapshot = as.Snapshot
+	} else {
+		o.cluster.warnLeftovers(ctx, r.api, s.ErrOut)
+		if g, err = o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts}); err != nil {
+			return err
+		}
 	}
 	fsys, err := g.Snapshot.FS()
 	if err != nil {
@@ -124,9 +133,16 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s genericiooptions.IOStre
 	if err != nil {
 		return err
 	}
-	o.cluster.warnLeftovers(r.ctx, r.api, s.ErrOut)
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
+	as, err := o.cluster.agentSnapshot(r.ctx, r.api, t.node, agent.SnapshotOptions{Node: opts, Description: o.description})
+	if err != nil {
+		return err
+	}
+	if as != nil {
+		return o.write(s, as.Snapshot, opts, format, fmt.Sprintf("node/%s (agent %s/%s)", t.node, as.Pod.Namespace, as.Pod.Name))
+	}
+	o.cluster.warnLeftovers(r.ctx, r.api, s.ErrOut)
 	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts, Description: o.description})
 	if err != nil {
 		return err

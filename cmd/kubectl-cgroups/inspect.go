@@ -113,8 +113,9 @@ pods and containers that vanish while they are read are listed as gone.
 With node/NAME (or a bare NAME) the node is read from a workstation
 through the Kubernetes API (cluster mode): a short-lived snapshot pod on the
 node streams an archive of its Kubernetes cgroups over exec and is deleted
-afterwards (see "diff --help" and the snapshot pod flags). pod/NAME reads
-the node of that pod and shows only the pod.
+afterwards (see "diff --help" and the snapshot pod flags); where the node
+agent runs, its snapshot is read through the pod proxy instead (--via).
+pod/NAME reads the node of that pod and shows only the pod.
 
 The table shows the main files (memory in binary units, the v1
 "unlimited" value as unlimited); -o wide shows more files with their raw

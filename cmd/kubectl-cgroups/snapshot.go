@@ -53,10 +53,12 @@ writes to standard output, a tar.gz only when that is not a terminal.
 
 With node/NAME (or a bare NAME) the node is captured from a workstation
 through the Kubernetes API (cluster mode): a short-lived snapshot pod on the
-node streams the archive over exec and is deleted afterwards; the archive
-also records the machine's capacity from the Node object. pod/NAME captures
-only that pod (with kubepods and the tiers). "diff --snapshot FILE -f
-pods.json" and "inspect --snapshot FILE" read it offline.`,
+node streams the archive over exec and is deleted afterwards (the archive
+also records the machine's capacity from the Node object), or, where the
+node agent runs, the agent's snapshot is read through the pod proxy
+(--via). pod/NAME captures only that pod (with kubepods and the tiers).
+"diff --snapshot FILE -f pods.json" and "inspect --snapshot FILE" read it
+offline.`,
 		Example: `  # A node of the cluster, from a workstation, for later offline use
   kubectl cgroups snapshot node/node-7 -o node-7.tar.gz
   kubectl get pods -A --field-selector spec.nodeName=node-7 -o json > node-7-pods.json

@@ -104,8 +104,8 @@ func FetchReport(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 	return &r, nil
 }
 
-// FetchSnapshot reads a snapshot of the agent's node (its /snapshot),
-// bounded by limits as any archive.
+// FetchSnapshot reads a snapshot of the agent's node (its /snapshot, a
+// tar.gz), bounded by limits and validated as any untrusted archive.
 func FetchSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, limits cgroupfs.SnapshotLimits) (*cgroupfs.Snapshot, error) {
 	// The compressed archive is bounded as its uncompressed content
 	// would be (MaxBytes), and by MaxSnapshotBytes.
@@ -117,7 +117,12 @@ func FetchSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1
 	if err != nil {
 		return nil, err
 	}
-	s, err := cgroupfs.ReadSnapshot(bytes.NewReader(b), limits)
+	// The agent serves tar.gz only: anything else (a proxy's error page)
+	// is not read as a txtar.
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		return nil, fmt.Errorf("agent %s/%s /snapshot: not a tar.gz archive (%d bytes)", pod.Namespace, pod.Name, len(b))
+	}
+	s, err := cgroupfs.ReadSnapshotContext(ctx, bytes.NewReader(b), limits)
 	if err != nil {
 		return nil, fmt.Errorf("agent %s/%s /snapshot: %w", pod.Namespace, pod.Name, err)
 	}
@@ -155,4 +160,73 @@ func (s Source) NodeReport(ctx context.Context, node string) (*qos.DiffReport, s
 		return nil, "", err
 	}
 	return r, pod.Namespace + "/" + pod.Name, nil
+}
+
+// SnapshotOptions say how ReadSnapshot reads a node's snapshot from its
+// agent.
+type SnapshotOptions struct {
+	// Namespace is where the agents run (DefaultNamespace when empty).
+	Namespace string
+	// Limits bound the archive the agent sends, as any untrusted archive
+	// (the cgroupfs defaults when zero).
+	Limits cgroupfs.SnapshotLimits
+	// Node, with a PodUID, narrows the snapshot to that pod (with
+	// kubepods and the tiers), as a snapshot pod captures it.
+	Node cgroupfs.NodeOptions
+	// Description, when set, replaces the one the agent recorded.
+	Description string
+}
+
+// NodeSnapshot is a node's snapshot read from its agent.
+type NodeSnapshot struct {
+	// Snapshot is the validated snapshot.
+	Snapshot *cgroupfs.Snapshot
+	// Pod is the agent pod that served it.
+	Pod *corev1.Pod
+}
+
+// ReadSnapshot reads a snapshot of node from the ready agent running on
+// it, through the pod proxy: the archive is bounded (o.Limits, and
+// MaxSnapshotBytes compressed) and validated by cgroupfs.ReadSnapshot. An
+// error matching ErrNoAgent means that no ready agent runs there, or that
+// the user may not see the agent pods (no list on pods in the namespace, or
+// no such namespace): the caller may read the node another way.
+func ReadSnapshot(ctx context.Context, client kubernetes.Interface, node string, o SnapshotOptions) (*NodeSnapshot, error) {
+	ns := o.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	pod, err := FindPod(ctx, client, ns, node)
+	if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %w", ErrNoAgent, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := FetchSnapshot(ctx, client, pod, o.Limits)
+	if err != nil {
+		return nil, err
+	}
+	if o.Node.PodUID != "" || o.Description != "" {
+		if s, err = recapture(s, o); err != nil {
+			return nil, fmt.Errorf("agent %s/%s /snapshot: %w", pod.Namespace, pod.Name, err)
+		}
+	}
+	return &NodeSnapshot{Snapshot: s, Pod: pod}, nil
+}
+
+// recapture captures s again with o's node options and description,
+// keeping what s records of the original capture.
+func recapture(s *cgroupfs.Snapshot, o SnapshotOptions) (*cgroupfs.Snapshot, error) {
+	fsys, err := s.FS()
+	if err != nil {
+		return nil, err
+	}
+	defer fsys.Close()
+	desc := o.Description
+	if desc == "" {
+		desc = s.Info.Description
+	}
+	return cgroupfs.Capture(fsys, cgroupfs.CaptureOptions{Node: o.Node, CapturedAt: s.Info.CapturedAt,
+		Hostname: s.Info.Hostname, ToolVersion: s.Info.ToolVersion, Description: desc, Machine: s.Info.Machine})
 }

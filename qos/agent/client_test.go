@@ -12,7 +12,10 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
@@ -101,5 +104,61 @@ func TestFetchThroughPodProxy(t *testing.T) {
 	// A snapshot over the bound is refused, not read.
 	if _, err := FetchSnapshot(ctx, r.client, found, cgroupfs.SnapshotLimits{MaxBytes: 100}); err == nil || !strings.Contains(err.Error(), "more than 100 bytes") {
 		t.Errorf("a bounded snapshot: %v", err)
+	}
+}
+
+// TestReadSnapshot: ReadSnapshot finds the node's agent and reads its
+// snapshot, narrowed to a pod when asked; no agent, or agent pods the user
+// may not list, is ErrNoAgent.
+func TestReadSnapshot(t *testing.T) {
+	r := newRig(t, 3)
+	a, ctx := r.start(t, record.NewFakeRecorder(100))
+	mustCheck(t, a)
+	r.client.AddProxyReactor("pods", func(action k8stesting.Action) (bool, rest.ResponseWrapper, error) {
+		return true, proxied{a.Handler(), action.(k8stesting.ProxyGetAction).GetPath()}, nil
+	})
+	if _, err := ReadSnapshot(ctx, r.client, "node-1", SnapshotOptions{}); !errors.Is(err, ErrNoAgent) {
+		t.Fatalf("no agent pod yet: %v", err)
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubecgroups-agent-x1", Namespace: DefaultNamespace, Labels: map[string]string{PodLabel: PodLabelValue}},
+		Spec:       corev1.PodSpec{NodeName: "node-1"},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}},
+	}
+	if _, err := r.client.CoreV1().Pods(DefaultNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := ReadSnapshot(ctx, r.client, "node-1", SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := whole.Snapshot.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	n, err := fsys.Node(cgroupfs.NodeOptions{})
+	if err != nil || len(n.Pods) != 3 || whole.Pod.Name != pod.Name {
+		t.Fatalf("whole node by %s: %v, %v", whole.Pod.Name, n, err)
+	}
+	uid := n.Pods[1].UID
+	one, err := ReadSnapshot(ctx, r.client, "node-1", SnapshotOptions{Node: cgroupfs.NodeOptions{PodUID: uid}, Description: "one pod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys1, err := one.Snapshot.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys1.Close()
+	n1, err := fsys1.Node(cgroupfs.NodeOptions{})
+	if err != nil || len(n1.Pods) != 1 || n1.Pods[0].UID != uid || one.Snapshot.Info.Description != "one pod" || one.Snapshot.Info.Hostname != "node-1" {
+		t.Errorf("narrowed to %s: %+v, %v (%+v)", uid, n1, err, one.Snapshot.Info)
+	}
+	r.client.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no list"))
+	})
+	if _, err := ReadSnapshot(ctx, r.client, "node-1", SnapshotOptions{}); !errors.Is(err, ErrNoAgent) || !apierrors.IsForbidden(err) {
+		t.Errorf("forbidden: %v", err)
 	}
 }
