@@ -338,11 +338,16 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 	}
 	read := r.node
 	read.Files = a.files
+	read.Counters = true
 	node, err := a.o.Tree.Node(read)
 	if err != nil {
 		return nil, fmt.Errorf("reading the cgroups: %w", cluster.KubepodsHint(err))
 	}
 	report := qos.Diff(a.x, node, qos.DiffOptions{Now: now, CompletePodList: a.synced.Load()})
+	if hasCounters(node) {
+		// Since each cgroup started: no earlier read is kept.
+		report.Effects = qos.Effects(a.x, qos.Sample{Node: node, At: now}, qos.EffectsOptions{})
+	}
 	report.ProfileSources = maps.Clone(r.sources)
 	report.ProfileSources["pods"] = fmt.Sprintf("the API server: %d pods with spec.nodeName=%s (watched)", len(a.x.Pods), a.o.NodeName)
 	report.Notes = append(slices.Clone(r.notes), report.Notes...)
@@ -350,6 +355,21 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 		report.Notes = append(report.Notes, qos.Note{Reason: qos.ReasonTree, Message: n})
 	}
 	return report, nil
+}
+
+// hasCounters reports whether the node's kubepods cgroup holds any of the
+// kernel's counters (a snapshot without them, or a tree too old, has
+// none): the effects are judged only then, as qos.Check does.
+func hasCounters(n *cgroupfs.Node) bool {
+	if n.Kubepods == nil {
+		return false
+	}
+	for _, name := range cgroupfs.CounterFiles(n.Mode.Version()) {
+		if f, ok := n.Kubepods.Files[name]; ok && f.Err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // expect computes the expectation of the pods the informer holds:

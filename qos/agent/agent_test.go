@@ -544,3 +544,58 @@ func TestEventMessageBounded(t *testing.T) {
 		t.Errorf("two lines: %q", got)
 	}
 }
+
+// TestEffectMetrics: a container whose cpu.stat shows throttling and one
+// whose memory.events counts OOM kills get kubecgroups_cpu_throttled_ratio
+// and kubecgroups_oom_kills_total series (and the report's Effects); no
+// other pod or container has one, and the series go when the counters
+// no longer show the finding.
+func TestEffectMetrics(t *testing.T) {
+	r := newRig(t, 6)
+	a, _ := r.start(t, record.NewFakeRecorder(100))
+	kubepods := filepath.Join(r.dir, filepath.FromSlash(r.n.Cgroups[0].Path))
+	write(t, filepath.Join(kubepods, "cpu.stat"), "usage_usec 1000\nuser_usec 500\nsystem_usec 500\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0")
+	rep := mustCheck(t, a)
+	if rep.Effects == nil {
+		t.Fatal("no effects in the report of a tree with counters")
+	}
+	if th, oom := series(t, a, "kubecgroups_cpu_throttled_ratio"), series(t, a, "kubecgroups_oom_kills_total"); len(th)+len(oom) != 0 {
+		t.Fatalf("effect series without a finding: %v %v", th, oom)
+	}
+
+	cpuPath, _, cpuContainer := r.containerFile(t, 2, "cpu.weight")
+	memPath, _, memContainer := r.containerFile(t, 3, "memory.max")
+	cpuStat := filepath.Join(filepath.Dir(cpuPath), "cpu.stat")
+	memEvents := filepath.Join(filepath.Dir(memPath), "memory.events")
+	write(t, cpuStat, "usage_usec 9000000\nuser_usec 8000000\nsystem_usec 1000000\nnr_periods 200\nnr_throttled 150\nthrottled_usec 4000000")
+	write(t, memEvents, "low 0\nhigh 0\nmax 7\noom 2\noom_kill 2\noom_group_kill 0")
+	rep = mustCheck(t, a)
+	var reasons []string
+	for _, e := range rep.Effects.Effects {
+		reasons = append(reasons, string(e.Reason)+" "+e.Pod+" "+e.Container)
+	}
+	cpuPod, memPod := r.n.Pods[2], r.n.Pods[3]
+	cpuKey := fmt.Sprintf("container=%s,namespace=%s,pod=%s", cpuContainer, cpuPod.Namespace, cpuPod.Name)
+	memKey := fmt.Sprintf("container=%s,namespace=%s,pod=%s", memContainer, memPod.Namespace, memPod.Name)
+	if th := series(t, a, "kubecgroups_cpu_throttled_ratio"); len(th) != 1 || th[cpuKey] != 0.75 {
+		t.Errorf("throttled series %v, want only %s = 0.75 (effects: %q)", th, cpuKey, reasons)
+	}
+	// The pod's cgroup counts its containers' kills on v1 only; here
+	// (v2) the kill is the container's.
+	oom := series(t, a, "kubecgroups_oom_kills_total")
+	if oom[memKey] != 2 {
+		t.Errorf("oom kills series %v, want %s = 2 (effects: %q)", oom, memKey, reasons)
+	}
+	for k := range oom {
+		if !strings.HasSuffix(k, ",namespace="+memPod.Namespace+",pod="+memPod.Name) {
+			t.Errorf("oom kills series of another pod: %s", k)
+		}
+	}
+
+	write(t, cpuStat, "usage_usec 9000000\nuser_usec 8000000\nsystem_usec 1000000\nnr_periods 200\nnr_throttled 0\nthrottled_usec 0")
+	write(t, memEvents, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0")
+	mustCheck(t, a)
+	if th, oom := series(t, a, "kubecgroups_cpu_throttled_ratio"), series(t, a, "kubecgroups_oom_kills_total"); len(th)+len(oom) != 0 {
+		t.Errorf("effect series after the counters cleared: %v %v", th, oom)
+	}
+}
