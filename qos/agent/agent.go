@@ -189,8 +189,8 @@ var eventScheme = func() *runtime.Scheme {
 }()
 
 // newInformer watches the node's pods: a field selector on spec.nodeName,
-// and a transform that drops what the agent never reads (managed fields),
-// so that the cache holds less.
+// and a transform (stripPod) that drops what the agent never reads, so
+// that the cache holds less.
 func (a *Agent) newInformer() cache.SharedIndexInformer {
 	sel := fields.OneTermEqualSelector("spec.nodeName", a.o.NodeName).String()
 	pods := a.o.Client.CoreV1().Pods(metav1.NamespaceAll)
@@ -207,12 +207,7 @@ func (a *Agent) newInformer() cache.SharedIndexInformer {
 	// The fake clientset does not stream watch lists; the generated
 	// informers ask it the same way.
 	inf := cache.NewSharedIndexInformerWithOptions(cache.ToListWatcherWithWatchListSemantics(lw, a.o.Client), &corev1.Pod{}, cache.SharedIndexInformerOptions{})
-	_ = inf.SetTransform(func(obj any) (any, error) {
-		if m, ok := obj.(metav1.Object); ok {
-			m.SetManagedFields(nil)
-		}
-		return obj, nil
-	})
+	_ = inf.SetTransform(stripPod)
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { a.podChanged(obj, nil) },
 		UpdateFunc: func(old, obj any) {
@@ -221,6 +216,33 @@ func (a *Agent) newInformer() cache.SharedIndexInformer {
 		DeleteFunc: func(obj any) { a.podChanged(nil, obj) },
 	})
 	return inf
+}
+
+// stripPod drops from a pod what the agent never reads before the
+// informer caches it: managed fields, labels, owner references, and every
+// annotation but the kubelet's "kubernetes.io/config.*" (the static pod's
+// source and mirror UID, which the expectation reads). A kubectl
+// last-applied-configuration annotation alone can double a pod's size.
+func stripPod(obj any) (any, error) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		if m, ok := obj.(metav1.Object); ok {
+			m.SetManagedFields(nil)
+		}
+		return obj, nil
+	}
+	p.ManagedFields, p.Labels, p.OwnerReferences = nil, nil, nil
+	var keep map[string]string
+	for k, v := range p.Annotations {
+		if strings.HasPrefix(k, "kubernetes.io/config.") {
+			if keep == nil {
+				keep = map[string]string{}
+			}
+			keep[k] = v
+		}
+	}
+	p.Annotations = keep
+	return p, nil
 }
 
 // podChanged marks the expectation stale when what it reads of a pod of

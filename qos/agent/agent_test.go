@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -484,7 +486,7 @@ func TestHandler(t *testing.T) {
 		t.Errorf("/readyz after a check: %d %s", code, body)
 	}
 	code, body := get("/report")
-	if code != http.StatusOK || !strings.Contains(body, `"kind": "DiffReport"`) || !strings.Contains(body, `"match": `) {
+	if code != http.StatusOK || !strings.Contains(body, `"kind":"DiffReport"`) || !strings.Contains(body, `"match":`) {
 		t.Errorf("/report: %d %.200s", code, body)
 	}
 	code, body = get("/metrics")
@@ -597,5 +599,52 @@ func TestEffectMetrics(t *testing.T) {
 	mustCheck(t, a)
 	if th, oom := series(t, a, "kubecgroups_cpu_throttled_ratio"), series(t, a, "kubecgroups_oom_kills_total"); len(th)+len(oom) != 0 {
 		t.Errorf("effect series after the counters cleared: %v %v", th, oom)
+	}
+}
+
+// TestWriteReportIsMarshal: /report's streamed document is byte for byte
+// json.Marshal of the report, results, effects and notes included.
+func TestWriteReportIsMarshal(t *testing.T) {
+	r := newRig(t, 6)
+	a, _ := r.start(t, record.NewFakeRecorder(100))
+	path, _, _ := r.containerFile(t, 1, "cpu.weight")
+	write(t, path, "9")
+	rep := mustCheck(t, a)
+	rep.Notes = append(rep.Notes, qos.Note{Reason: qos.ReasonTree, Message: `a "results":null inside a string`})
+	want, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := writeReport(&got, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), append(want, '\n')) {
+		t.Errorf("streamed report differs from json.Marshal (%d vs %d bytes)", got.Len(), len(want)+1)
+	}
+}
+
+// TestStripPod: the informer's cache keeps what the expectation reads of
+// a pod (the kubelet's config annotations among them) and drops the rest.
+func TestStripPod(t *testing.T) {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+		Name: "p", Labels: map[string]string{"app": "x"},
+		Annotations: map[string]string{
+			corev1.MirrorPodAnnotationKey: "uid-1", "kubernetes.io/config.source": "file",
+			"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("x", 4096),
+		},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
+	}}
+	before := fingerprint(p)
+	obj, err := stripPod(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := obj.(*corev1.Pod)
+	if len(q.Annotations) != 2 || q.Annotations[corev1.MirrorPodAnnotationKey] != "uid-1" || q.Labels != nil || q.ManagedFields != nil {
+		t.Errorf("stripped pod: annotations %v, labels %v, managed fields %v", q.Annotations, q.Labels, q.ManagedFields)
+	}
+	if fingerprint(q) != before {
+		t.Error("stripping changed the pod's fingerprint")
 	}
 }
