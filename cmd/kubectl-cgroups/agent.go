@@ -37,7 +37,8 @@ at --root, and serves on --listen:
              (one series per drifted file only), kubecgroups_pod_drift,
              kubecgroups_explained_files, kubecgroups_check_duration_seconds,
              kubecgroups_last_check_timestamp_seconds,
-             kubecgroups_read_errors_total
+             kubecgroups_read_errors_total; kubecgroups_cpu_throttled_ratio
+             and kubecgroups_oom_kills_total (pods with such findings only)
   /report    the latest report, as "diff -o json" prints it
   /snapshot  a tar.gz snapshot of the node's Kubernetes cgroups
   /healthz, /readyz
