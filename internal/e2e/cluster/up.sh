@@ -371,6 +371,9 @@ for p in $CNI_PLUGINS; do
 	[[ -x $CNI_PLUGIN_SRC/$p ]] || fail "$CNI_PLUGIN_SRC/$p missing: run install.sh (Debian containernetworking-plugins)"
 	ln -sfn "$CNI_PLUGIN_SRC/$p" "$CNI_BIN_DIR/$p"
 done
+# Pods get one route besides their subnet: to the node address, through
+# the bridge (the API server listens there; the node agent's test pod
+# talks to it), and none elsewhere.
 cat >"$CNI_CONF_DIR/10-$POD_NETWORK.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -384,7 +387,8 @@ cat >"$CNI_CONF_DIR/10-$POD_NETWORK.conflist" <<EOF
       "ipam": {
         "type": "host-local",
         "dataDir": "$RUN_DIR/cni/ipam",
-        "ranges": [[{"subnet": "$POD_CIDR"}]]
+        "ranges": [[{"subnet": "$POD_CIDR"}]],
+        "routes": [{"dst": "$NODE_ADDR/32"}]
       }
     },
     {"type": "portmap", "capabilities": {"portMappings": true}}
