@@ -1,6 +1,7 @@
-# The kubecgroups node agent ("kubectl-cgroups agent"): the static
-# binary alone, run as nobody. internal/e2e/agent/build-image.sh builds
-# the same image without a container engine (one layer: /kubectl-cgroups).
+# The kubecgroups node agent: the static kubecgroups-agent binary
+# (cmd/kubecgroups-agent: "kubectl-cgroups agent" without the rest of the
+# CLI) alone, run as nobody. internal/e2e/agent/build-image.sh builds the
+# same image without a container engine (one layer: /kubecgroups-agent).
 #
 #   docker build -t ghcr.io/kubecgroups/kubecgroups-agent:VERSION .
 #   kubectl-cgroups agent manifests --image ghcr.io/kubecgroups/kubecgroups-agent:VERSION | kubectl apply -f -
@@ -10,10 +11,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /kubectl-cgroups ./cmd/kubectl-cgroups
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /kubecgroups-agent ./cmd/kubecgroups-agent
 
 FROM scratch
-COPY --from=build /kubectl-cgroups /kubectl-cgroups
+COPY --from=build /kubecgroups-agent /kubecgroups-agent
 USER 65534:65534
-ENTRYPOINT ["/kubectl-cgroups"]
-CMD ["agent"]
+ENTRYPOINT ["/kubecgroups-agent"]

@@ -573,7 +573,7 @@ func TestResizeStatus(t *testing.T) {
 		{"both conditions", cond(corev1.PodResizePending, corev1.PodResizeInProgress), "200m", qos.ResizePendingInProgress, true, true},
 		{"in progress, allocation differs", cond(corev1.PodResizeInProgress), "100m", qos.ResizePendingInProgress, true, true},
 	} {
-		pod := testPod("p", ctr("app", "cpu=200m,memory=128Mi", "cpu=400m,memory=256Mi"))
+		pod := testPod("p", podtest.Container("app", "busybox", "cpu=200m,memory=128Mi", "cpu=400m,memory=256Mi"))
 		pod.Status.ContainerStatuses[0].AllocatedResources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(tc.allocCPU), corev1.ResourceMemory: resource.MustParse("128Mi")}
 		pod.Status.Conditions = tc.conds
 		x, err := qos.Expect([]*corev1.Pod{pod}, v2Profile())

@@ -2,46 +2,28 @@ package main
 
 // The node agent ("kubectl-cgroups agent"), one DaemonSet pod per node,
 // and the manifests that install it ("kubectl-cgroups agent manifests").
-// The work is package qos/agent's; this file wires flags, the API
-// connection, the HTTP listener and the manifests.
+// The work is package qos/agent's (agent.Serve, which the lean
+// cmd/kubecgroups-agent binary runs too); this file wires the command and
+// the manifests.
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos/agent"
-	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // agentDefaultImage is where releases publish the agent's image.
 const agentDefaultImage = "ghcr.io/kubecgroups/kubecgroups-agent"
 
-type agentOptions struct {
-	nodeName   string
-	root       string
-	nodeConfig string
-	interval   time.Duration
-	debounce   time.Duration
-	listen     string
-	kubeconfig string
-	configz    bool
-}
-
 func newAgentCmd(s genericiooptions.IOStreams) *cobra.Command {
-	o := &agentOptions{}
+	o := &agent.ServeOptions{}
 	c := &cobra.Command{
 		Use:   "agent",
 		Short: "Watch this node's cgroups continuously; export drift as metrics and Events",
@@ -55,7 +37,8 @@ at --root, and serves on --listen:
              (one series per drifted file only), kubecgroups_pod_drift,
              kubecgroups_explained_files, kubecgroups_check_duration_seconds,
              kubecgroups_last_check_timestamp_seconds,
-             kubecgroups_read_errors_total
+             kubecgroups_read_errors_total; kubecgroups_cpu_throttled_ratio
+             and kubecgroups_oom_kills_total (pods with such findings only)
   /report    the latest report, as "diff -o json" prints it
   /snapshot  a tar.gz snapshot of the node's Kubernetes cgroups
   /healthz, /readyz
@@ -73,106 +56,16 @@ outside a cluster.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return o.run(ctx, s)
+			o.Version = currentVersion().Version
+			o.Logf = func(format string, args ...any) {
+				fmt.Fprintf(s.ErrOut, "%s %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
+			}
+			return agent.Serve(ctx, *o)
 		},
 	}
-	fl := c.Flags()
-	fl.StringVar(&o.nodeName, "node-name", os.Getenv("NODE_NAME"), "The node to watch (default $NODE_NAME, set from the downward API).")
-	fl.StringVar(&o.root, "root", cgroupfs.DefaultMountPoint, "The node's cgroup tree (a read-only hostPath mount of /sys/fs/cgroup).")
-	fl.StringVar(&o.nodeConfig, "node-config", "", "A kubelet configuration file (KubeletConfiguration or /configz JSON), used when /configz cannot be read through the node proxy.")
-	fl.BoolVar(&o.configz, "configz", true, "Read the kubelet's /configz through the API server's node proxy (needs get on nodes/proxy).")
-	fl.DurationVar(&o.interval, "interval", agent.DefaultInterval, "Time between checks when no pod changes.")
-	fl.DurationVar(&o.debounce, "debounce", agent.DefaultDebounce, "Quiet time after a pod change before the check.")
-	fl.StringVar(&o.listen, "listen", fmt.Sprintf(":%d", agent.DefaultPort), "Address of the HTTP endpoint (/metrics, /report, /snapshot, /healthz, /readyz).")
-	fl.StringVar(&o.kubeconfig, "kubeconfig", "", "A kubeconfig file; without it the pod's service account (in-cluster configuration).")
+	o.AddFlags(c.Flags())
 	c.AddCommand(newAgentManifestsCmd(s))
 	return c
-}
-
-// restConfig is the in-cluster configuration, or --kubeconfig.
-func (o *agentOptions) restConfig() (*rest.Config, error) {
-	if o.kubeconfig != "" {
-		return clientcmd.BuildConfigFromFlags("", o.kubeconfig)
-	}
-	cfg, err := rest.InClusterConfig()
-	if err != nil {
-		return nil, fmt.Errorf("%w (outside a cluster, give --kubeconfig)", err)
-	}
-	return cfg, nil
-}
-
-func (o *agentOptions) run(ctx context.Context, s genericiooptions.IOStreams) error {
-	if o.nodeName == "" {
-		return errors.New("no node: give --node-name or set NODE_NAME (the manifests set it from spec.nodeName)")
-	}
-	if o.interval <= 0 {
-		return fmt.Errorf("--interval %s: want a positive duration", o.interval)
-	}
-	cfg, err := o.restConfig()
-	if err != nil {
-		return err
-	}
-	cfg.UserAgent = agent.Component + "/" + currentVersion().Version
-	api, err := cluster.NewAPI(cfg)
-	if err != nil {
-		return err
-	}
-	tree, err := cgroupfs.NewFS(o.root)
-	if err != nil {
-		return fmt.Errorf("--root: %w", err)
-	}
-	defer tree.Close()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(s.ErrOut, "%s %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
-	}
-	opts := agent.Options{
-		NodeName: o.nodeName, Client: api.Client, Tree: tree,
-		Interval: o.interval, Debounce: o.debounce,
-		ToolVersion: toolVersion(),
-		Errorf:      logf,
-	}
-	if o.configz {
-		opts.Kubelet = api.Kubelet
-	}
-	if o.nodeConfig != "" {
-		if opts.NodeConfig, err = os.ReadFile(o.nodeConfig); err != nil {
-			return fmt.Errorf("--node-config: %w", err)
-		}
-		opts.NodeConfigSource = "node-config " + o.nodeConfig
-	}
-	opts.Facts.PageSizeBytes = int64(os.Getpagesize())
-	if m, err := cgroupfs.ReadMachine("/proc", "/sys"); err == nil {
-		opts.Facts.Machine, opts.Facts.MachineSource = m, "host"
-	} else {
-		logf("the machine's facts could not be read (%v); the Node object's capacity is used", err)
-	}
-	a, err := agent.New(opts)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("--listen: %w", err)
-	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logf("agent %s watching node %s, tree %s (%s), every %s, serving %s", currentVersion().Version, o.nodeName, o.root, tree.Mode(), o.interval, ln.Addr())
-	ran := make(chan error, 1)
-	go func() { ran <- a.Run(ctx) }()
-	select {
-	case err = <-served:
-		return fmt.Errorf("serving %s: %w", o.listen, err)
-	case err = <-ran:
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	if errors.Is(err, context.Canceled) {
-		logf("agent: stopped")
-		return nil
-	}
-	return err
 }
 
 func newAgentManifestsCmd(s genericiooptions.IOStreams) *cobra.Command {

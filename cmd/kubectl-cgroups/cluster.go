@@ -166,14 +166,6 @@ func warnTo(w io.Writer) func(string) {
 	return func(msg string) { fmt.Fprintln(w, safetext.EscapeLines(msg)) }
 }
 
-// withTimeout bounds one API request.
-func (f *clusterFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if f.requestTimeout <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, f.requestTimeout)
-}
-
 // checkFlags checks the snapshot pod's flags, resolves
 // --request-timeout and picks the run ID.
 func (f *clusterFlags) checkFlags() error {
@@ -248,10 +240,4 @@ func parseTargets(args []string, bareKind string) ([]target, error) {
 		out = append(out, target{kind: kind, name: name})
 	}
 	return out, nil
-}
-
-// apiError adds what to do to the errors of API requests a user's RBAC
-// may not allow, naming the object.
-func apiError(err error, what string) error {
-	return cluster.NewReader(nil, cluster.Options{CommandName: commandName()}).APIError(err, what)
 }

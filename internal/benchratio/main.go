@@ -35,6 +35,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func main() {
@@ -48,7 +49,10 @@ func main() {
 	benchstat := flag.String("benchstat", "", "benchstat binary (default: install the latest into a temporary GOBIN)")
 	cli := flag.Int("cli", 0, "instead of the benchmarks, time the kubectl-cgroups diff process on a snapshot of a generated node of this many pods")
 	runs := flag.Int("runs", 20, "with -cli: timed runs")
-	bin := flag.String("bin", "", "with -cli: the kubectl-cgroups binary to time (default: build ./cmd/kubectl-cgroups)")
+	bin := flag.String("bin", "", "with -cli: the kubectl-cgroups binary to time (default: build ./cmd/kubectl-cgroups); with -agent: the kubecgroups-agent binary (default: build ./cmd/kubecgroups-agent)")
+	agentPods := flag.Int("agent", 0, "instead of the benchmarks, run the kubecgroups-agent process on a generated node of this many pods (a fake API server of its own) and report its RSS")
+	agentFor := flag.Duration("agent-for", 30*time.Second, "with -agent: how long the agent runs (1 s checks, scraped every second)")
+	agentEnv := flag.String("agent-env", "", "with -agent: space-separated KEY=VALUE added to the agent's environment (GOMEMLIMIT=..., GOGC=...)")
 	flag.Parse()
 	pkgs := flag.Args()
 	if len(pkgs) == 0 {
@@ -63,6 +67,10 @@ func main() {
 	check(os.MkdirAll(dir, 0o755))
 	if *cli > 0 {
 		timeCLI(dir, *bin, *cli, *runs)
+		return
+	}
+	if *agentPods > 0 {
+		agentRSS(dir, *bin, *agentPods, *agentFor, strings.Fields(*agentEnv))
 		return
 	}
 	rawPath := filepath.Join(dir, "raw.txt")

@@ -189,8 +189,8 @@ var eventScheme = func() *runtime.Scheme {
 }()
 
 // newInformer watches the node's pods: a field selector on spec.nodeName,
-// and a transform that drops what the agent never reads (managed fields),
-// so that the cache holds less.
+// and a transform (stripPod) that drops what the agent never reads, so
+// that the cache holds less.
 func (a *Agent) newInformer() cache.SharedIndexInformer {
 	sel := fields.OneTermEqualSelector("spec.nodeName", a.o.NodeName).String()
 	pods := a.o.Client.CoreV1().Pods(metav1.NamespaceAll)
@@ -207,12 +207,7 @@ func (a *Agent) newInformer() cache.SharedIndexInformer {
 	// The fake clientset does not stream watch lists; the generated
 	// informers ask it the same way.
 	inf := cache.NewSharedIndexInformerWithOptions(cache.ToListWatcherWithWatchListSemantics(lw, a.o.Client), &corev1.Pod{}, cache.SharedIndexInformerOptions{})
-	_ = inf.SetTransform(func(obj any) (any, error) {
-		if m, ok := obj.(metav1.Object); ok {
-			m.SetManagedFields(nil)
-		}
-		return obj, nil
-	})
+	_ = inf.SetTransform(stripPod)
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { a.podChanged(obj, nil) },
 		UpdateFunc: func(old, obj any) {
@@ -221,6 +216,33 @@ func (a *Agent) newInformer() cache.SharedIndexInformer {
 		DeleteFunc: func(obj any) { a.podChanged(nil, obj) },
 	})
 	return inf
+}
+
+// stripPod drops from a pod what the agent never reads before the
+// informer caches it: managed fields, labels, owner references, and every
+// annotation but the kubelet's "kubernetes.io/config.*" (the static pod's
+// source and mirror UID, which the expectation reads). A kubectl
+// last-applied-configuration annotation alone can double a pod's size.
+func stripPod(obj any) (any, error) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		if m, ok := obj.(metav1.Object); ok {
+			m.SetManagedFields(nil)
+		}
+		return obj, nil
+	}
+	p.ManagedFields, p.Labels, p.OwnerReferences = nil, nil, nil
+	var keep map[string]string
+	for k, v := range p.Annotations {
+		if strings.HasPrefix(k, "kubernetes.io/config.") {
+			if keep == nil {
+				keep = map[string]string{}
+			}
+			keep[k] = v
+		}
+	}
+	p.Annotations = keep
+	return p, nil
 }
 
 // podChanged marks the expectation stale when what it reads of a pod of
@@ -338,11 +360,16 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 	}
 	read := r.node
 	read.Files = a.files
+	read.Counters = true
 	node, err := a.o.Tree.Node(read)
 	if err != nil {
 		return nil, fmt.Errorf("reading the cgroups: %w", cluster.KubepodsHint(err))
 	}
 	report := qos.Diff(a.x, node, qos.DiffOptions{Now: now, CompletePodList: a.synced.Load()})
+	if hasCounters(node) {
+		// Since each cgroup started: no earlier read is kept.
+		report.Effects = qos.Effects(a.x, qos.Sample{Node: node, At: now}, qos.EffectsOptions{})
+	}
 	report.ProfileSources = maps.Clone(r.sources)
 	report.ProfileSources["pods"] = fmt.Sprintf("the API server: %d pods with spec.nodeName=%s (watched)", len(a.x.Pods), a.o.NodeName)
 	report.Notes = append(slices.Clone(r.notes), report.Notes...)
@@ -350,6 +377,21 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 		report.Notes = append(report.Notes, qos.Note{Reason: qos.ReasonTree, Message: n})
 	}
 	return report, nil
+}
+
+// hasCounters reports whether the node's kubepods cgroup holds any of the
+// kernel's counters (a snapshot without them, or a tree too old, has
+// none): the effects are judged only then, as qos.Check does.
+func hasCounters(n *cgroupfs.Node) bool {
+	if n.Kubepods == nil {
+		return false
+	}
+	for _, name := range cgroupfs.CounterFiles(n.Mode.Version()) {
+		if f, ok := n.Kubepods.Files[name]; ok && f.Err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // expect computes the expectation of the pods the informer holds:

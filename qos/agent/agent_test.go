@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -484,7 +486,7 @@ func TestHandler(t *testing.T) {
 		t.Errorf("/readyz after a check: %d %s", code, body)
 	}
 	code, body := get("/report")
-	if code != http.StatusOK || !strings.Contains(body, `"kind": "DiffReport"`) || !strings.Contains(body, `"match": `) {
+	if code != http.StatusOK || !strings.Contains(body, `"kind":"DiffReport"`) || !strings.Contains(body, `"match":`) {
 		t.Errorf("/report: %d %.200s", code, body)
 	}
 	code, body = get("/metrics")
@@ -542,5 +544,107 @@ func TestEventMessageBounded(t *testing.T) {
 	}
 	if got := eventMessage(lines[:2]); got != lines[0]+"; "+lines[1] {
 		t.Errorf("two lines: %q", got)
+	}
+}
+
+// TestEffectMetrics: a container whose cpu.stat shows throttling and one
+// whose memory.events counts OOM kills get kubecgroups_cpu_throttled_ratio
+// and kubecgroups_oom_kills_total series (and the report's Effects); no
+// other pod or container has one, and the series go when the counters
+// no longer show the finding.
+func TestEffectMetrics(t *testing.T) {
+	r := newRig(t, 6)
+	a, _ := r.start(t, record.NewFakeRecorder(100))
+	kubepods := filepath.Join(r.dir, filepath.FromSlash(r.n.Cgroups[0].Path))
+	write(t, filepath.Join(kubepods, "cpu.stat"), "usage_usec 1000\nuser_usec 500\nsystem_usec 500\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0")
+	rep := mustCheck(t, a)
+	if rep.Effects == nil {
+		t.Fatal("no effects in the report of a tree with counters")
+	}
+	if th, oom := series(t, a, "kubecgroups_cpu_throttled_ratio"), series(t, a, "kubecgroups_oom_kills_total"); len(th)+len(oom) != 0 {
+		t.Fatalf("effect series without a finding: %v %v", th, oom)
+	}
+
+	cpuPath, _, cpuContainer := r.containerFile(t, 2, "cpu.weight")
+	memPath, _, memContainer := r.containerFile(t, 3, "memory.max")
+	cpuStat := filepath.Join(filepath.Dir(cpuPath), "cpu.stat")
+	memEvents := filepath.Join(filepath.Dir(memPath), "memory.events")
+	write(t, cpuStat, "usage_usec 9000000\nuser_usec 8000000\nsystem_usec 1000000\nnr_periods 200\nnr_throttled 150\nthrottled_usec 4000000")
+	write(t, memEvents, "low 0\nhigh 0\nmax 7\noom 2\noom_kill 2\noom_group_kill 0")
+	rep = mustCheck(t, a)
+	var reasons []string
+	for _, e := range rep.Effects.Effects {
+		reasons = append(reasons, string(e.Reason)+" "+e.Pod+" "+e.Container)
+	}
+	cpuPod, memPod := r.n.Pods[2], r.n.Pods[3]
+	cpuKey := fmt.Sprintf("container=%s,namespace=%s,pod=%s", cpuContainer, cpuPod.Namespace, cpuPod.Name)
+	memKey := fmt.Sprintf("container=%s,namespace=%s,pod=%s", memContainer, memPod.Namespace, memPod.Name)
+	if th := series(t, a, "kubecgroups_cpu_throttled_ratio"); len(th) != 1 || th[cpuKey] != 0.75 {
+		t.Errorf("throttled series %v, want only %s = 0.75 (effects: %q)", th, cpuKey, reasons)
+	}
+	// The pod's cgroup counts its containers' kills on v1 only; here
+	// (v2) the kill is the container's.
+	oom := series(t, a, "kubecgroups_oom_kills_total")
+	if oom[memKey] != 2 {
+		t.Errorf("oom kills series %v, want %s = 2 (effects: %q)", oom, memKey, reasons)
+	}
+	for k := range oom {
+		if !strings.HasSuffix(k, ",namespace="+memPod.Namespace+",pod="+memPod.Name) {
+			t.Errorf("oom kills series of another pod: %s", k)
+		}
+	}
+
+	write(t, cpuStat, "usage_usec 9000000\nuser_usec 8000000\nsystem_usec 1000000\nnr_periods 200\nnr_throttled 0\nthrottled_usec 0")
+	write(t, memEvents, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0")
+	mustCheck(t, a)
+	if th, oom := series(t, a, "kubecgroups_cpu_throttled_ratio"), series(t, a, "kubecgroups_oom_kills_total"); len(th)+len(oom) != 0 {
+		t.Errorf("effect series after the counters cleared: %v %v", th, oom)
+	}
+}
+
+// TestWriteReportIsMarshal: /report's streamed document is byte for byte
+// json.Marshal of the report, results, effects and notes included.
+func TestWriteReportIsMarshal(t *testing.T) {
+	r := newRig(t, 6)
+	a, _ := r.start(t, record.NewFakeRecorder(100))
+	path, _, _ := r.containerFile(t, 1, "cpu.weight")
+	write(t, path, "9")
+	rep := mustCheck(t, a)
+	rep.Notes = append(rep.Notes, qos.Note{Reason: qos.ReasonTree, Message: `a "results":null inside a string`})
+	want, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := writeReport(&got, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), append(want, '\n')) {
+		t.Errorf("streamed report differs from json.Marshal (%d vs %d bytes)", got.Len(), len(want)+1)
+	}
+}
+
+// TestStripPod: the informer's cache keeps what the expectation reads of
+// a pod (the kubelet's config annotations among them) and drops the rest.
+func TestStripPod(t *testing.T) {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+		Name: "p", Labels: map[string]string{"app": "x"},
+		Annotations: map[string]string{
+			corev1.MirrorPodAnnotationKey: "uid-1", "kubernetes.io/config.source": "file",
+			"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("x", 4096),
+		},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
+	}}
+	before := fingerprint(p)
+	obj, err := stripPod(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := obj.(*corev1.Pod)
+	if len(q.Annotations) != 2 || q.Annotations[corev1.MirrorPodAnnotationKey] != "uid-1" || q.Labels != nil || q.ManagedFields != nil {
+		t.Errorf("stripped pod: annotations %v, labels %v, managed fields %v", q.Annotations, q.Labels, q.ManagedFields)
+	}
+	if fingerprint(q) != before {
+		t.Error("stripping changed the pod's fingerprint")
 	}
 }

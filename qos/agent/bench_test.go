@@ -34,13 +34,15 @@ func BenchmarkSteadyCycle(b *testing.B) {
 }
 
 // BenchmarkRawRead reads, with os.ReadFile, every file a steady check
-// reads: the I/O floor of BenchmarkSteadyCycle.
+// reads (the compared files and the kernel's counters): the I/O floor of
+// BenchmarkSteadyCycle.
 func BenchmarkRawRead(b *testing.B) {
 	r := newRig(b, benchPods)
 	a, _ := r.start(b, record.NewFakeRecorder(100))
 	mustCheck(b, a)
 	read := a.profile.node
 	read.Files = a.files
+	read.Counters = true // as a check reads them
 	node, err := r.tree.Node(read)
 	if err != nil {
 		b.Fatal(err)

@@ -24,6 +24,9 @@
 //
 // # Outputs
 //
+// Serve runs the whole process (API connection, tree, HTTP endpoint) for
+// "kubectl-cgroups agent" and the lean cmd/kubecgroups-agent binary.
+//
 // Handler serves /metrics (Prometheus, see Metric names below), /healthz,
 // /readyz (ready after the informer synced and a first check succeeded),
 // /report (the latest qos.DiffReport as JSON, as "kubectl-cgroups diff -o
@@ -37,7 +40,14 @@
 // number of unexplained results of each pod on the node (0 when clean;
 // the series goes with the pod); kubecgroups_explained_files{reason};
 // kubecgroups_last_check_timestamp_seconds;
-// kubecgroups_check_duration_seconds; kubecgroups_read_errors_total.
+// kubecgroups_check_duration_seconds; kubecgroups_read_errors_total;
+// and, from the report's Effects (the kernel's counters, read with the
+// compared files and judged since each cgroup started),
+// kubecgroups_cpu_throttled_ratio{namespace,pod,container} and
+// kubecgroups_oom_kills_total{namespace,pod,container} for the pod and
+// container cgroups with a cpu-throttled or oom-killed finding only
+// (container="" for the pod's cgroup), so that their cardinality follows
+// the findings.
 // The drift series are built from the latest report at every scrape, so
 // a series disappears as soon as its drift clears or its pod goes.
 //

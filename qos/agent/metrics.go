@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -27,6 +28,12 @@ var (
 		[]string{"reason"}, nil)
 	descLastCheck = prometheus.NewDesc("kubecgroups_last_check_timestamp_seconds",
 		"Unix time of the latest successful check.", nil, nil)
+	descThrottled = prometheus.NewDesc("kubecgroups_cpu_throttled_ratio",
+		"Share of CFS periods throttled since the cgroup started (0 to 1), for each pod or container (container=\"\" for the pod's cgroup) with a cpu-throttled finding only.",
+		[]string{"namespace", "pod", "container"}, nil)
+	descOOMKills = prometheus.NewDesc("kubecgroups_oom_kills_total",
+		"Processes the OOM killer killed in the cgroup since it started, for each pod or container (container=\"\" for the pod's cgroup) with an oom-killed finding only.",
+		[]string{"namespace", "pod", "container"}, nil)
 )
 
 // metrics are the agent's Prometheus metrics, in a registry of their own.
@@ -45,6 +52,8 @@ type metricState struct {
 	drift     [][5]string // namespace, pod, container, level, file
 	pods      map[[2]string]int
 	explained map[qos.Reason]int
+	throttled map[[3]string]float64 // namespace, pod, container
+	oomKills  map[[3]string]uint64
 	at        time.Time
 }
 
@@ -82,8 +91,11 @@ func (m *metrics) observe(d time.Duration, r *qos.DiffReport) {
 		},
 		pods:      map[[2]string]int{},
 		explained: map[qos.Reason]int{},
+		throttled: map[[3]string]float64{},
+		oomKills:  map[[3]string]uint64{},
 		at:        time.Now(),
 	}
+	s.addEffects(r.Effects)
 	for _, pe := range r.Results {
 		if pe.ResultCgroup != nil && pe.Pod != "" {
 			ns, name, _ := strings.Cut(pe.Pod, "/")
@@ -123,9 +135,32 @@ func (m *metrics) observe(d time.Duration, r *qos.DiffReport) {
 	m.mu.Unlock()
 }
 
+// addEffects keeps the cpu-throttled and oom-killed findings of the pods'
+// cgroups (pod and container levels), by pod and container: the series
+// exist for those findings only.
+func (s *metricState) addEffects(e *qos.EffectReport) {
+	if e == nil {
+		return
+	}
+	for _, f := range e.Effects {
+		c := f.ResultCgroup
+		if c == nil || c.Pod == "" || (c.Level != cgroupfs.LevelPod && c.Level != cgroupfs.LevelContainer) {
+			continue
+		}
+		ns, name, _ := strings.Cut(c.Pod, "/")
+		k := [3]string{ns, name, c.Container}
+		switch f.Reason {
+		case qos.EffectCPUThrottled:
+			s.throttled[k] = max(s.throttled[k], f.Figures.ThrottledPercent/100)
+		case qos.EffectOOMKilled:
+			s.oomKills[k] = max(s.oomKills[k], f.Figures.OOMKills)
+		}
+	}
+}
+
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descFiles, descFileDrift, descPodDrift, descExplained, descLastCheck} {
+	for _, d := range []*prometheus.Desc{descFiles, descFileDrift, descPodDrift, descExplained, descLastCheck, descThrottled, descOOMKills} {
 		ch <- d
 	}
 }
@@ -149,6 +184,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	for r, n := range s.explained {
 		ch <- prometheus.MustNewConstMetric(descExplained, prometheus.GaugeValue, float64(n), string(r))
+	}
+	for k, v := range s.throttled {
+		ch <- prometheus.MustNewConstMetric(descThrottled, prometheus.GaugeValue, v, k[:]...)
+	}
+	for k, n := range s.oomKills {
+		ch <- prometheus.MustNewConstMetric(descOOMKills, prometheus.CounterValue, float64(n), k[:]...)
 	}
 	ch <- prometheus.MustNewConstMetric(descLastCheck, prometheus.GaugeValue, float64(s.at.UnixNano())/1e9)
 }

@@ -18,13 +18,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$tmp/rootfs"
-(cd "$repo" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION:-}" -o "$tmp/rootfs/kubectl-cgroups" ./cmd/kubectl-cgroups)
-chmod 0755 "$tmp/rootfs/kubectl-cgroups"
-(cd "$tmp/rootfs" && tar --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$tmp/layer.tar" kubectl-cgroups)
+(cd "$repo" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION:-}" -o "$tmp/rootfs/kubecgroups-agent" ./cmd/kubecgroups-agent)
+chmod 0755 "$tmp/rootfs/kubecgroups-agent"
+(cd "$tmp/rootfs" && tar --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$tmp/layer.tar" kubecgroups-agent)
 layer=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
 mkdir "$tmp/img" "$tmp/img/$layer"
 mv "$tmp/layer.tar" "$tmp/img/$layer/layer.tar"
-printf '{"architecture":"%s","os":"linux","created":"1970-01-01T00:00:00Z","config":{"User":"65534:65534","Entrypoint":["/kubectl-cgroups"],"Cmd":["agent"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"internal/e2e/agent/build-image.sh"}]}' \
+printf '{"architecture":"%s","os":"linux","created":"1970-01-01T00:00:00Z","config":{"User":"65534:65534","Entrypoint":["/kubecgroups-agent"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"internal/e2e/agent/build-image.sh"}]}' \
 	"$(go env GOARCH)" "$layer" >"$tmp/config.json"
 cfg=$(sha256sum "$tmp/config.json" | cut -d' ' -f1)
 mv "$tmp/config.json" "$tmp/img/$cfg.json"

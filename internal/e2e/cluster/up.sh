@@ -249,6 +249,7 @@ cert admin "/O=system:masters/CN=kcg-admin" client
 cert kcg-user "/O=kubecgroups:users/O=kubecgroups:node-proxy/CN=kcg-user" client
 cert kcg-snapshot "/O=kubecgroups:users/CN=kcg-snapshot" client
 cert kcg-noexec "/O=kubecgroups:noexec/CN=kcg-noexec" client
+cert kcg-agent "/O=kubecgroups:agent-mode/CN=kcg-agent" client
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI_DIR/service-account.key" 2>/dev/null
 openssl pkey -in "$PKI_DIR/service-account.key" -pubout -out "$PKI_DIR/service-account.pub"
 chmod 0600 "$PKI_DIR"/*.key
@@ -283,6 +284,7 @@ kubeconfig admin admin
 kubeconfig kcg-user kcg-user
 kubeconfig kcg-snapshot kcg-snapshot
 kubeconfig kcg-noexec kcg-noexec
+kubeconfig kcg-agent kcg-agent
 kubeconfig kubelet kubelet-client
 ADMIN_KC=$KUBECONFIG_DIR/admin.kubeconfig
 KUBE_CACHE=$CLUSTER_DIR/kube-cache
@@ -369,6 +371,9 @@ for p in $CNI_PLUGINS; do
 	[[ -x $CNI_PLUGIN_SRC/$p ]] || fail "$CNI_PLUGIN_SRC/$p missing: run install.sh (Debian containernetworking-plugins)"
 	ln -sfn "$CNI_PLUGIN_SRC/$p" "$CNI_BIN_DIR/$p"
 done
+# Pods get one route besides their subnet: to the node address, through
+# the bridge (the API server listens there; the node agent's test pod
+# talks to it), and none elsewhere.
 cat >"$CNI_CONF_DIR/10-$POD_NETWORK.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -382,7 +387,8 @@ cat >"$CNI_CONF_DIR/10-$POD_NETWORK.conflist" <<EOF
       "ipam": {
         "type": "host-local",
         "dataDir": "$RUN_DIR/cni/ipam",
-        "ranges": [[{"subnet": "$POD_CIDR"}]]
+        "ranges": [[{"subnet": "$POD_CIDR"}]],
+        "routes": [{"dst": "$NODE_ADDR/32"}]
       }
     },
     {"type": "portmap", "capabilities": {"portMappings": true}}
@@ -396,7 +402,7 @@ wait_for "etcd healthy" "$ETCD_PID" "${NS[@]}" curl -sf --max-time 2 "$ETCD_CLIE
 # ------------------------------------------------------------ kube-apiserver
 start_daemon APISERVER "$CLOG_DIR/kube-apiserver.log" "$APISERVER_BIN" \
 	--etcd-servers="$ETCD_CLIENT_URL" \
-	--bind-address=127.0.0.1 \
+	--bind-address=0.0.0.0 \
 	--secure-port="$APISERVER_PORT" \
 	--advertise-address=127.0.0.1 \
 	--endpoint-reconciler-type=none \
@@ -581,6 +587,17 @@ out=$(jq '.items |= map(
 		| .metadata.name += "-noexec"
 		| .rules |= map(.resources |= map(select(. != "pods/exec"))) | .rules |= map(select(.resources != [])))' \
 	<<<"$roles" | kc apply -f - 2>&1) || fail "cannot create the noexec roles: $out"
+# kcg-agent holds exactly the agent-mode role ("kubectl cgroups rbac",
+# testdata/golden/rbac/default.yaml): its roles applied as printed, its
+# bindings copied with a "-agent-mode" suffix to group
+# kubecgroups:agent-mode (so no snapshot-pod permission comes along).
+out=$(kc create --dry-run=client -o json -f "$RBAC_DIR/default.yaml" | jq '
+		(if .kind == "List" then .items else [.] end) as $items
+		| {apiVersion: "v1", kind: "List", items: ($items | map(
+			if (.kind | endswith("Binding")) then
+				.metadata.name += "-agent-mode"
+				| .subjects = [{apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "kubecgroups:agent-mode"}]
+			else . end))}' | kc apply -f - 2>&1) || fail "cannot bind the agent-mode role to kcg-agent: $out"
 log "RBAC and service accounts created ($(elapsed "$T0"))"
 
 node_ready() {
@@ -622,6 +639,7 @@ ETCD_RUNNING_VERSION=$("${NS[@]}" curl -sf --max-time 2 "$ETCD_CLIENT_URL/versio
 	echo "KUBECONFIG_KCG_USER=$KUBECONFIG_DIR/kcg-user.kubeconfig"
 	echo "KUBECONFIG_KCG_SNAPSHOT=$KUBECONFIG_DIR/kcg-snapshot.kubeconfig"
 	echo "KUBECONFIG_KCG_NOEXEC=$KUBECONFIG_DIR/kcg-noexec.kubeconfig"
+	echo "KUBECONFIG_KCG_AGENT=$KUBECONFIG_DIR/kcg-agent.kubeconfig"
 	echo "KUBECTL=$KUBECTL_BIN"
 	echo "KUBECTL_WRAPPER=$CLUSTER_DIR/kubectl"
 	echo "KUBECACHEDIR=$KUBE_CACHE"

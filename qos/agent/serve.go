@@ -1,0 +1,149 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/qos/cluster"
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// ServeOptions are the agent process's settings, as its flags set them
+// (AddFlags): "kubectl-cgroups agent" and the lean kubecgroups-agent
+// binary share them, and Serve.
+type ServeOptions struct {
+	// NodeName is the node to watch (--node-name, default $NODE_NAME).
+	NodeName string
+	// Root is the node's cgroup tree (--root).
+	Root string
+	// NodeConfig is a kubelet configuration file (--node-config).
+	NodeConfig string
+	// Configz reads the kubelet's /configz through the node proxy
+	// (--configz).
+	Configz bool
+	// Interval and Debounce are Options.Interval and Options.Debounce.
+	Interval, Debounce time.Duration
+	// Listen is the HTTP endpoint's address (--listen).
+	Listen string
+	// Kubeconfig is a kubeconfig file; empty means the in-cluster
+	// configuration (--kubeconfig).
+	Kubeconfig string
+	// Version is the binary's version (user agent, snapshots, logs).
+	Version string
+	// Logf receives the process's log lines; nil drops them.
+	Logf func(format string, args ...any)
+}
+
+// AddFlags defines the agent's flags on fl, with their defaults.
+func (o *ServeOptions) AddFlags(fl *pflag.FlagSet) {
+	fl.StringVar(&o.NodeName, "node-name", os.Getenv("NODE_NAME"), "The node to watch (default $NODE_NAME, set from the downward API).")
+	fl.StringVar(&o.Root, "root", cgroupfs.DefaultMountPoint, "The node's cgroup tree (a read-only hostPath mount of /sys/fs/cgroup).")
+	fl.StringVar(&o.NodeConfig, "node-config", "", "A kubelet configuration file (KubeletConfiguration or /configz JSON), used when /configz cannot be read through the node proxy.")
+	fl.BoolVar(&o.Configz, "configz", true, "Read the kubelet's /configz through the API server's node proxy (needs get on nodes/proxy).")
+	fl.DurationVar(&o.Interval, "interval", DefaultInterval, "Time between checks when no pod changes.")
+	fl.DurationVar(&o.Debounce, "debounce", DefaultDebounce, "Quiet time after a pod change before the check.")
+	fl.StringVar(&o.Listen, "listen", fmt.Sprintf(":%d", DefaultPort), "Address of the HTTP endpoint (/metrics, /report, /snapshot, /healthz, /readyz).")
+	fl.StringVar(&o.Kubeconfig, "kubeconfig", "", "A kubeconfig file; without it the pod's service account (in-cluster configuration).")
+}
+
+// restConfig is the in-cluster configuration, or the kubeconfig file.
+func (o *ServeOptions) restConfig() (*rest.Config, error) {
+	if o.Kubeconfig != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("--kubeconfig %s: %w", o.Kubeconfig, err)
+		}
+		return cfg, nil
+	}
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%w (outside a cluster, give --kubeconfig)", err)
+	}
+	return cfg, nil
+}
+
+// Serve runs the agent process: it connects to the API server, opens the
+// tree, serves Handler on Listen and runs the Agent until ctx ends (nil
+// then) or serving fails.
+func Serve(ctx context.Context, o ServeOptions) error {
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if o.NodeName == "" {
+		return errors.New("no node: give --node-name or set NODE_NAME (the manifests set it from spec.nodeName)")
+	}
+	if o.Interval <= 0 {
+		return fmt.Errorf("--interval %s: want a positive duration", o.Interval)
+	}
+	cfg, err := o.restConfig()
+	if err != nil {
+		return err
+	}
+	cfg.UserAgent = Component + "/" + o.Version
+	api, err := cluster.NewAPI(cfg)
+	if err != nil {
+		return err
+	}
+	tree, err := cgroupfs.NewFS(o.Root)
+	if err != nil {
+		return fmt.Errorf("--root: %w", err)
+	}
+	defer tree.Close()
+	opts := Options{
+		NodeName: o.NodeName, Client: api.Client, Tree: tree,
+		Interval: o.Interval, Debounce: o.Debounce,
+		ToolVersion: Component + " " + o.Version,
+		Errorf:      logf,
+	}
+	if o.Configz {
+		opts.Kubelet = api.Kubelet
+	}
+	if o.NodeConfig != "" {
+		if opts.NodeConfig, err = os.ReadFile(o.NodeConfig); err != nil {
+			return fmt.Errorf("--node-config: %w", err)
+		}
+		opts.NodeConfigSource = "node-config " + o.NodeConfig
+	}
+	opts.Facts.PageSizeBytes = int64(os.Getpagesize())
+	if m, err := cgroupfs.ReadMachine("/proc", "/sys"); err == nil {
+		opts.Facts.Machine, opts.Facts.MachineSource = m, "host"
+	} else {
+		logf("the machine's facts could not be read (%v); the Node object's capacity is used", err)
+	}
+	a, err := New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logf("agent %s watching node %s, tree %s (%s), every %s, serving %s", o.Version, o.NodeName, o.Root, tree.Mode(), o.Interval, ln.Addr())
+	ran := make(chan error, 1)
+	go func() { ran <- a.Run(ctx) }()
+	select {
+	case err = <-served:
+		return fmt.Errorf("serving %s: %w", o.Listen, err)
+	case err = <-ran:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if errors.Is(err, context.Canceled) {
+		logf("agent: stopped")
+		return nil
+	}
+	return err
+}
