@@ -71,6 +71,12 @@ const (
 	// so that the throttling of a pod's start-up burst over days of
 	// running is not a finding, and any sustained throttling is.
 	DefaultThrottledPercent = 1.0
+	// DefaultMinThrottledPeriods is the number of throttled periods
+	// below which CPU throttling is not reported whatever its share: a
+	// container's start can overrun even a generous quota in a period or
+	// two (seen on the live-node rig: 1 of 10 periods under a 1 CPU
+	// limit), which says nothing about the limit.
+	DefaultMinThrottledPeriods = 5
 	// DefaultPressurePercent is the PSI "some" share of time, in
 	// percent, from which pressure is reported: 10% (the avg10 of a
 	// one-off stall stays under it; a workload that waits a tenth of its
@@ -108,6 +114,9 @@ type EffectsOptions struct {
 	// from which cpu-throttled is reported; 0 is
 	// DefaultThrottledPercent.
 	ThrottledPercent float64
+	// MinThrottledPeriods is the number of throttled periods from which
+	// cpu-throttled is reported; 0 is DefaultMinThrottledPeriods.
+	MinThrottledPeriods int
 	// PressurePercent is the PSI "some" share of time, in percent, from
 	// which cpu-pressure and memory-pressure are reported (avg10 since
 	// start, the stalled share of the window with Before); 0 is
@@ -237,6 +246,9 @@ func EffectCodes() []Reason {
 func Effects(x *Expectation, now Sample, opts EffectsOptions) *EffectReport {
 	if opts.ThrottledPercent <= 0 {
 		opts.ThrottledPercent = DefaultThrottledPercent
+	}
+	if opts.MinThrottledPeriods <= 0 {
+		opts.MinThrottledPeriods = DefaultMinThrottledPeriods
 	}
 	if opts.PressurePercent <= 0 {
 		opts.PressurePercent = DefaultPressurePercent
@@ -616,7 +628,13 @@ func (e *effects) throttlingOf(cg *cgroupfs.Cgroup) (th throttling, ok bool) {
 // throttled reports whether a cgroup's throttling is a finding.
 func (e *effects) throttled(cg *cgroupfs.Cgroup) bool {
 	th, ok := e.throttlingOf(cg)
-	return ok && th.throttled > 0 && th.pct >= e.opts.ThrottledPercent
+	return ok && e.isFinding(th)
+}
+
+// isFinding reports whether throttling is enough to report: at least
+// MinThrottledPeriods periods and ThrottledPercent of them.
+func (e *effects) isFinding(th throttling) bool {
+	return th.throttled > 0 && th.throttled >= uint64(e.opts.MinThrottledPeriods) && th.pct >= e.opts.ThrottledPercent
 }
 
 // quotaIsSum reports whether a pod's CPU quota is the sum of its
@@ -655,7 +673,7 @@ func (e *effects) cpuThrottled(t *target) {
 		return
 	}
 	th, ok := e.throttlingOf(t.cg)
-	if !ok || th.throttled == 0 || th.pct < e.opts.ThrottledPercent {
+	if !ok || !e.isFinding(th) {
 		return
 	}
 	if e.quotaIsSum(t) && slices.ContainsFunc(t.children, e.throttled) {
@@ -698,7 +716,7 @@ func (e *effects) cpuThrottled(t *target) {
 		msg += ". " + cpuAdvice(t, lim)
 	}
 	if t.level == cgroupfs.LevelContainer && e.quotaIsSum(t.parent) {
-		if pth, ok := e.throttlingOf(t.parent.cg); ok && pth.throttled > 0 && pth.pct >= e.opts.ThrottledPercent {
+		if pth, ok := e.throttlingOf(t.parent.cg); ok && e.isFinding(pth) {
 			msg += fmt.Sprintf(" The pod's quota, the sum of its containers', was throttled with it (%s of %d periods): the container's limit is the one that bit.", percent(pth.pct), pth.periods)
 		}
 	}

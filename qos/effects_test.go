@@ -177,8 +177,19 @@ func TestEffectsCPUThrottledWindow(t *testing.T) {
 	if r := Effects(x, quiet, EffectsOptions{}); len(r.Effects) != 0 {
 		t.Errorf("0.2%% throttled reported: %+v", r.Effects)
 	}
-	if r := Effects(x, quiet, EffectsOptions{ThrottledPercent: 0.1}); len(r.Effects) != 1 {
+	if r := Effects(x, quiet, EffectsOptions{ThrottledPercent: 0.1, MinThrottledPeriods: 1}); len(r.Effects) != 1 {
 		t.Errorf("0.2%% throttled not reported with a 0.1%% threshold: %+v", r.Effects)
+	}
+
+	// A start-up overrun: 1 of 10 periods (10%) is below the minimum of
+	// DefaultMinThrottledPeriods throttled periods; 5 of 10 is reported.
+	startup := Sample{Node: nodeOf(t, cgroupfs.ModeLegacy, x, v1Files("nr_periods 10\nnr_throttled 1\nthrottled_time 1000000", 1, 0, 0))}
+	if r := Effects(x, startup, EffectsOptions{}); len(r.Effects) != 0 {
+		t.Errorf("1 throttled period reported: %+v", r.Effects)
+	}
+	five := Sample{Node: nodeOf(t, cgroupfs.ModeLegacy, x, v1Files("nr_periods 10\nnr_throttled 5\nthrottled_time 1000000", 1, 0, 0))}
+	if r := Effects(x, five, EffectsOptions{}); len(r.Effects) == 0 {
+		t.Errorf("5 of 10 periods throttled not reported")
 	}
 }
 

@@ -215,7 +215,7 @@ func testLiveNode(t *testing.T, bin, runtime, config string) {
 		t.Errorf("e2e: drift reported as %+v %+v, want %+v %+v with expected [15]", got.ResultCgroup, got, want.ResultCgroup, want)
 	}
 	table := runCLI(t, bin, r.diffArgs("--only-drift")...)
-	if table.code != 1 || !strings.Contains(table.stdout, "cpu.shares expected 15, found 777") {
+	if table.code != 1 || !strings.Contains(table.stdout, "cpu.shares expected 15 = 15m request, found 777 = 759m request") {
 		t.Errorf("e2e: the table does not show the drift:\n%s", table.stdout)
 	}
 }
