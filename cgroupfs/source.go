@@ -17,3 +17,14 @@ type Source struct {
 	ToolVersion string     `json:"toolVersion,omitempty"`
 	Description string     `json:"description,omitempty"`
 }
+
+// Source describes the snapshot as read from path, with its metadata;
+// kind is "snapshot" for an archive file, "cluster" for a node read
+// through the Kubernetes API.
+func (s *Snapshot) Source(kind, path string) Source {
+	src := Source{Kind: kind, Path: path, Hostname: s.Info.Hostname, ToolVersion: s.Info.ToolVersion, Description: s.Info.Description}
+	if at := s.Info.CapturedAt; !at.IsZero() {
+		src.CapturedAt = &at
+	}
+	return src
+}

@@ -104,23 +104,13 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	if err != nil {
 		return fmt.Errorf("node %s: %w", t.node, cluster.KubepodsHint(err))
 	}
-	if err := checkPodFound(node, opts.PodUID); err != nil {
+	if err := node.RequirePod(opts.PodUID); err != nil {
 		if t.pod != "" {
 			return fmt.Errorf("pod %s on node %s: %w", t.pod, t.node, err)
 		}
 		return err
 	}
-	return o.print(s, node, clusterSource(g), effects)
-}
-
-// clusterSource describes a node read through the API.
-func clusterSource(g *cluster.Gathered) cgroupfs.Source {
-	src := cgroupfs.Source{Kind: "cluster", Path: "node/" + g.Name, Hostname: g.Snapshot.Info.Hostname,
-		ToolVersion: g.Snapshot.Info.ToolVersion, Description: g.Snapshot.Info.Description}
-	if at := g.Snapshot.Info.CapturedAt; !at.IsZero() {
-		src.CapturedAt = &at
-	}
-	return src
+	return o.print(s, node, g.Snapshot.Source("cluster", "node/"+g.Name), effects)
 }
 
 // runCluster is snapshot node/NAME or pod/NAME.

@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
-	"strings"
 
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/pflag"
@@ -36,60 +33,5 @@ func (in *podInput) load(stdin io.Reader) ([]*corev1.Pod, error) {
 	if len(in.files) == 0 {
 		return nil, fmt.Errorf("no pods: give -f FILE (or -f - for standard input)")
 	}
-	var pods []*corev1.Pod
-	usedStdin := false
-	for _, name := range in.files {
-		if name == "-" {
-			if usedStdin {
-				return nil, fmt.Errorf("-f -: standard input given twice")
-			}
-			usedStdin = true
-			got, err := qos.ReadPods(stdin, "-")
-			if err != nil {
-				return nil, err
-			}
-			pods = append(pods, got...)
-			continue
-		}
-		paths := []string{name}
-		if in.recursive {
-			var err error
-			if paths, err = manifestFiles(name); err != nil {
-				return nil, err
-			}
-		}
-		for _, p := range paths {
-			got, err := qos.ReadPodsPath(p)
-			if err != nil {
-				return nil, err
-			}
-			pods = append(pods, got...)
-		}
-	}
-	if len(pods) == 0 {
-		return nil, fmt.Errorf("no pods found in %s", strings.Join(in.files, ", "))
-	}
-	return pods, nil
-}
-
-// manifestFiles lists the .yaml, .yml and .json files below root (root
-// itself when it is a file), in lexical order.
-func manifestFiles(root string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".yaml", ".yml", ".json":
-			if !d.IsDir() {
-				out = append(out, p)
-			}
-		}
-		return nil
-	})
-	if err == nil && len(out) == 0 {
-		err = fmt.Errorf("%s: no .yaml, .yml or .json files", root)
-	}
-	return out, err
+	return qos.ReadPodsFrom(in.files, qos.ReadPodsOptions{Recursive: in.recursive, Stdin: stdin})
 }

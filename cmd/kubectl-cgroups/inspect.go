@@ -52,12 +52,7 @@ func (f *treeFlags) open(stdin io.Reader) (*cgroupfs.FS, cgroupfs.Source, *cgrou
 	if err != nil {
 		return nil, cgroupfs.Source{}, nil, fmt.Errorf("%s: %w", f.snapshot, err)
 	}
-	src := cgroupfs.Source{Kind: "snapshot", Path: f.snapshot, Hostname: snap.Info.Hostname, ToolVersion: snap.Info.ToolVersion, Description: snap.Info.Description}
-	if !snap.Info.CapturedAt.IsZero() {
-		at := snap.Info.CapturedAt
-		src.CapturedAt = &at
-	}
-	return fsys, src, snap, nil
+	return fsys, snap.Source("snapshot", f.snapshot), snap, nil
 }
 
 // readSnapshot reads --snapshot: a file, or standard input for "-" (a
@@ -210,7 +205,7 @@ func (o *inspectOptions) run(ctx context.Context, s genericiooptions.IOStreams) 
 	if err != nil {
 		return snapshotError(src, err)
 	}
-	if err := checkPodFound(node, o.pod); err != nil {
+	if err := node.RequirePod(o.pod); err != nil {
 		return err
 	}
 	return o.print(s, node, src, effects)
@@ -232,15 +227,4 @@ func snapshotError(src cgroupfs.Source, err error) error {
 		return fmt.Errorf("%s: %w", src.Path, err)
 	}
 	return err
-}
-
-// checkPodFound fails when a pod asked for (by UID) is not in the node.
-func checkPodFound(node *cgroupfs.Node, uid string) error {
-	if uid == "" || node.Pod(uid) != nil {
-		return nil
-	}
-	if len(node.Gone) > 0 {
-		return fmt.Errorf("pod %s vanished while it was read", uid)
-	}
-	return fmt.Errorf("pod %s: no pod cgroup under %s in any QoS tier", uid, node.Kubepods.Path)
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/kubecgroups/kubecgroups/internal/atomicfile"
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
@@ -134,38 +132,35 @@ func (o *snapshotOptions) run(s genericiooptions.IOStreams) error {
 		return err
 	}
 	opts.PodUID = o.pod
-	fsys, src, in, err := o.tree.open(s.In)
-	if err != nil {
-		return err
-	}
-	defer fsys.Close()
 	co := cgroupfs.CaptureOptions{Node: opts, ToolVersion: toolVersion(), Description: o.description}
-	if in != nil {
-		// Converting: the archive still describes the original capture.
-		co.CapturedAt, co.Hostname, co.Machine = in.Info.CapturedAt, in.Info.Hostname, in.Info.Machine
-		if co.Description == "" {
-			co.Description = in.Info.Description
+	var snap *cgroupfs.Snapshot
+	from := "live " + o.tree.root
+	if o.tree.snapshot != "" {
+		in, err := o.tree.readSnapshot(s.In)
+		if err != nil {
+			return err
+		}
+		from = "snapshot " + o.tree.snapshot
+		if snap, err = cgroupfs.Recapture(in, co); err != nil {
+			return fmt.Errorf("%s: %w", o.tree.snapshot, err)
 		}
 	} else {
-		if h, err := os.Hostname(); err == nil {
-			co.Hostname = h
+		fsys, err := cgroupfs.NewFS(o.tree.root)
+		if err != nil {
+			return err
 		}
+		defer fsys.Close()
+		co.Hostname, _ = os.Hostname()
 		// The machine's capacity, which kubepods values derive from, is not
 		// in the tree: record it (best effort; diff notes when it is absent).
 		if o.tree.root == cgroupfs.DefaultMountPoint {
-			if m, err := cgroupfs.ReadMachine("/proc", "/sys"); err == nil {
-				co.Machine = m
-			}
+			co.Machine, _ = cgroupfs.ReadMachine("/proc", "/sys")
+		}
+		if snap, err = cgroupfs.Capture(fsys, co); err != nil {
+			return err
 		}
 	}
-	snap, err := cgroupfs.Capture(fsys, co)
-	if err != nil {
-		return err
-	}
-	if in != nil && in.Info.CapturedAt.IsZero() {
-		snap.Info.CapturedAt = time.Time{} // a plain archive: the capture time is unknown
-	}
-	return o.write(s, snap, opts, format, src.Kind+" "+src.Path)
+	return o.write(s, snap, opts, format, from)
 }
 
 // write writes a captured snapshot in the format asked for, after reading
@@ -183,7 +178,7 @@ func (o *snapshotOptions) write(s genericiooptions.IOStreams, snap *cgroupfs.Sna
 	}
 	// Read the archive back before writing it: what is written must load,
 	// and hold the pod asked for.
-	summary, err := verifySnapshot(buf.Bytes(), opts)
+	summary, err := cgroupfs.VerifyArchive(buf.Bytes(), opts)
 	if err != nil {
 		return err
 	}
@@ -197,36 +192,4 @@ func (o *snapshotOptions) write(s genericiooptions.IOStreams, snap *cgroupfs.Sna
 	}
 	_, err = fmt.Fprintln(s.ErrOut, safetext.Escape(fmt.Sprintf("wrote %s (%s, %d bytes) from %s: %s", o.output, format, buf.Len(), from, summary)))
 	return err
-}
-
-// verifySnapshot loads an archive, checks that it holds the pod asked
-// for, and summarises what it holds.
-func verifySnapshot(archive []byte, opts cgroupfs.NodeOptions) (string, error) {
-	snap, err := cgroupfs.ReadSnapshot(bytes.NewReader(archive), cgroupfs.SnapshotLimits{})
-	if err == nil {
-		var fsys *cgroupfs.FS
-		if fsys, err = snap.FS(); err == nil {
-			var n *cgroupfs.Node
-			if n, err = fsys.Node(opts); err == nil {
-				return summarize(snap, n), checkPodFound(n, opts.PodUID)
-			}
-		}
-	}
-	return "", fmt.Errorf("the captured archive does not read back: %w", err)
-}
-
-// summarize says what a captured snapshot holds.
-func summarize(snap *cgroupfs.Snapshot, n *cgroupfs.Node) string {
-	files, containers := 0, 0
-	fs.WalkDir(snap, ".", func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files++
-		}
-		return nil
-	})
-	for _, p := range n.Pods {
-		containers += len(p.Containers)
-	}
-	return fmt.Sprintf("%s mode, %s driver, kubepods %s, %d pods, %d containers, %d files",
-		n.Mode, n.Driver, n.Kubepods.Path, len(n.Pods), containers, files)
 }
