@@ -171,16 +171,8 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	if o.PodsSource != "" {
 		sources["pods"] = o.PodsSource
 	}
-	if _, err := ParseDefaulting(string(o.Defaulting)); err != nil {
+	if err := profile.DefaultPods(o.Pods, o.Defaulting, o.PodsFromAPIServer); err != nil {
 		return nil, err
-	}
-	for _, pod := range o.Pods {
-		if !o.Defaulting.Applies(pod, o.PodsFromAPIServer) {
-			continue
-		}
-		if err := profile.DefaultPod(pod); err != nil {
-			return nil, err
-		}
 	}
 	x, err := Expect(o.Pods, profile)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -93,5 +94,38 @@ func TestCheckDefaulting(t *testing.T) {
 	}
 	if _, err := qos.ParseDefaulting("sometimes"); err == nil {
 		t.Error("ParseDefaulting(sometimes): no error")
+	}
+}
+
+func TestDefaultPods(t *testing.T) {
+	mk := func(stored bool) *corev1.Pod {
+		p := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{podtest.Container("c", "i", "", "cpu=1,memory=1Gi")}}}
+		if stored {
+			p.Status.QOSClass = corev1.PodQOSGuaranteed
+		}
+		return p
+	}
+	defaulted := func(p *corev1.Pod) bool { return p.Spec.Containers[0].Resources.Requests.Cpu().String() == "1" }
+	for _, tc := range []struct {
+		d             qos.Defaulting
+		fromAPIServer bool
+		want          [2]bool // plain, stored
+	}{
+		{qos.DefaultingAuto, false, [2]bool{true, false}},
+		{"", false, [2]bool{true, false}},
+		{qos.DefaultingAuto, true, [2]bool{false, false}},
+		{qos.DefaultingAlways, true, [2]bool{true, true}},
+		{qos.DefaultingNever, false, [2]bool{false, false}},
+	} {
+		pods := []*corev1.Pod{mk(false), mk(true)}
+		if err := qos.DefaultProfile().DefaultPods(pods, tc.d, tc.fromAPIServer); err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]bool{defaulted(pods[0]), defaulted(pods[1])}; got != tc.want {
+			t.Errorf("%q, fromAPIServer %v: defaulted %v, want %v", tc.d, tc.fromAPIServer, got, tc.want)
+		}
+	}
+	if err := qos.DefaultProfile().DefaultPods([]*corev1.Pod{mk(false)}, "sometimes", false); err == nil {
+		t.Error("an unknown defaulting was accepted")
 	}
 }

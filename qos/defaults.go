@@ -39,6 +39,29 @@ func (p Profile) DefaultPod(pod *corev1.Pod) error {
 	return nil
 }
 
+// DefaultPods applies DefaultPod to each pod that d says gets the API
+// server's defaulting (Defaulting.Applies; fromAPIServer says the pods
+// were read from the API server or the kubelet's /pods), in place.
+func (p Profile) DefaultPods(pods []*corev1.Pod, d Defaulting, fromAPIServer bool) error {
+	if _, err := ParseDefaulting(string(d)); err != nil {
+		return err
+	}
+	var e *env
+	for _, pod := range pods {
+		if !d.Applies(pod, fromAPIServer) {
+			continue
+		}
+		if e == nil {
+			var err error
+			if e, err = resolve(p); err != nil {
+				return err
+			}
+		}
+		e.defaultPod(pod)
+	}
+	return nil
+}
+
 // Defaulting says which pods get the API server's resource defaulting
 // ([Profile.DefaultPod]) before their cgroups are predicted.
 type Defaulting string

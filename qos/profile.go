@@ -486,6 +486,21 @@ func KnownFeatureGates() []string {
 	return slices.Sorted(maps.Keys(gateTable))
 }
 
+// KubeletRelease is the Kubernetes release whose kubelet and API server
+// code the model follows; older minor versions (KubernetesVersions) differ
+// from it only where the version table says.
+const KubeletRelease = "v1.37.2"
+
+// KubernetesVersions lists the kubelet minor versions the model supports,
+// oldest first ("1.30" to "1.37").
+func KubernetesVersions() []string {
+	var out []string
+	for m := minMinor; m <= maxMinor; m++ {
+		out = append(out, "1."+strconv.Itoa(m))
+	}
+	return out
+}
+
 // ParseKubernetesVersion parses "1.37", "v1.37" or "1.37.2" and returns
 // the minor version. Only 1.30 to 1.37 are supported.
 func ParseKubernetesVersion(s string) (int, error) {

@@ -16,10 +16,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/internal/buildinfo"
 	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"github.com/spf13/pflag"
 )
@@ -32,7 +32,7 @@ func main() {
 }
 
 func run(args []string) int {
-	o := agent.ServeOptions{Version: currentVersion()}
+	o := agent.ServeOptions{Version: buildinfo.Read(version).Version}
 	fl := pflag.NewFlagSet("kubecgroups-agent", pflag.ContinueOnError)
 	o.AddFlags(fl)
 	if len(args) > 0 && args[0] == "agent" {
@@ -58,15 +58,4 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// currentVersion is the version set at build time, else the module's.
-func currentVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

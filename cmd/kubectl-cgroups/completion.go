@@ -24,7 +24,7 @@ func completeValues(c *cobra.Command) {
 		"oci-runtime":        {"unknown", "runc-1.1.5", "runc-1.3.2", "runc-1.4.0", "crun-1.22", "crun-1.23"},
 		"weight-formula":     {"linear", "quadratic"},
 		"format":             {"tar.gz", "txtar"},
-		"kubernetes-version": {"1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"},
+		"kubernetes-version": qos.KubernetesVersions(),
 		"cpu-manager-policy": {"none", "static"},
 	}
 	for name, values := range fixed {

@@ -82,13 +82,8 @@ func (o *expectOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, pod := range pods {
-		if !o.profile.defaulting.Applies(pod, false) {
-			continue
-		}
-		if err := p.DefaultPod(pod); err != nil {
-			return err
-		}
+	if err := p.DefaultPods(pods, o.profile.defaulting, false); err != nil {
+		return err
 	}
 	x, err := qos.Expect(pods, p)
 	if err != nil {

@@ -144,15 +144,6 @@ and status, and are a stable contract (kind NodeCgroups, see the README).`,
 	return c
 }
 
-// nodeCgroups is the -o json/yaml document of inspect.
-type nodeCgroups struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Source     cgroupfs.Source `json:"source"`
-	*cgroupfs.Node
-	Effects *qos.EffectReport `json:"effects,omitempty"`
-}
-
 // Complete tells the mode: node/NAME, pod/NAME or a kubectl flag read the
 // cluster; otherwise the tree here.
 func (o *inspectOptions) Complete(c *cobra.Command, args []string) error {
@@ -215,7 +206,7 @@ func (o *inspectOptions) run(ctx context.Context, s genericiooptions.IOStreams) 
 func (o *inspectOptions) print(s genericiooptions.IOStreams, node *cgroupfs.Node, src cgroupfs.Source, effects *qos.EffectReport) error {
 	switch {
 	case o.out.structured():
-		return printStructured(s.Out, o.out.format, nodeCgroups{APIVersion: cgroupfs.APIVersion, Kind: "NodeCgroups", Source: src, Node: node, Effects: effects})
+		return printStructured(s.Out, o.out.format, qos.NewNodeCgroups(src, node, effects))
 	}
 	return table.WriteNode(s.Out, node, src, table.NodeOptions{Wide: o.out.format == "wide", Effects: effects})
 }

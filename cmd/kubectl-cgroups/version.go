@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/buildinfo"
+	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -15,25 +15,8 @@ import (
 // build information is used ("(devel)" for a local build).
 var version = ""
 
-// kubernetesVersion is the Kubernetes release whose kubelet behaviour the
-// predictions follow.
-const kubernetesVersion = "v1.37.2"
-
-type versionInfo struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	buildinfo.Info
-	GoVersion         string `json:"goVersion"`
-	Platform          string `json:"platform"`
-	KubernetesVersion string `json:"kubernetesVersion"`
-}
-
-func currentVersion() versionInfo {
-	return versionInfo{
-		APIVersion: cgroupfs.APIVersion, Kind: "Version", Info: buildinfo.Read(version),
-		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		KubernetesVersion: kubernetesVersion,
-	}
+func currentVersion() buildinfo.Document {
+	return buildinfo.Current(version, cgroupfs.APIVersion, qos.KubeletRelease)
 }
 
 // toolVersion is what snapshots record as the tool that wrote them.

@@ -5,6 +5,7 @@
 package buildinfo
 
 import (
+	"runtime"
 	"runtime/debug"
 	"strings"
 )
@@ -80,4 +81,27 @@ func (i Info) String() string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// Document is what "version -o json" prints (kind Version): the build,
+// the Go toolchain and platform, and the Kubernetes release whose
+// behaviour the predictions follow.
+type Document struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Info
+	GoVersion         string `json:"goVersion"`
+	Platform          string `json:"platform"`
+	KubernetesVersion string `json:"kubernetesVersion"`
+}
+
+// Current is the Document of this binary; version is the one set at
+// build time ("" for the module's), apiVersion the document's and
+// kubernetes the release the predictions follow.
+func Current(version, apiVersion, kubernetes string) Document {
+	return Document{
+		APIVersion: apiVersion, Kind: "Version", Info: Read(version),
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		KubernetesVersion: kubernetes,
+	}
 }

@@ -1,6 +1,7 @@
 package buildinfo
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -33,5 +34,13 @@ func TestFromBuildInfo(t *testing.T) {
 		if s := got.String(); s != tt.str {
 			t.Errorf("%s: String() = %q, want %q", tt.name, s, tt.str)
 		}
+	}
+}
+
+func TestCurrent(t *testing.T) {
+	d := Current("v9.8.7", "kubecgroups.io/v1alpha1", "v1.37.2")
+	if d.Version != "v9.8.7" || d.Kind != "Version" || d.APIVersion != "kubecgroups.io/v1alpha1" || d.KubernetesVersion != "v1.37.2" ||
+		d.Platform != runtime.GOOS+"/"+runtime.GOARCH || d.GoVersion != runtime.Version() {
+		t.Errorf("Current: %+v", d)
 	}
 }
