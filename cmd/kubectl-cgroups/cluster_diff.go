@@ -120,24 +120,14 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 	prog := table.NewProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
 		Node: o.nodeOpts, Overrides: overrides, Defaulting: o.profile.defaulting, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(ctx),
-		Warn: warnTo(prog), Started: prog.Start, Done: prog.Done, Source: source, SourceOnly: sourceOnly,
+		Warn: warnTo(prog), Started: prog.Start, Done: prog.Done, Source: source, SourceOnly: sourceOnly, Skipped: skipped,
 	})
 	prog.Finish()
-	list.Skipped = skipped
-	list.Summary.Skipped = len(skipped)
-	list.Summary.Nodes += len(skipped)
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
-	if list.Summary.Checked == 0 {
-		var msgs []string
-		for _, p := range list.Failed {
-			msgs = append(msgs, p.Error)
-		}
-		if len(msgs) == 1 {
-			return errors.New(msgs[0])
-		}
-		return fmt.Errorf("no node could be checked:\n  %s", strings.Join(msgs, "\n  "))
+	if err := list.NoneChecked(); err != nil {
+		return err
 	}
 	if err := printDiffList(o.Out, list, diffPrintOptions{format: o.out.format, onlyDrift: o.onlyDrift, color: wantsColor(o.Out)}); err != nil {
 		return err

@@ -240,6 +240,9 @@ type CheckOptions struct {
 	// snapshot pod.
 	Source     NodeSource
 	SourceOnly bool
+	// Skipped are nodes the plan left out (Plan's second result):
+	// CheckNodes records them in the list and its summary.
+	Skipped []NodeProblem
 	// Started and Done are called around each node CheckNodes reads
 	// (progress); nil does nothing. They may be called concurrently.
 	Started func()
@@ -320,7 +323,26 @@ func (r *Reader) CheckNodes(ctx context.Context, plans []NodePlan, o CheckOption
 	}
 	list.Summary.Checked = len(list.Items)
 	list.Summary.Failed = len(list.Failed)
+	list.Skipped = o.Skipped
+	list.Summary.Skipped = len(o.Skipped)
+	list.Summary.Nodes += len(o.Skipped)
 	return list
+}
+
+// NoneChecked returns an error when no node could be checked: the one
+// node's error, or every node's; nil when some node was checked.
+func (l *DiffReportList) NoneChecked() error {
+	if l.Summary.Checked > 0 {
+		return nil
+	}
+	var msgs []string
+	for _, p := range l.Failed {
+		msgs = append(msgs, p.Error)
+	}
+	if len(msgs) == 1 {
+		return errors.New(msgs[0])
+	}
+	return fmt.Errorf("no node could be checked:\n  %s", strings.Join(msgs, "\n  "))
 }
 
 // CheckNode reads one node (Gather with its pods and /configz) and diffs
