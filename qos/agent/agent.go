@@ -13,7 +13,6 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
-	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,8 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 )
@@ -56,9 +53,9 @@ type Options struct {
 	NodeName string
 	// Client reads the node's pods and Node object and records Events
 	// (required).
-	Client kubernetes.Interface
+	Client Client
 	// Kubelet reads the kubelet's API through the API server's node proxy
-	// (cluster.API.Kubelet); nil skips /configz.
+	// (RESTClient.Kubelet); nil skips /configz and stats/summary.
 	Kubelet func(ctx context.Context, node, path string) ([]byte, error)
 	// Tree is the node's cgroup tree (cgroupfs.NewFS of the hostPath
 	// mount; required). The agent never closes it.
@@ -170,8 +167,8 @@ func New(o Options) (*Agent, error) {
 	rec := o.Recorder
 	if rec == nil {
 		b := record.NewBroadcaster(record.WithContext(context.Background()))
-		b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: o.Client.CoreV1().Events("")})
-		rec = b.NewRecorder(eventScheme, corev1.EventSource{Component: Component, Host: o.NodeName})
+		b.StartRecordingToSink(o.Client)
+		rec = b.NewRecorder(coreScheme, corev1.EventSource{Component: Component, Host: o.NodeName})
 		a.stopRec = b.Shutdown
 	}
 	a.events = &events{rec: rec, node: o.NodeName, announced: map[string]announced{}}
@@ -179,29 +176,19 @@ func New(o Options) (*Agent, error) {
 	return a, nil
 }
 
-// eventScheme knows the core types the Events refer to.
-var eventScheme = func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := corev1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}()
-
 // newInformer watches the node's pods: a field selector on spec.nodeName,
 // and a transform (stripPod) that drops what the agent never reads, so
 // that the cache holds less.
 func (a *Agent) newInformer() cache.SharedIndexInformer {
 	sel := fields.OneTermEqualSelector("spec.nodeName", a.o.NodeName).String()
-	pods := a.o.Client.CoreV1().Pods(metav1.NamespaceAll)
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			opts.FieldSelector = sel
-			return pods.List(ctx, opts)
+			return a.o.Client.ListPods(ctx, opts)
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			opts.FieldSelector = sel
-			return pods.Watch(ctx, opts)
+			return a.o.Client.WatchPods(ctx, opts)
 		},
 	}
 	// The fake clientset does not stream watch lists; the generated
@@ -363,7 +350,7 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 	read.Counters = true
 	node, err := a.o.Tree.Node(read)
 	if err != nil {
-		return nil, fmt.Errorf("reading the cgroups: %w", cluster.KubepodsHint(err))
+		return nil, fmt.Errorf("reading the cgroups: %w", cgroupfs.KubepodsHint(err))
 	}
 	report := qos.Diff(a.x, node, qos.DiffOptions{Now: now, CompletePodList: a.synced.Load()})
 	if hasCounters(node) {
@@ -408,7 +395,7 @@ func (a *Agent) expect() error {
 		}
 		refs[p.Namespace+"/"+p.Name] = &corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name, UID: p.UID, ResourceVersion: p.ResourceVersion}
 		c := p.DeepCopy()
-		if uid := c.Annotations[cluster.MirrorPodAnnotation]; uid != "" {
+		if uid := c.Annotations[corev1.MirrorPodAnnotationKey]; uid != "" {
 			c.UID = types.UID(uid)
 		}
 		// Pods from the API server are as stored: not defaulted again
@@ -435,11 +422,11 @@ func (a *Agent) resolve(ctx context.Context) (*resolved, error) {
 	discovery.Files = map[cgroupfs.Level][]string{cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {}}
 	tree, err := a.o.Tree.Node(discovery)
 	if err != nil {
-		return nil, fmt.Errorf("reading the cgroups: %w", cluster.KubepodsHint(err))
+		return nil, fmt.Errorf("reading the cgroups: %w", cgroupfs.KubepodsHint(err))
 	}
 	facts := qos.TreeFacts(tree, "tree").With(a.o.Facts)
 	var notes []qos.Note
-	node, err := a.o.Client.CoreV1().Nodes().Get(ctx, a.o.NodeName, metav1.GetOptions{})
+	node, err := a.o.Client.GetNode(ctx, a.o.NodeName)
 	if err != nil {
 		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the Node object %s could not be read (%v); the kubelet version and runtime are the defaults and the capacity is the host's", a.o.NodeName, err)})
 	} else {

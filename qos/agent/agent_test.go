@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/agentfake"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	dto "github.com/prometheus/client_model/go"
@@ -72,7 +73,7 @@ func newRig(t testing.TB, pods int) *rig {
 
 func (r *rig) options(rec record.EventRecorder) Options {
 	return Options{
-		NodeName: "node-1", Client: r.client, Tree: r.tree, Recorder: rec,
+		NodeName: "node-1", Client: agentfake.New(r.client), Tree: r.tree, Recorder: rec,
 		Facts:    qos.Facts{Machine: r.n.Machine(), MachineSource: "host"},
 		Interval: time.Hour, Debounce: 10 * time.Millisecond,
 	}
@@ -522,9 +523,9 @@ func TestHandler(t *testing.T) {
 func TestNewRefuses(t *testing.T) {
 	r := newRig(t, 1)
 	for name, o := range map[string]Options{
-		"node name": {Client: r.client, Tree: r.tree},
+		"node name": {Client: agentfake.New(r.client), Tree: r.tree},
 		"client":    {NodeName: "n", Tree: r.tree},
-		"tree":      {NodeName: "n", Client: r.client},
+		"tree":      {NodeName: "n", Client: agentfake.New(r.client)},
 	} {
 		if _, err := New(o); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("without %s: %v", name, err)

@@ -9,6 +9,16 @@ import (
 	"time"
 )
 
+// Where the agents run, as "kubectl-cgroups agent manifests" installs
+// them: the namespace, the port of the HTTP endpoint, and the label that
+// selects the agent pods (PodLabel=PodLabelValue).
+const (
+	DefaultNamespace = "kubecgroups-system"
+	DefaultPort      = 9617
+	PodLabel         = "app.kubernetes.io/name"
+	PodLabelValue    = Component
+)
+
 // ManifestOptions fill the install manifests (WriteManifests); zero
 // fields take the defaults.
 type ManifestOptions struct {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -89,7 +88,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	cfg.UserAgent = Component + "/" + o.Version
-	api, err := cluster.NewAPI(cfg)
+	client, err := NewClient(cfg)
 	if err != nil {
 		return err
 	}
@@ -99,13 +98,13 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer tree.Close()
 	opts := Options{
-		NodeName: o.NodeName, Client: api.Client, Tree: tree,
+		NodeName: o.NodeName, Client: client, Tree: tree,
 		Interval: o.Interval, Debounce: o.Debounce,
 		ToolVersion: Component + " " + o.Version,
 		Errorf:      logf,
 	}
 	if o.Configz {
-		opts.Kubelet = api.Kubelet
+		opts.Kubelet = client.Kubelet
 	}
 	if o.NodeConfig != "" {
 		if opts.NodeConfig, err = os.ReadFile(o.NodeConfig); err != nil {
