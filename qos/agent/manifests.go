@@ -37,6 +37,10 @@ type ManifestOptions struct {
 	// mounted read-only (that file alone) and used when /configz cannot
 	// be read; an absolute path, or empty.
 	NodeConfig string
+	// NodeCapacity is the agent's --node-capacity ("pids=4194304"): the
+	// kubelet's pid capacity where nodes/proxy is not granted; empty for
+	// none.
+	NodeCapacity string
 }
 
 // manifests is the install. Memory: the agent binary on a
@@ -73,6 +77,9 @@ func WriteManifests(w io.Writer, o ManifestOptions) error {
 	}
 	if o.NodeConfig != "" && !strings.HasPrefix(o.NodeConfig, "/") {
 		return fmt.Errorf("--node-config %q: want an absolute path on the nodes", o.NodeConfig)
+	}
+	if _, err := parseCapacity(o.NodeCapacity); err != nil {
+		return err
 	}
 	return manifests.Execute(w, struct {
 		ManifestOptions
