@@ -221,7 +221,13 @@ func (m metricSet) sum(name string) float64 {
 // scrape reads the agent's /metrics through the API server's pod proxy.
 func scrape(t *testing.T, r *clusterRig) metricSet {
 	t.Helper()
-	res := r.kubectlAs(t, "KUBECONFIG_ADMIN", "", "get", "--raw", fmt.Sprintf("/api/v1/namespaces/%s/pods/%s:9617/proxy/metrics", agentNS, agentPodName))
+	return scrapePod(t, r, agentPodName)
+}
+
+// scrapePod reads the /metrics of agent pod name (in agentNS).
+func scrapePod(t *testing.T, r *clusterRig, name string) metricSet {
+	t.Helper()
+	res := r.kubectlAs(t, "KUBECONFIG_ADMIN", "", "get", "--raw", fmt.Sprintf("/api/v1/namespaces/%s/pods/%s:9617/proxy/metrics", agentNS, name))
 	m := metricSet{}
 	if res.code != 0 {
 		return m
