@@ -127,3 +127,14 @@ var ErrNotGzip = errors.New("not a gzip file")
 // the tree has no kubepods cgroup where it looked; the error also matches
 // fs.ErrNotExist and names the tree and the cgroupRoot.
 var ErrNoKubepods = errors.New("no kubepods cgroup")
+
+// KubepodsHint explains an error of a tree without a kubepods cgroup
+// (one whose message names kubepods) for a user: the kubelet keeps pods in
+// a kubepods cgroup only when cgroupsPerQOS is true, and an unusual
+// cgroupRoot must be given. Other errors are returned as they are.
+func KubepodsHint(err error) error {
+	if strings.Contains(err.Error(), "kubepods") {
+		return fmt.Errorf("%w (the kubelet keeps pods in a kubepods cgroup when cgroupsPerQOS is true; give --cgroup-root for an unusual cgroupRoot)", err)
+	}
+	return err
+}

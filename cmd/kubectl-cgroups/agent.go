@@ -98,6 +98,7 @@ world-readable on v1 and v2).`,
 	fl.BoolVar(&o.NodesProxy, "nodes-proxy", false, "Grant get on nodes/proxy, so that the agent reads the kubelet's /configz (it can then read every kubelet endpoint).")
 	fl.BoolVar(&o.PodMonitor, "pod-monitor", false, "Also print a PodMonitor (monitoring.coreos.com/v1) for the Prometheus Operator.")
 	fl.StringVar(&o.NodeConfig, "node-config", "", "The kubelet's configuration file on the nodes (for example /var/lib/kubelet/config.yaml), mounted read-only (that file alone) and used when /configz cannot be read.")
+	fl.StringVar(&o.NodeCapacity, "node-capacity", "", "The agent's --node-capacity, for example pids=4194304: the kubelet's pid capacity on every node, where --nodes-proxy is not given (without either, a kubepods pids.max that differs is unverified).")
 	return c
 }
 

@@ -143,19 +143,19 @@ func (f *clusterFlags) source(api *clusterAPI) (cluster.NodeSource, bool) {
 	if f.via == "pod" {
 		return nil, false
 	}
-	return agent.Source{Client: api.Client, Namespace: f.agentNamespace}, f.via == "agent"
+	return cluster.AgentSource{Client: api.Client, Namespace: f.agentNamespace}, f.via == "agent"
 }
 
 // agentSnapshot reads node's snapshot from its agent unless --via pod;
 // nil without an error means: read it with a snapshot pod (--via auto,
 // and no agent there).
-func (f *clusterFlags) agentSnapshot(ctx context.Context, api *clusterAPI, node string, o agent.SnapshotOptions) (*agent.NodeSnapshot, error) {
+func (f *clusterFlags) agentSnapshot(ctx context.Context, api *clusterAPI, node string, o cluster.AgentSnapshotOptions) (*cluster.AgentSnapshot, error) {
 	if f.via == "pod" {
 		return nil, nil
 	}
 	o.Namespace = f.agentNamespace
-	s, err := agent.ReadSnapshot(ctx, api.Client, node, o)
-	if errors.Is(err, agent.ErrNoAgent) && f.via == "auto" {
+	s, err := cluster.ReadAgentSnapshot(ctx, api.Client, node, o)
+	if errors.Is(err, cluster.ErrNoAgent) && f.via == "auto" {
 		return nil, nil
 	}
 	return s, err

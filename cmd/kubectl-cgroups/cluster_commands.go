@@ -12,7 +12,6 @@ import (
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -81,7 +80,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	}
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
-	as, err := o.cluster.agentSnapshot(ctx, r.api, t.node, agent.SnapshotOptions{})
+	as, err := o.cluster.agentSnapshot(ctx, r.api, t.node, cluster.AgentSnapshotOptions{})
 	if err != nil {
 		return err
 	}
@@ -102,7 +101,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	opts.PodUID = r.podUID
 	node, effects, err := o.read(ctx, fsys, g.Snapshot, opts)
 	if err != nil {
-		return fmt.Errorf("node %s: %w", t.node, cluster.KubepodsHint(err))
+		return fmt.Errorf("node %s: %w", t.node, cgroupfs.KubepodsHint(err))
 	}
 	if err := node.RequirePod(opts.PodUID); err != nil {
 		if t.pod != "" {
@@ -125,7 +124,7 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s genericiooptions.IOStre
 	}
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
-	as, err := o.cluster.agentSnapshot(r.ctx, r.api, t.node, agent.SnapshotOptions{Node: opts, Description: o.description})
+	as, err := o.cluster.agentSnapshot(r.ctx, r.api, t.node, cluster.AgentSnapshotOptions{Node: opts, Description: o.description})
 	if err != nil {
 		return err
 	}

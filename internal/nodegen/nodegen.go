@@ -11,6 +11,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Layout is a cgroup version and a kubelet cgroup driver.
@@ -203,4 +204,28 @@ func (n *Node) PodsJSON() ([]byte, error) {
 		Kind       string       `json:"kind"`
 		Items      []corev1.Pod `json:"items"`
 	}{"v1", "List", items}, "", "  ")
+}
+
+// Rebind gives Pods[i] the UID uids[i] (the one an API server assigned
+// when the pod was created there) and rebuilds the expectation and the
+// tree, so that the tree holds the cgroups of exactly those pods.
+func (n *Node) Rebind(uids []types.UID) error {
+	if len(uids) != len(n.Pods) {
+		return fmt.Errorf("nodegen: %d UIDs for %d pods", len(uids), len(n.Pods))
+	}
+	sandboxes := make(map[string]string, len(n.Pods))
+	for i, p := range n.Pods {
+		sandboxes[string(uids[i])] = n.SandboxIDs[string(p.UID)]
+		p.UID = uids[i]
+	}
+	n.SandboxIDs = sandboxes
+	var err error
+	if n.Expectation, err = qos.Expect(n.Pods, n.Profile); err != nil {
+		return fmt.Errorf("nodegen: %w", err)
+	}
+	n.Cgroups = nil
+	if err := n.buildTree(); err != nil {
+		return fmt.Errorf("nodegen: %w", err)
+	}
+	return nil
 }

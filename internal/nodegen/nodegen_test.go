@@ -2,12 +2,15 @@ package nodegen
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	_ "github.com/kubecgroups/kubecgroups/internal/golden" // every test package understands -update
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // diffClean reads a node from fsys and checks that it diffs clean against
@@ -153,4 +156,33 @@ func mustNode(t *testing.T, fsys *cgroupfs.FS) *cgroupfs.Node {
 		t.Fatal(err)
 	}
 	return node
+}
+
+// TestRebind: after Rebind the tree holds the pods under their new UIDs
+// (and no cgroup of the old ones), and still diffs clean.
+func TestRebind(t *testing.T) {
+	n := MustGenerate(Options{Pods: 4})
+	old := n.Pods[2].UID
+	uids := make([]types.UID, len(n.Pods))
+	for i := range uids {
+		uids[i] = types.UID(fmt.Sprintf("0000000%d-aaaa-bbbb-cccc-000000000000", i))
+	}
+	if err := n.Rebind(uids); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := n.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	diffClean(t, n, fsys, cgroupfs.NodeOptions{})
+	node := mustNode(t, fsys)
+	for i, p := range node.Pods {
+		if p.UID == string(old) || !slices.Contains(uids, types.UID(p.UID)) {
+			t.Errorf("pod %d read with UID %s", i, p.UID)
+		}
+	}
+	if err := n.Rebind(uids[:1]); err == nil {
+		t.Error("Rebind of 1 UID for 4 pods")
+	}
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
-	"github.com/kubecgroups/kubecgroups/qos/cluster"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,8 +22,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 )
@@ -56,9 +54,9 @@ type Options struct {
 	NodeName string
 	// Client reads the node's pods and Node object and records Events
 	// (required).
-	Client kubernetes.Interface
+	Client Client
 	// Kubelet reads the kubelet's API through the API server's node proxy
-	// (cluster.API.Kubelet); nil skips /configz.
+	// (RESTClient.Kubelet); nil skips /configz and stats/summary.
 	Kubelet func(ctx context.Context, node, path string) ([]byte, error)
 	// Tree is the node's cgroup tree (cgroupfs.NewFS of the hostPath
 	// mount; required). The agent never closes it.
@@ -141,6 +139,7 @@ type resolved struct {
 	profile qos.Profile
 	sources qos.ProfileSources
 	notes   []qos.Note
+	guessed []qos.Guess // inputs that may not be the kubelet's
 	node    cgroupfs.NodeOptions
 	machine *cgroupfs.MachineInfo
 }
@@ -170,8 +169,8 @@ func New(o Options) (*Agent, error) {
 	rec := o.Recorder
 	if rec == nil {
 		b := record.NewBroadcaster(record.WithContext(context.Background()))
-		b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: o.Client.CoreV1().Events("")})
-		rec = b.NewRecorder(eventScheme, corev1.EventSource{Component: Component, Host: o.NodeName})
+		b.StartRecordingToSink(o.Client)
+		rec = b.NewRecorder(coreScheme, corev1.EventSource{Component: Component, Host: o.NodeName})
 		a.stopRec = b.Shutdown
 	}
 	a.events = &events{rec: rec, node: o.NodeName, announced: map[string]announced{}}
@@ -179,29 +178,19 @@ func New(o Options) (*Agent, error) {
 	return a, nil
 }
 
-// eventScheme knows the core types the Events refer to.
-var eventScheme = func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := corev1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}()
-
 // newInformer watches the node's pods: a field selector on spec.nodeName,
 // and a transform (stripPod) that drops what the agent never reads, so
 // that the cache holds less.
 func (a *Agent) newInformer() cache.SharedIndexInformer {
 	sel := fields.OneTermEqualSelector("spec.nodeName", a.o.NodeName).String()
-	pods := a.o.Client.CoreV1().Pods(metav1.NamespaceAll)
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			opts.FieldSelector = sel
-			return pods.List(ctx, opts)
+			return a.o.Client.ListPods(ctx, opts)
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			opts.FieldSelector = sel
-			return pods.Watch(ctx, opts)
+			return a.o.Client.WatchPods(ctx, opts)
 		},
 	}
 	// The fake clientset does not stream watch lists; the generated
@@ -363,9 +352,9 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 	read.Counters = true
 	node, err := a.o.Tree.Node(read)
 	if err != nil {
-		return nil, fmt.Errorf("reading the cgroups: %w", cluster.KubepodsHint(err))
+		return nil, fmt.Errorf("reading the cgroups: %w", cgroupfs.KubepodsHint(err))
 	}
-	report := qos.Diff(a.x, node, qos.DiffOptions{Now: now, CompletePodList: a.synced.Load()})
+	report := qos.Diff(a.x, node, qos.DiffOptions{Now: now, CompletePodList: a.synced.Load(), Guessed: r.guessed})
 	if hasCounters(node) {
 		// Since each cgroup started: no earlier read is kept.
 		report.Effects = qos.Effects(a.x, qos.Sample{Node: node, At: now}, qos.EffectsOptions{})
@@ -408,7 +397,7 @@ func (a *Agent) expect() error {
 		}
 		refs[p.Namespace+"/"+p.Name] = &corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name, UID: p.UID, ResourceVersion: p.ResourceVersion}
 		c := p.DeepCopy()
-		if uid := c.Annotations[cluster.MirrorPodAnnotation]; uid != "" {
+		if uid := c.Annotations[corev1.MirrorPodAnnotationKey]; uid != "" {
 			c.UID = types.UID(uid)
 		}
 		// Pods from the API server are as stored: not defaulted again
@@ -435,17 +424,50 @@ func (a *Agent) resolve(ctx context.Context) (*resolved, error) {
 	discovery.Files = map[cgroupfs.Level][]string{cgroupfs.LevelPod: {}, cgroupfs.LevelContainer: {}}
 	tree, err := a.o.Tree.Node(discovery)
 	if err != nil {
-		return nil, fmt.Errorf("reading the cgroups: %w", cluster.KubepodsHint(err))
+		return nil, fmt.Errorf("reading the cgroups: %w", cgroupfs.KubepodsHint(err))
 	}
 	facts := qos.TreeFacts(tree, "tree").With(a.o.Facts)
 	var notes []qos.Note
-	node, err := a.o.Client.CoreV1().Nodes().Get(ctx, a.o.NodeName, metav1.GetOptions{})
+	var configzErr, maxPIDErr error
+	var maxPID int64
+	if a.o.Kubelet != nil {
+		body, err := a.o.Kubelet(ctx, a.o.NodeName, "configz")
+		switch {
+		case err != nil:
+			configzErr = err
+		case len(strings.TrimSpace(string(body))) == 0:
+			configzErr = errors.New("empty answer")
+		default:
+			facts.KubeletConfig, facts.KubeletSource = body, "configz"
+		}
+		if apierrors.IsForbidden(configzErr) {
+			// The same permission (get on nodes/proxy): not asked again.
+			maxPIDErr = configzErr
+		} else {
+			maxPID, maxPIDErr = readMaxPID(ctx, a.o.Kubelet, a.o.NodeName)
+		}
+	} else {
+		configzErr = errors.New("not tried: the agent was not given the node proxy")
+		maxPIDErr = configzErr
+	}
+	host := facts.Machine
+	node, err := a.o.Client.GetNode(ctx, a.o.NodeName)
 	if err != nil {
 		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the Node object %s could not be read (%v); the kubelet version and runtime are the defaults and the capacity is the host's", a.o.NodeName, err)})
+		if maxPID > 0 && host != nil {
+			m := *host
+			m.PIDMax = maxPID
+			if m.ThreadsMax != 0 && m.ThreadsMax < maxPID {
+				m.ThreadsMax = maxPID
+			}
+			facts.Machine, facts.MachineSource = &m, facts.MachineSource+", stats/summary (pid)"
+		}
 	} else {
-		host := facts.Machine
-		facts.Machine, facts.MachineSource = qos.MachineFromNode(node, host, 0), "node-object"
-		if host != nil && host.PIDMax > 0 {
+		facts.Machine, facts.MachineSource = qos.MachineFromNode(node, host, maxPID), "node-object"
+		switch {
+		case maxPID > 0:
+			facts.MachineSource = "node-object, stats/summary (pid)"
+		case host != nil && host.PIDMax > 0:
 			facts.MachineSource = "node-object, host (pid)"
 		}
 		info := node.Status.NodeInfo
@@ -462,29 +484,21 @@ func (a *Agent) resolve(ctx context.Context) (*resolved, error) {
 			facts.CRI, facts.CRISource = cri, "node-object"
 		}
 	}
-	var configzErr error
-	if a.o.Kubelet != nil {
-		body, err := a.o.Kubelet(ctx, a.o.NodeName, "configz")
-		switch {
-		case err != nil:
-			configzErr = err
-		case len(strings.TrimSpace(string(body))) == 0:
-			configzErr = errors.New("empty answer")
-		default:
-			facts.KubeletConfig, facts.KubeletSource = body, "configz"
-		}
-	} else {
-		configzErr = errors.New("not tried: the agent was not given the node proxy")
+	var guessed []qos.Guess
+	if maxPID <= 0 && !pidGiven(a.o.Overrides.Capacity) && facts.Machine != nil && facts.Machine.PIDMax > 0 {
+		// The pid capacity is the agent's own pid_max and threads-max:
+		// Linux 6.14 and later keep pid_max per pid namespace, so it need
+		// not be the kubelet's rlimit MaxPID (min(pid_max, threads-max)
+		// as the kubelet reads them, pkg/kubelet/stats/pidlimit, v1.37.2).
+		guessed = append(guessed, qos.Guess{Input: qos.InputPIDCapacity, Reason: qos.ReasonCapacityUncertain, Supply: "--node-capacity pids=N, or get on nodes/proxy (the kubelet's stats/summary)"})
+		notes = append(notes, qos.Note{Reason: qos.ReasonCapacityUncertain, Message: fmt.Sprintf("the kubelet's pid capacity (rlimit.maxpid of /api/v1/nodes/%s/proxy/stats/summary) could not be read (%s); it is taken from pid_max and threads-max as the agent's container sees them, but Linux 6.14 and later keep pid_max per pid namespace: a kubepods pids.max that differs is unverified, not drift (give --node-capacity pids=N)", a.o.NodeName, proxyWhy(maxPIDErr))})
 	}
 	kubeletSource := ""
 	if facts.KubeletConfig == nil {
 		if a.o.NodeConfig != nil {
 			facts.KubeletConfig, facts.KubeletSource = a.o.NodeConfig, a.o.NodeConfigSource
 		} else if a.o.Overrides.KubeletConfig == nil {
-			why := configzErr.Error()
-			if apierrors.IsForbidden(configzErr) {
-				why = "forbidden: reading it needs get on nodes/proxy"
-			}
+			why := proxyWhy(configzErr)
 			notes = append(notes, qos.Note{Reason: qos.ReasonKubeletConfigUnknown, Message: fmt.Sprintf("the kubelet's configuration (/api/v1/nodes/%s/proxy/configz) could not be read (%s); the kubelet settings are the v1.37 defaults, so values that rest on them (CFS period, pod pids limit, reserved resources, ...) and differ are unverified, not drift: mount the kubelet's configuration file and give --node-config", a.o.NodeName, why)})
 			kubeletSource = "default (the kubelet's /configz could not be read)"
 		}
@@ -508,7 +522,47 @@ func (a *Agent) resolve(ctx context.Context) (*resolved, error) {
 	}
 	n := a.o.Node
 	n.Files = nil
-	return &resolved{profile: profile, sources: sources, notes: notes, node: n, machine: facts.Machine}, nil
+	return &resolved{profile: profile, sources: sources, notes: notes, guessed: guessed, node: n, machine: facts.Machine}, nil
+}
+
+// proxyWhy says why a read through the node proxy failed, in a line.
+func proxyWhy(err error) string {
+	if apierrors.IsForbidden(err) {
+		return "forbidden: reading it needs get on nodes/proxy"
+	}
+	return err.Error()
+}
+
+// pidGiven reports whether a capacity override gives the pid capacity
+// (pid, or pids as --node-capacity accepts it).
+func pidGiven(c corev1.ResourceList) bool {
+	_, pid := c["pid"]
+	_, pids := c["pids"]
+	return pid || pids
+}
+
+// readMaxPID reads the kubelet's pid capacity, node.rlimit.maxpid of its
+// stats/summary (pkg/kubelet/apis/stats/v1alpha1, v1.37.2), through the
+// node proxy.
+func readMaxPID(ctx context.Context, kubelet func(ctx context.Context, node, path string) ([]byte, error), node string) (int64, error) {
+	body, err := kubelet(ctx, node, "stats/summary")
+	if err != nil {
+		return 0, err
+	}
+	var summary struct {
+		Node struct {
+			Rlimit *struct {
+				MaxPID *int64 `json:"maxpid"`
+			} `json:"rlimit"`
+		} `json:"node"`
+	}
+	switch err := json.Unmarshal(body, &summary); {
+	case err != nil:
+		return 0, fmt.Errorf("stats/summary: %w", err)
+	case summary.Node.Rlimit == nil || summary.Node.Rlimit.MaxPID == nil || *summary.Node.Rlimit.MaxPID <= 0:
+		return 0, errors.New("stats/summary has no node.rlimit.maxpid")
+	}
+	return *summary.Node.Rlimit.MaxPID, nil
 }
 
 // Report returns the latest successful check's report (nil before the

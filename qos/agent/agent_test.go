@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,13 +17,16 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/agentfake"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
 )
@@ -72,7 +76,7 @@ func newRig(t testing.TB, pods int) *rig {
 
 func (r *rig) options(rec record.EventRecorder) Options {
 	return Options{
-		NodeName: "node-1", Client: r.client, Tree: r.tree, Recorder: rec,
+		NodeName: "node-1", Client: agentfake.New(r.client), Tree: r.tree, Recorder: rec,
 		Facts:    qos.Facts{Machine: r.n.Machine(), MachineSource: "host"},
 		Interval: time.Hour, Debounce: 10 * time.Millisecond,
 	}
@@ -522,9 +526,9 @@ func TestHandler(t *testing.T) {
 func TestNewRefuses(t *testing.T) {
 	r := newRig(t, 1)
 	for name, o := range map[string]Options{
-		"node name": {Client: r.client, Tree: r.tree},
+		"node name": {Client: agentfake.New(r.client), Tree: r.tree},
 		"client":    {NodeName: "n", Tree: r.tree},
-		"tree":      {NodeName: "n", Client: r.client},
+		"tree":      {NodeName: "n", Client: agentfake.New(r.client)},
 	} {
 		if _, err := New(o); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("without %s: %v", name, err)
@@ -646,5 +650,111 @@ func TestStripPod(t *testing.T) {
 	}
 	if fingerprint(q) != before {
 		t.Error("stripping changed the pod's fingerprint")
+	}
+}
+
+// TestPIDCapacity: the kubepods pids.max rests on the kubelet's pid
+// capacity (its rlimit MaxPID). The agent's own pid_max, read in its
+// container, need not be it: with the kubelet's stats/summary (node
+// proxy) or --node-capacity pids=N the file matches; with neither, a
+// pids.max that differs from the container's view is unverified, not
+// drift, and has no drift series.
+func TestPIDCapacity(t *testing.T) {
+	r := newRig(t, 3)
+	real := r.n.Machine()
+	capacity := real.PIDMax
+	if real.ThreadsMax > 0 && real.ThreadsMax < capacity {
+		capacity = real.ThreadsMax
+	}
+	seen := *real
+	seen.PIDMax, seen.ThreadsMax = capacity/2, capacity // the container's pid namespace
+	kubelet := func(_ context.Context, node, path string) ([]byte, error) {
+		switch path {
+		case "stats/summary":
+			return fmt.Appendf(nil, `{"node":{"nodeName":%q,"rlimit":{"maxpid":%d,"curproc":300}}}`, node, capacity), nil
+		}
+		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "nodes/proxy"}, path)
+	}
+	for name, tc := range map[string]struct {
+		kubelet   func(context.Context, string, string) ([]byte, error)
+		capacity  corev1.ResourceList
+		want      qos.Status
+		source    string
+		uncertain bool
+	}{
+		"stats/summary": {kubelet: kubelet, want: qos.StatusMatch, source: "node-object, stats/summary (pid)"},
+		"node-capacity": {capacity: corev1.ResourceList{"pids": *resource.NewQuantity(capacity, resource.DecimalSI)}, want: qos.StatusMatch, source: "node-object, host (pid) and flag"},
+		"neither":       {want: qos.StatusUnverified, source: "node-object, host (pid)", uncertain: true},
+		"proxy refused": {kubelet: func(context.Context, string, string) ([]byte, error) {
+			return nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes/proxy"}, "", errors.New("no"))
+		}, want: qos.StatusUnverified, source: "node-object, host (pid)", uncertain: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := r.options(record.NewFakeRecorder(100))
+			o.Facts.Machine = &seen
+			o.Kubelet = tc.kubelet
+			o.Overrides.Capacity = tc.capacity
+			a, err := New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if err := a.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rep := mustCheck(t, a)
+			var got *qos.DiffResult
+			for i, res := range rep.Results {
+				if res.ResultCgroup != nil && res.Level == cgroupfs.LevelKubepods && res.File == "pids.max" {
+					got = &rep.Results[i]
+				}
+			}
+			if got == nil {
+				t.Fatal("no kubepods pids.max result")
+			}
+			if got.Status != tc.want {
+				t.Errorf("kubepods pids.max %s (expected %q, found %q), want %s", got.Status, got.Expected, got.Actual, tc.want)
+			}
+			if tc.want == qos.StatusUnverified && (got.Input != qos.InputPIDCapacity || got.Reason != qos.ReasonCapacityUncertain) {
+				t.Errorf("unverified on %q (%s), want %s (%s)", got.Input, got.Reason, qos.InputPIDCapacity, qos.ReasonCapacityUncertain)
+			}
+			if s := rep.ProfileSources["capacity"]; s != tc.source {
+				t.Errorf("capacity source %q, want %q", s, tc.source)
+			}
+			pidNote := false
+			for _, n := range rep.Notes {
+				if n.Reason == qos.ReasonCapacityUncertain && strings.Contains(n.Message, "rlimit.maxpid") {
+					pidNote = true
+				}
+			}
+			if pidNote != tc.uncertain {
+				t.Errorf("pid capacity note %v, want %v: %+v", pidNote, tc.uncertain, rep.Notes)
+			}
+			if d := series(t, a, "kubecgroups_file_drift"); len(d) != 0 {
+				t.Errorf("drift series: %v", d)
+			}
+			if u := rep.Summary.Unexplained(); u != 0 {
+				t.Errorf("%d unexplained: %+v", u, rep.Summary)
+			}
+		})
+	}
+}
+
+// TestManifestsNodeCapacity: --node-capacity reaches the DaemonSet's
+// arguments only when given, and a bad one is refused.
+func TestManifestsNodeCapacity(t *testing.T) {
+	var with, without bytes.Buffer
+	if err := WriteManifests(&with, ManifestOptions{Image: "img:1", NodeCapacity: "pids=4194304"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteManifests(&without, ManifestOptions{Image: "img:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(with.String(), "\n        - --node-capacity=pids=4194304\n") || strings.Contains(without.String(), "node-capacity") {
+		t.Errorf("--node-capacity in the DaemonSet: with %v, without %v", strings.Contains(with.String(), "node-capacity"), strings.Contains(without.String(), "node-capacity"))
+	}
+	if err := WriteManifests(io.Discard, ManifestOptions{Image: "img:1", NodeCapacity: "pids=many"}); err == nil || !strings.Contains(err.Error(), "--node-capacity") {
+		t.Errorf("a bad --node-capacity: %v", err)
 	}
 }

@@ -25,7 +25,12 @@
 // # Outputs
 //
 // Serve runs the whole process (API connection, tree, HTTP endpoint) for
-// "kubectl-cgroups agent" and the lean cmd/kubecgroups-agent binary.
+// "kubectl-cgroups agent" and the lean cmd/kubecgroups-agent binary. It
+// reaches the API server through NewClient, a REST client of the core/v1
+// group alone: the package never imports client-go's typed clientset,
+// whose scheme registers every API group at start-up. Reading an agent
+// from a workstation (its report and snapshot through the pod proxy) is
+// package qos/cluster's (AgentSource, ReadAgentSnapshot).
 //
 // Handler serves /metrics (Prometheus, see Metric names below), /healthz,
 // /readyz (ready after the informer synced and a first check succeeded),

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 )
 
@@ -45,12 +44,12 @@ type events struct {
 
 // restore reads the Events earlier runs emitted on this node and takes,
 // per object, the latest CgroupDrift or CgroupDriftResolved as announced.
-func (e *events) restore(ctx context.Context, client kubernetes.Interface) error {
-	node, err := client.CoreV1().Nodes().Get(ctx, e.node, metav1.GetOptions{})
+func (e *events) restore(ctx context.Context, client Client) error {
+	node, err := client.GetNode(ctx, e.node)
 	if err == nil {
 		e.nodeUID = string(node.UID)
 	}
-	list, err := client.CoreV1().Events(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
+	list, err := client.ListEvents(ctx, metav1.ListOptions{
 		FieldSelector: fields.OneTermEqualSelector("source", Component).String(),
 	})
 	if err != nil {

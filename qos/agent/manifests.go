@@ -9,6 +9,16 @@ import (
 	"time"
 )
 
+// Where the agents run, as "kubectl-cgroups agent manifests" installs
+// them: the namespace, the port of the HTTP endpoint, and the label that
+// selects the agent pods (PodLabel=PodLabelValue).
+const (
+	DefaultNamespace = "kubecgroups-system"
+	DefaultPort      = 9617
+	PodLabel         = "app.kubernetes.io/name"
+	PodLabelValue    = Component
+)
+
 // ManifestOptions fill the install manifests (WriteManifests); zero
 // fields take the defaults.
 type ManifestOptions struct {
@@ -27,6 +37,10 @@ type ManifestOptions struct {
 	// mounted read-only (that file alone) and used when /configz cannot
 	// be read; an absolute path, or empty.
 	NodeConfig string
+	// NodeCapacity is the agent's --node-capacity ("pids=4194304"): the
+	// kubelet's pid capacity where nodes/proxy is not granted; empty for
+	// none.
+	NodeCapacity string
 }
 
 // manifests is the install. Memory: the agent binary on a
@@ -63,6 +77,9 @@ func WriteManifests(w io.Writer, o ManifestOptions) error {
 	}
 	if o.NodeConfig != "" && !strings.HasPrefix(o.NodeConfig, "/") {
 		return fmt.Errorf("--node-config %q: want an absolute path on the nodes", o.NodeConfig)
+	}
+	if _, err := parseCapacity(o.NodeCapacity); err != nil {
+		return err
 	}
 	return manifests.Execute(w, struct {
 		ManifestOptions

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/qos/cluster"
+	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -26,9 +27,12 @@ type ServeOptions struct {
 	Root string
 	// NodeConfig is a kubelet configuration file (--node-config).
 	NodeConfig string
-	// Configz reads the kubelet's /configz through the node proxy
-	// (--configz).
+	// Configz reads the kubelet's /configz and stats/summary (its pid
+	// capacity) through the node proxy (--configz).
 	Configz bool
+	// NodeCapacity overrides the machine's capacity, in the CLI's
+	// --node-capacity syntax ("pids=4194304,cpu=16"; qos.ParseResourceList).
+	NodeCapacity string
 	// Interval and Debounce are Options.Interval and Options.Debounce.
 	Interval, Debounce time.Duration
 	// Listen is the HTTP endpoint's address (--listen).
@@ -47,7 +51,8 @@ func (o *ServeOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&o.NodeName, "node-name", os.Getenv("NODE_NAME"), "The node to watch (default $NODE_NAME, set from the downward API).")
 	fl.StringVar(&o.Root, "root", cgroupfs.DefaultMountPoint, "The node's cgroup tree (a read-only hostPath mount of /sys/fs/cgroup).")
 	fl.StringVar(&o.NodeConfig, "node-config", "", "A kubelet configuration file (KubeletConfiguration or /configz JSON), used when /configz cannot be read through the node proxy.")
-	fl.BoolVar(&o.Configz, "configz", true, "Read the kubelet's /configz through the API server's node proxy (needs get on nodes/proxy).")
+	fl.BoolVar(&o.Configz, "configz", true, "Read the kubelet's /configz and stats/summary (its pid capacity) through the API server's node proxy (needs get on nodes/proxy).")
+	fl.StringVar(&o.NodeCapacity, "node-capacity", "", "Machine capacity overrides, for example pids=4194304 (the kubelet's pid capacity, when nodes/proxy is not granted) or cpu=16,memory=64Gi.")
 	fl.DurationVar(&o.Interval, "interval", DefaultInterval, "Time between checks when no pod changes.")
 	fl.DurationVar(&o.Debounce, "debounce", DefaultDebounce, "Quiet time after a pod change before the check.")
 	fl.StringVar(&o.Listen, "listen", fmt.Sprintf(":%d", DefaultPort), "Address of the HTTP endpoint (/metrics, /report, /snapshot, /healthz, /readyz).")
@@ -84,12 +89,16 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Interval <= 0 {
 		return fmt.Errorf("--interval %s: want a positive duration", o.Interval)
 	}
+	capacity, err := parseCapacity(o.NodeCapacity)
+	if err != nil {
+		return err
+	}
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err
 	}
 	cfg.UserAgent = Component + "/" + o.Version
-	api, err := cluster.NewAPI(cfg)
+	client, err := NewClient(cfg)
 	if err != nil {
 		return err
 	}
@@ -99,13 +108,14 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer tree.Close()
 	opts := Options{
-		NodeName: o.NodeName, Client: api.Client, Tree: tree,
+		NodeName: o.NodeName, Client: client, Tree: tree,
 		Interval: o.Interval, Debounce: o.Debounce,
 		ToolVersion: Component + " " + o.Version,
 		Errorf:      logf,
 	}
+	opts.Overrides.Capacity = capacity
 	if o.Configz {
-		opts.Kubelet = api.Kubelet
+		opts.Kubelet = client.Kubelet
 	}
 	if o.NodeConfig != "" {
 		if opts.NodeConfig, err = os.ReadFile(o.NodeConfig); err != nil {
@@ -146,4 +156,19 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return nil
 	}
 	return err
+}
+
+// parseCapacity parses --node-capacity as the CLI does; empty is none.
+func parseCapacity(s string) (corev1.ResourceList, error) {
+	if s == "" {
+		return nil, nil
+	}
+	c, err := qos.ParseResourceList(s)
+	if err == nil {
+		err = qos.MergeCapacity(corev1.ResourceList{}, c)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--node-capacity: %w", err)
+	}
+	return c, nil
 }

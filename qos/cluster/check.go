@@ -372,7 +372,7 @@ func (r *Reader) CheckNode(ctx context.Context, plan NodePlan, o CheckOptions) (
 		Facts: facts, Overrides: o.Overrides, Notes: notes, Effects: o.Effects,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", plan.Name, KubepodsHint(err))
+		return nil, fmt.Errorf("node %s: %w", plan.Name, cgroupfs.KubepodsHint(err))
 	}
 	report := result.Report
 	if g.ConfigzErr != nil && o.Overrides.KubeletConfig == nil {

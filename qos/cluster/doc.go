@@ -26,5 +26,10 @@
 // runs as non-root with a read-only root filesystem, no capabilities and
 // a read-only hostPath of /sys/fs/cgroup (SnapshotPod).
 //
+// Where the node agent runs (package qos/agent), AgentSource and
+// ReadAgentSnapshot read a node's report and snapshot from its agent
+// through the API server's pod proxy instead (get on pods/proxy in the
+// agent's namespace); ErrNoAgent says that none is ready there.
+//
 // The package never logs: warnings go to GatherOptions.Warn.
 package cluster

@@ -140,7 +140,7 @@ func (r *Reader) gather(ctx context.Context, name string, warn io.Writer, o Gath
 		Machine:     qos.MachineFromNode(node, raw.Info.Machine, n.MaxPID),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", name, KubepodsHint(err))
+		return nil, fmt.Errorf("node %s: %w", name, cgroupfs.KubepodsHint(err))
 	}
 	if raw.Info.CapturedAt.IsZero() {
 		n.Snapshot.Info.CapturedAt = time.Time{}
@@ -187,14 +187,6 @@ func (n *Gathered) readKubelet(ctx context.Context, r *Reader, configz bool) {
 	default:
 		n.MaxPID = *summary.Node.Rlimit.MaxPID
 	}
-}
-
-// KubepodsHint explains a tree without a kubepods cgroup.
-func KubepodsHint(err error) error {
-	if strings.Contains(err.Error(), "kubepods") {
-		return fmt.Errorf("%w (the kubelet keeps pods in a kubepods cgroup when cgroupsPerQOS is true; give --cgroup-root for an unusual cgroupRoot)", err)
-	}
-	return err
 }
 
 // nodePods lists every pod bound to the node, in every namespace, but the

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/kubecgroups/kubecgroups/qos/agent"
 	"io"
 	"strconv"
 	"strings"
@@ -12,10 +13,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// DefaultAgentNamespace is the namespace of the node agents (package
-// qos/agent) whose reports the default user role reads through the pod
-// proxy.
-const DefaultAgentNamespace = "kubecgroups-system"
+// DefaultAgentNamespace is the namespace of the node agents
+// (agent.DefaultNamespace) whose reports the default user role reads
+// through the pod proxy.
+const DefaultAgentNamespace = agent.DefaultNamespace
 
 // DefaultRBACGroup is the group WriteRBAC binds its roles to when
 // RBACOptions.Group is empty.

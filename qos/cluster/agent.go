@@ -1,4 +1,4 @@
-package agent
+package cluster
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
-	"github.com/kubecgroups/kubecgroups/qos/cluster"
+	"github.com/kubecgroups/kubecgroups/qos/agent"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -26,31 +26,21 @@ import (
 // needs only get on pods/proxy in the agent's namespace, never pod
 // creation or exec.
 
-// Where the agents run, as "kubectl-cgroups agent manifests" installs
-// them.
+// MaxAgentReportBytes bounds a report read from an agent;
+// MaxAgentSnapshotBytes the compressed snapshot.
 const (
-	DefaultNamespace = cluster.DefaultAgentNamespace
-	DefaultPort      = 9617
-	// PodLabel and PodLabelValue select the agent pods.
-	PodLabel      = "app.kubernetes.io/name"
-	PodLabelValue = Component
+	MaxAgentReportBytes   = 64 << 20
+	MaxAgentSnapshotBytes = 256 << 20
 )
 
-// MaxReportBytes bounds a report read from an agent; MaxSnapshotBytes
-// the compressed snapshot.
-const (
-	MaxReportBytes   = 64 << 20
-	MaxSnapshotBytes = 256 << 20
-)
-
-// ErrNoAgent is returned (wrapped) by FindPod when no ready agent runs on
+// ErrNoAgent is returned (wrapped) by FindAgentPod when no ready agent runs on
 // the node.
 var ErrNoAgent = errors.New("no ready agent on the node")
 
-// FindPod returns the running, ready agent pod of a node in namespace.
-func FindPod(ctx context.Context, client kubernetes.Interface, namespace, node string) (*corev1.Pod, error) {
+// FindAgentPod returns the running, ready agent pod of a node in namespace.
+func FindAgentPod(ctx context.Context, client kubernetes.Interface, namespace, node string) (*corev1.Pod, error) {
 	list, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: labels.SelectorFromSet(labels.Set{PodLabel: PodLabelValue}).String(),
+		LabelSelector: labels.SelectorFromSet(labels.Set{agent.PodLabel: agent.PodLabelValue}).String(),
 		FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String(),
 	})
 	if err != nil {
@@ -58,7 +48,7 @@ func FindPod(ctx context.Context, client kubernetes.Interface, namespace, node s
 	}
 	for i := range list.Items {
 		p := &list.Items[i]
-		if p.Spec.NodeName != node || p.Labels[PodLabel] != PodLabelValue || p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+		if p.Spec.NodeName != node || p.Labels[agent.PodLabel] != agent.PodLabelValue || p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
 			continue
 		}
 		for _, c := range p.Status.Conditions {
@@ -70,10 +60,10 @@ func FindPod(ctx context.Context, client kubernetes.Interface, namespace, node s
 	return nil, fmt.Errorf("node %s, namespace %s: %w", node, namespace, ErrNoAgent)
 }
 
-// get reads one path of an agent through the pod proxy, at most limit
+// agentGet reads one path of an agent through the pod proxy, at most limit
 // bytes.
-func get(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, path string, limit int64) ([]byte, error) {
-	rc, err := client.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(DefaultPort), path, nil).Stream(ctx)
+func agentGet(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, path string, limit int64) ([]byte, error) {
+	rc, err := client.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(agent.DefaultPort), path, nil).Stream(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("agent %s/%s /%s through the pod proxy: %w", pod.Namespace, pod.Name, path, err)
 	}
@@ -88,9 +78,9 @@ func get(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, path
 	return b, nil
 }
 
-// FetchReport reads an agent's latest report (its /report).
-func FetchReport(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod) (*qos.DiffReport, error) {
-	b, err := get(ctx, client, pod, "report", MaxReportBytes)
+// FetchAgentReport reads an agent's latest report (its /report).
+func FetchAgentReport(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod) (*qos.DiffReport, error) {
+	b, err := agentGet(ctx, client, pod, "report", MaxAgentReportBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -104,16 +94,16 @@ func FetchReport(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 	return &r, nil
 }
 
-// FetchSnapshot reads a snapshot of the agent's node (its /snapshot, a
+// FetchAgentSnapshot reads a snapshot of the agent's node (its /snapshot, a
 // tar.gz), bounded by limits and validated as any untrusted archive.
-func FetchSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, limits cgroupfs.SnapshotLimits) (*cgroupfs.Snapshot, error) {
+func FetchAgentSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, limits cgroupfs.SnapshotLimits) (*cgroupfs.Snapshot, error) {
 	// The compressed archive is bounded as its uncompressed content
-	// would be (MaxBytes), and by MaxSnapshotBytes.
-	limit := int64(MaxSnapshotBytes)
+	// would be (MaxBytes), and by MaxAgentSnapshotBytes.
+	limit := int64(MaxAgentSnapshotBytes)
 	if limits.MaxBytes > 0 && limits.MaxBytes < limit {
 		limit = limits.MaxBytes
 	}
-	b, err := get(ctx, client, pod, "snapshot", limit)
+	b, err := agentGet(ctx, client, pod, "snapshot", limit)
 	if err != nil {
 		return nil, err
 	}
@@ -129,43 +119,43 @@ func FetchSnapshot(ctx context.Context, client kubernetes.Interface, pod *corev1
 	return s, nil
 }
 
-// Source reads nodes' reports from their agents, for cluster.CheckOptions:
-// a node without a ready agent is cluster.ErrNoSource, so that the caller
+// AgentSource reads nodes' reports from their agents, for
+// CheckOptions.Source: a node without a ready agent is ErrNoSource, so that the caller
 // may read it with a snapshot pod instead.
-type Source struct {
+type AgentSource struct {
 	// Client reaches the API server; the user needs list on pods and get
 	// on pods/proxy in Namespace.
 	Client kubernetes.Interface
-	// Namespace is where the agents run (DefaultNamespace when empty).
+	// Namespace is where the agents run (agent.DefaultNamespace when empty).
 	Namespace string
 }
 
-// NodeReport implements cluster.NodeSource.
-func (s Source) NodeReport(ctx context.Context, node string) (*qos.DiffReport, string, error) {
+// NodeReport implements NodeSource.
+func (s AgentSource) NodeReport(ctx context.Context, node string) (*qos.DiffReport, string, error) {
 	ns := s.Namespace
 	if ns == "" {
-		ns = DefaultNamespace
+		ns = agent.DefaultNamespace
 	}
-	pod, err := FindPod(ctx, s.Client, ns, node)
+	pod, err := FindAgentPod(ctx, s.Client, ns, node)
 	// No agent, or none the user may see (no list on pods in the
 	// agent's namespace, or no such namespace): no source.
 	if errors.Is(err, ErrNoAgent) || apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
-		return nil, "", fmt.Errorf("%w: %w", cluster.ErrNoSource, err)
+		return nil, "", fmt.Errorf("%w: %w", ErrNoSource, err)
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	r, err := FetchReport(ctx, s.Client, pod)
+	r, err := FetchAgentReport(ctx, s.Client, pod)
 	if err != nil {
 		return nil, "", err
 	}
 	return r, pod.Namespace + "/" + pod.Name, nil
 }
 
-// SnapshotOptions say how ReadSnapshot reads a node's snapshot from its
+// AgentSnapshotOptions say how ReadAgentSnapshot reads a node's snapshot from its
 // agent.
-type SnapshotOptions struct {
-	// Namespace is where the agents run (DefaultNamespace when empty).
+type AgentSnapshotOptions struct {
+	// Namespace is where the agents run (agent.DefaultNamespace when empty).
 	Namespace string
 	// Limits bound the archive the agent sends, as any untrusted archive
 	// (the cgroupfs defaults when zero).
@@ -177,33 +167,33 @@ type SnapshotOptions struct {
 	Description string
 }
 
-// NodeSnapshot is a node's snapshot read from its agent.
-type NodeSnapshot struct {
+// AgentSnapshot is a node's snapshot read from its agent.
+type AgentSnapshot struct {
 	// Snapshot is the validated snapshot.
 	Snapshot *cgroupfs.Snapshot
 	// Pod is the agent pod that served it.
 	Pod *corev1.Pod
 }
 
-// ReadSnapshot reads a snapshot of node from the ready agent running on
+// ReadAgentSnapshot reads a snapshot of node from the ready agent running on
 // it, through the pod proxy: the archive is bounded (o.Limits, and
-// MaxSnapshotBytes compressed) and validated by cgroupfs.ReadSnapshot. An
+// MaxAgentSnapshotBytes compressed) and validated by cgroupfs.ReadSnapshot. An
 // error matching ErrNoAgent means that no ready agent runs there, or that
 // the user may not see the agent pods (no list on pods in the namespace, or
 // no such namespace): the caller may read the node another way.
-func ReadSnapshot(ctx context.Context, client kubernetes.Interface, node string, o SnapshotOptions) (*NodeSnapshot, error) {
+func ReadAgentSnapshot(ctx context.Context, client kubernetes.Interface, node string, o AgentSnapshotOptions) (*AgentSnapshot, error) {
 	ns := o.Namespace
 	if ns == "" {
-		ns = DefaultNamespace
+		ns = agent.DefaultNamespace
 	}
-	pod, err := FindPod(ctx, client, ns, node)
+	pod, err := FindAgentPod(ctx, client, ns, node)
 	if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("%w: %w", ErrNoAgent, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s, err := FetchSnapshot(ctx, client, pod, o.Limits)
+	s, err := FetchAgentSnapshot(ctx, client, pod, o.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -212,12 +202,12 @@ func ReadSnapshot(ctx context.Context, client kubernetes.Interface, node string,
 			return nil, fmt.Errorf("agent %s/%s /snapshot: %w", pod.Namespace, pod.Name, err)
 		}
 	}
-	return &NodeSnapshot{Snapshot: s, Pod: pod}, nil
+	return &AgentSnapshot{Snapshot: s, Pod: pod}, nil
 }
 
 // recapture captures s again with o's node options and description,
 // keeping what s records of the original capture.
-func recapture(s *cgroupfs.Snapshot, o SnapshotOptions) (*cgroupfs.Snapshot, error) {
+func recapture(s *cgroupfs.Snapshot, o AgentSnapshotOptions) (*cgroupfs.Snapshot, error) {
 	fsys, err := s.FS()
 	if err != nil {
 		return nil, err
