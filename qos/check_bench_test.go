@@ -17,12 +17,15 @@ package qos_test
 //	    Encode     the report as indented JSON, as -o json writes it
 //	               (encoding/json, no HTML escaping, two-space indent,
 //	               64 KiB buffered writer)
+//	    EncodeStream  the same bytes, indented on the way out
+//	               (internal/jsonindent) instead of in a second buffer
 //	    Check      qos.Check (Discovery, the profile, Expect, Read, Diff)
 //	    All        ReadPods, Check and Encode: the process without its
 //	               start-up and exit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,6 +34,7 @@ import (
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/jsonindent"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -47,6 +51,41 @@ func encodeJSON(w io.Writer, v any) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// encodeJSONStream writes what encodeJSON writes, indenting on the way
+// out.
+func encodeJSONStream(w io.Writer, v any) error {
+	jw := jsonindent.NewWriter(w, 64<<10, "", "  ")
+	enc := json.NewEncoder(jw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return jw.Flush()
+}
+
+// TestEncodeStreamSameBytes checks that a node's report indented on the
+// way out is byte for byte what -o json writes today.
+func TestEncodeStreamSameBytes(t *testing.T) {
+	for _, l := range nodegen.Layouts() {
+		n := benchNode(t, l, 20)
+		x, err := qos.Expect(n.Pods, n.Profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := qos.Diff(x, memNode(t, n), diffOpts)
+		var want, got bytes.Buffer
+		if err := encodeJSON(&want, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := encodeJSONStream(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		if want.Len() < 10000 || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: streamed %d bytes, want the %d bytes of the encoder's indentation", l, got.Len(), want.Len())
+		}
+	}
 }
 
 // countingWriter counts the bytes written to it.
@@ -159,6 +198,15 @@ func BenchmarkCLIPhases(b *testing.B) {
 				var w countingWriter
 				for b.Loop() {
 					if err := encodeJSON(&w, r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(w.n)/float64(b.N), "bytes/op")
+			})
+			b.Run("EncodeStream", func(b *testing.B) {
+				var w countingWriter
+				for b.Loop() {
+					if err := encodeJSONStream(&w, r); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -53,14 +53,16 @@ type sample struct {
 //     pods.json -o json` (the capture's machine facts, default flags),
 //     divided by tmpfs/floor;
 //
-// and once per round, `kubectl-cgroups version` (start-up/version: process
+// With binB, every diff is also run by binB (named "...-B"), against the
+// same floor in the same round: an A/B comparison of two builds. Also
+// once per round, `kubectl-cgroups version` (start-up/version: process
 // start to exit with no work). Every diff is first checked to exit 0.
 // It prints each round's ratios, then per process the median and range of
 // the wall time and the median CPU time (user + system), and per diff the median and range of its ratio to its floor, and
 // writes cli.txt and cli-ratios.txt (benchmark format, for benchstat) in
 // dir. Last, it runs `kubectl-cgroups version` with GODEBUG=inittrace=1
 // and prints the package initialisation totals.
-func timeCLI(dir, bin string, pods, rounds, procs int) {
+func timeCLI(dir, bin, binB string, pods, rounds, procs int) {
 	if bin == "" {
 		bin = filepath.Join(dir, "kubectl-cgroups")
 		goBuild(bin, "./cmd/kubectl-cgroups")
@@ -117,6 +119,16 @@ func timeCLI(dir, bin string, pods, rounds, procs int) {
 				argv: append([]string{bin, "diff", "--root", cgroupfs.DefaultMountPoint, "--cgroup-root", ropts.CgroupRoot, "--cgroup-driver", string(ropts.Driver),
 					"-f", realPods, "-o", "json", "--effects=false"}, machineFlags(rn)...)},
 		)
+	}
+	if binB != "" {
+		// The same diffs by the other binary, in the same rounds.
+		for _, p := range slices.Clone(procsList) {
+			if p.floor != "" {
+				p.name += "-B"
+				p.argv = append([]string{binB}, p.argv[1:]...)
+				procsList = append(procsList, p)
+			}
+		}
 	}
 	procsList = append(procsList, process{name: "start-up/version", argv: []string{bin, "version"}})
 	env := append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", procs))

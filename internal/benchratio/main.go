@@ -51,6 +51,7 @@ func main() {
 	benchstat := flag.String("benchstat", "", "benchstat binary (default: install the latest into a temporary GOBIN)")
 	cli := flag.Int("cli", 0, "instead of the benchmarks, time the kubectl-cgroups diff process on a generated node of this many pods (a tree on tmpfs, real v1 cgroups, a snapshot) against the raw-read floor process, in rounds")
 	runs := flag.Int("runs", 20, "with -cli: rounds (each process once per round)")
+	binB := flag.String("compare", "", "with -cli: a second kubectl-cgroups binary whose diffs are timed in the same rounds (\"...-B\")")
 	procs := flag.Int("procs", runtime.NumCPU(), "with -cli: GOMAXPROCS of every process timed")
 	bin := flag.String("bin", "", "with -cli: the kubectl-cgroups binary to time (default: build ./cmd/kubectl-cgroups); with -agent: the kubecgroups-agent binary (default: build ./cmd/kubecgroups-agent)")
 	agentPods := flag.Int("agent", 0, "instead of the benchmarks, run the kubecgroups-agent process on a generated node of this many pods (a fake API server of its own) and report its RSS")
@@ -69,7 +70,7 @@ func main() {
 	}
 	check(os.MkdirAll(dir, 0o755))
 	if *cli > 0 {
-		timeCLI(dir, *bin, *cli, *runs, *procs)
+		timeCLI(dir, *bin, *binB, *cli, *runs, *procs)
 		return
 	}
 	if *agentPods > 0 {
