@@ -5,6 +5,7 @@
 //	go run ./internal/benchratio                       # everything (about an hour)
 //	go run ./internal/benchratio -bench 'FullDiff/(tmpfs|real)/v1-cgroupfs/250/' ./qos
 //	go run ./internal/benchratio -in results.txt       # report an earlier run
+//	go run ./internal/benchratio -cli 250              # the diff process against the raw-read floor process
 //
 // It builds each package's test binary (default ./cgroupfs ./qos) and runs
 // it -rounds times (default 6) with -test.bench BENCH -test.benchmem
@@ -33,6 +34,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +49,10 @@ func main() {
 	out := flag.String("o", "", "directory for raw.txt and ratios.txt (default: a new temporary directory)")
 	in := flag.String("in", "", "report this earlier raw output instead of running")
 	benchstat := flag.String("benchstat", "", "benchstat binary (default: install the latest into a temporary GOBIN)")
-	cli := flag.Int("cli", 0, "instead of the benchmarks, time the kubectl-cgroups diff process on a snapshot of a generated node of this many pods")
-	runs := flag.Int("runs", 20, "with -cli: timed runs")
+	cli := flag.Int("cli", 0, "instead of the benchmarks, time the kubectl-cgroups diff process on a generated node of this many pods (a tree on tmpfs, real v1 cgroups, a snapshot) against the raw-read floor process, in rounds")
+	runs := flag.Int("runs", 20, "with -cli: rounds (each process once per round)")
+	binB := flag.String("compare", "", "with -cli: a second kubectl-cgroups binary whose diffs are timed in the same rounds (\"...-B\")")
+	procs := flag.Int("procs", runtime.NumCPU(), "with -cli: GOMAXPROCS of every process timed")
 	bin := flag.String("bin", "", "with -cli: the kubectl-cgroups binary to time (default: build ./cmd/kubectl-cgroups); with -agent: the kubecgroups-agent binary (default: build ./cmd/kubecgroups-agent)")
 	agentPods := flag.Int("agent", 0, "instead of the benchmarks, run the kubecgroups-agent process on a generated node of this many pods (a fake API server of its own) and report its RSS")
 	agentFor := flag.Duration("agent-for", 30*time.Second, "with -agent: how long the agent runs (1 s checks, scraped every second)")
@@ -66,7 +70,7 @@ func main() {
 	}
 	check(os.MkdirAll(dir, 0o755))
 	if *cli > 0 {
-		timeCLI(dir, *bin, *cli, *runs)
+		timeCLI(dir, *bin, *binB, *cli, *runs, *procs)
 		return
 	}
 	if *agentPods > 0 {
