@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/jsonindent"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -106,14 +106,15 @@ func printStructured(w io.Writer, format string, v any) error {
 		_, err = w.Write(y)
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
+	// Indented on the way out (the same bytes as SetIndent, without a
+	// second buffer the size of the document).
+	jw := jsonindent.NewWriter(w, 64<<10, "", "  ")
+	enc := json.NewEncoder(jw)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return bw.Flush()
+	return jw.Flush()
 }
 
 // printStructuredList writes several documents as one: with -o json (or a
