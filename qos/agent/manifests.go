@@ -43,10 +43,11 @@ type ManifestOptions struct {
 	NodeCapacity string
 }
 
-// manifests is the install. Memory: the agent binary on a
-// generated 250-pod node peaked at 94 MiB RSS (kubectl-cgroups version
-// alone: 62 MiB), hence the request and a limit with headroom; GOMEMLIMIT
-// keeps the heap collected well below it. The kubelet's configuration, when
+// manifests is the install. Memory: on a generated 250-pod node the
+// agent process peaked at 46 MiB RSS (file-backed text included) and its
+// container's cgroup at 28.5 MiB (TestLiveClusterAgentScale), hence a
+// 48Mi request and a 96Mi limit with headroom; GOMEMLIMIT keeps the heap
+// collected well below it. The kubelet's configuration, when
 // given, is mounted as the single file (never its directory, which holds
 // the pods' secrets).
 //
