@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
 	"github.com/kubecgroups/kubecgroups/qos/agent"
@@ -146,19 +147,13 @@ func (f *clusterFlags) source(api *clusterAPI) (cluster.NodeSource, bool) {
 	return cluster.AgentSource{Client: api.Client, Namespace: f.agentNamespace}, f.via == "agent"
 }
 
-// agentSnapshot reads node's snapshot from its agent unless --via pod;
-// nil without an error means: read it with a snapshot pod (--via auto,
-// and no agent there).
-func (f *clusterFlags) agentSnapshot(ctx context.Context, api *clusterAPI, node string, o cluster.AgentSnapshotOptions) (*cluster.AgentSnapshot, error) {
-	if f.via == "pod" {
-		return nil, nil
-	}
-	o.Namespace = f.agentNamespace
-	s, err := cluster.ReadAgentSnapshot(ctx, api.Client, node, o)
-	if errors.Is(err, cluster.ErrNoAgent) && f.via == "auto" {
-		return nil, nil
-	}
-	return s, err
+// readNode reads node's snapshot as --via says, warning w about
+// leftover snapshot pods before it creates one.
+func (f *clusterFlags) readNode(ctx context.Context, api *clusterAPI, node string, capture cgroupfs.NodeOptions, description string, w io.Writer) (*cluster.NodeSnapshot, error) {
+	return f.reader(api).ReadNode(ctx, node, cluster.ReadNodeOptions{
+		Via: cluster.Via(f.via), AgentNamespace: f.agentNamespace, Capture: capture, Description: description,
+		Warn: warnTo(w), BeforePod: func() { f.warnLeftovers(ctx, api, w) },
+	})
 }
 
 // warnTo returns a warning sink that writes each warning as a line to w.
@@ -169,10 +164,8 @@ func warnTo(w io.Writer) func(string) {
 // checkFlags checks the snapshot pod's flags, resolves
 // --request-timeout and picks the run ID.
 func (f *clusterFlags) checkFlags() error {
-	switch f.via {
-	case "auto", "agent", "pod":
-	default:
-		return fmt.Errorf("--via %q: want auto, agent or pod", f.via)
+	if _, err := cluster.ParseVia(f.via); err != nil {
+		return fmt.Errorf("--via %w", err)
 	}
 	if err := cluster.ValidateImage(f.image); err != nil {
 		return fmt.Errorf("--image: %w", err)

@@ -80,26 +80,17 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 	}
 	ctx, t, opts := r.ctx, r.target, r.opts
 	// The whole node is captured; the pod filter applies to the read.
-	as, err := o.cluster.agentSnapshot(ctx, r.api, t.node, cluster.AgentSnapshotOptions{})
+	ns, err := o.cluster.readNode(ctx, r.api, t.node, opts, "", s.ErrOut)
 	if err != nil {
 		return err
 	}
-	g := &cluster.Gathered{Name: t.node}
-	if as != nil {
-		g.Snapshot = as.Snapshot
-	} else {
-		o.cluster.warnLeftovers(ctx, r.api, s.ErrOut)
-		if g, err = o.cluster.reader(r.api).Gather(ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts}); err != nil {
-			return err
-		}
-	}
-	fsys, err := g.Snapshot.FS()
+	fsys, err := ns.Snapshot.FS()
 	if err != nil {
 		return err
 	}
 	defer fsys.Close()
 	opts.PodUID = r.podUID
-	node, effects, err := o.read(ctx, fsys, g.Snapshot, opts)
+	node, effects, err := o.read(ctx, fsys, ns.Snapshot, opts)
 	if err != nil {
 		return fmt.Errorf("node %s: %w", t.node, cgroupfs.KubepodsHint(err))
 	}
@@ -109,7 +100,7 @@ func (o *inspectOptions) runCluster(c *cobra.Command, s genericiooptions.IOStrea
 		}
 		return err
 	}
-	return o.print(s, node, g.Snapshot.Source("cluster", "node/"+g.Name), effects)
+	return o.print(s, node, ns.Snapshot.Source("cluster", "node/"+t.node), effects)
 }
 
 // runCluster is snapshot node/NAME or pod/NAME.
@@ -124,20 +115,11 @@ func (o *snapshotOptions) runCluster(c *cobra.Command, s genericiooptions.IOStre
 	}
 	t, opts := r.target, r.opts
 	opts.PodUID = r.podUID // only that pod is captured
-	as, err := o.cluster.agentSnapshot(r.ctx, r.api, t.node, cluster.AgentSnapshotOptions{Node: opts, Description: o.description})
+	ns, err := o.cluster.readNode(r.ctx, r.api, t.node, opts, o.description, s.ErrOut)
 	if err != nil {
 		return err
 	}
-	if as != nil {
-		return o.write(s, as.Snapshot, opts, format, fmt.Sprintf("node/%s (agent %s/%s)", t.node, as.Pod.Namespace, as.Pod.Name))
-	}
-	o.cluster.warnLeftovers(r.ctx, r.api, s.ErrOut)
-	g, err := o.cluster.reader(r.api).Gather(r.ctx, t.node, cluster.GatherOptions{Warn: warnTo(s.ErrOut), Capture: opts, Description: o.description})
-	if err != nil {
-		return err
-	}
-	from := fmt.Sprintf("node/%s (snapshot pod %s/%s)", t.node, g.SnapshotPod.Namespace, g.SnapshotPod.Name)
-	return o.write(s, g.Snapshot, opts, format, from)
+	return o.write(s, ns.Snapshot, opts, format, fmt.Sprintf("node/%s (%s)", t.node, ns.By))
 }
 
 // nodeRead is the start of inspect and snapshot in cluster mode: the
