@@ -52,6 +52,15 @@ const (
 	DriverSystemd Driver = "systemd"
 )
 
+// ParseDriver parses "cgroupfs" or "systemd".
+func ParseDriver(s string) (Driver, error) {
+	switch d := Driver(s); d {
+	case DriverCgroupfs, DriverSystemd:
+		return d, nil
+	}
+	return "", fmt.Errorf("%q: want cgroupfs or systemd", s)
+}
+
 func (d Driver) valid() bool { return d == "" || d == DriverCgroupfs || d == DriverSystemd }
 
 // v1Controllers are the cgroup v1 controller names the kernel knows; a

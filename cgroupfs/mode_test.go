@@ -110,3 +110,16 @@ func TestInferLayout(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDriver(t *testing.T) {
+	for _, d := range []Driver{DriverCgroupfs, DriverSystemd} {
+		if got, err := ParseDriver(string(d)); err != nil || got != d {
+			t.Errorf("ParseDriver(%s) = %q, %v", d, got, err)
+		}
+	}
+	for _, s := range []string{"", "Systemd", "systemd "} {
+		if _, err := ParseDriver(s); err == nil {
+			t.Errorf("ParseDriver(%q) accepted", s)
+		}
+	}
+}

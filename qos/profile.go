@@ -138,6 +138,18 @@ const (
 	CRIDockerd    CRIRuntime = "cri-dockerd"
 )
 
+// ParseCRIRuntime parses "containerd", "crio" (or "cri-o") or
+// "cri-dockerd".
+func ParseCRIRuntime(s string) (CRIRuntime, error) {
+	switch r := CRIRuntime(s); r {
+	case CRIContainerd, CRICRIO, CRIDockerd:
+		return r, nil
+	case "cri-o":
+		return CRICRIO, nil
+	}
+	return "", fmt.Errorf("%q: want containerd, crio or cri-dockerd", s)
+}
+
 // OCIRuntime is an OCI runtime and version, written "runc-1.4.0",
 // "crun-1.23" or "unknown".
 type OCIRuntime struct {

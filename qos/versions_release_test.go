@@ -20,3 +20,14 @@ func TestKubernetesVersions(t *testing.T) {
 		t.Errorf("KubeletRelease %s is not the newest supported version %s", KubeletRelease, vs[len(vs)-1])
 	}
 }
+
+func TestParseCRIRuntime(t *testing.T) {
+	for in, want := range map[string]CRIRuntime{"containerd": CRIContainerd, "crio": CRICRIO, "cri-o": CRICRIO, "cri-dockerd": CRIDockerd} {
+		if got, err := ParseCRIRuntime(in); err != nil || got != want {
+			t.Errorf("ParseCRIRuntime(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := ParseCRIRuntime("docker"); err == nil || err.Error() != `"docker": want containerd, crio or cri-dockerd` {
+		t.Errorf("ParseCRIRuntime(docker): %v", err)
+	}
+}

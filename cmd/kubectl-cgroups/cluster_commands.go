@@ -232,33 +232,16 @@ func (o *cleanupOptions) Run(ctx context.Context) error {
 		return err
 	}
 	ns := o.cluster.namespace
-	r := o.cluster.reader(api)
-	pods, err := r.SnapshotPods(ctx, o.runID)
-	if err != nil {
-		return err
-	}
-	if len(pods) == 0 {
-		if o.runID != "" {
-			fmt.Fprintf(s.Out, "no snapshot pods of run %s in namespace %s\n", safetext.Escape(o.runID), safetext.Escape(ns))
-		} else {
-			fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", safetext.Escape(ns))
-		}
-		return nil
-	}
-	failed := 0
-	for i := range pods {
-		p := &pods[i]
-		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted: %w", ctx.Err())
-		}
-		if !r.DeleteSnapshotPod(ctx, p, warnTo(s.ErrOut)) {
-			failed++
-			continue
-		}
+	n, err := o.cluster.reader(api).Cleanup(ctx, cluster.CleanupOptions{RunID: o.runID, Warn: warnTo(s.ErrOut), Deleted: func(p *corev1.Pod) {
 		fmt.Fprintln(s.Out, safetext.Escape(fmt.Sprintf("deleted pod %s/%s (node %s, %s, age %s)", p.Namespace, p.Name, cluster.NodeOfSnapshotPod(p), p.Status.Phase, podAge(p))))
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d snapshot pods could not be deleted", failed, len(pods))
+	}})
+	switch {
+	case err != nil:
+		return err
+	case n == 0 && o.runID != "":
+		fmt.Fprintf(s.Out, "no snapshot pods of run %s in namespace %s\n", safetext.Escape(o.runID), safetext.Escape(ns))
+	case n == 0:
+		fmt.Fprintf(s.Out, "no snapshot pods in namespace %s\n", safetext.Escape(ns))
 	}
 	return nil
 }

@@ -69,12 +69,14 @@ func (f *treeFlags) readSnapshot(stdin io.Reader) (*cgroupfs.Snapshot, error) {
 }
 
 func (f *treeFlags) nodeOptions() (cgroupfs.NodeOptions, error) {
-	switch f.driver {
-	case "", "cgroupfs", "systemd":
-	default:
-		return cgroupfs.NodeOptions{}, fmt.Errorf("--cgroup-driver %q: want cgroupfs or systemd", f.driver)
+	o := cgroupfs.NodeOptions{CgroupRoot: f.cgroupRoot}
+	var err error
+	if f.driver != "" {
+		if o.Driver, err = cgroupfs.ParseDriver(f.driver); err != nil {
+			return o, fmt.Errorf("--cgroup-driver %w", err)
+		}
 	}
-	return cgroupfs.NodeOptions{Driver: cgroupfs.Driver(f.driver), CgroupRoot: f.cgroupRoot}, nil
+	return o, nil
 }
 
 type inspectOptions struct {

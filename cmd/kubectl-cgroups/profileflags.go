@@ -92,11 +92,8 @@ func (f *profileFlags) overrides(c *cobra.Command) (qos.Overrides, error) {
 		o.KubeletConfig, o.KubeletConfigSource = kc, "node-config"
 	}
 	if changed("cgroup-driver") {
-		switch f.cgroupDriver {
-		case "cgroupfs", "systemd":
-			o.Driver = cgroupfs.Driver(f.cgroupDriver)
-		default:
-			return o, fmt.Errorf("--cgroup-driver %q: want cgroupfs or systemd", f.cgroupDriver)
+		if o.Driver, err = cgroupfs.ParseDriver(f.cgroupDriver); err != nil {
+			return o, fmt.Errorf("--cgroup-driver %w", err)
 		}
 	}
 	if changed("cpu-manager-policy") {
@@ -110,13 +107,8 @@ func (f *profileFlags) overrides(c *cobra.Command) (qos.Overrides, error) {
 		o.PodPidsLimit = &f.podPidsLimit
 	}
 	if changed("runtime") {
-		switch f.runtime {
-		case "containerd", "crio", "cri-dockerd":
-			o.CRI = qos.CRIRuntime(f.runtime)
-		case "cri-o":
-			o.CRI = qos.CRICRIO
-		default:
-			return o, fmt.Errorf("--runtime %q: want containerd, crio or cri-dockerd", f.runtime)
+		if o.CRI, err = qos.ParseCRIRuntime(f.runtime); err != nil {
+			return o, fmt.Errorf("--runtime %w", err)
 		}
 	}
 	if changed("oci-runtime") {
