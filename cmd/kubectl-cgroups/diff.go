@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/clihelp"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/kubecgroups/kubecgroups/qos/kubelet"
 	"github.com/spf13/cobra"
@@ -93,10 +94,8 @@ differences, 2 on error.`,
 	for name, def := range map[string]string{"cgroup-version": "from the tree", "cgroup-driver": "from the tree", "oci-runtime": "unknown", "page-size": "from the tree or the host", "swap-accounting": "from the tree"} {
 		c.Flags().Lookup(name).DefValue = def
 	}
-	setFlagGroups(c, []flagGroup{diffClusterFlags, diffNodeFlags,
-		{"Profile flags (both modes)", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
-		{"Output", []string{"output", "only-drift", "effects", "sample"}, ""},
-	})
+	clihelp.SetFlagGroups(c, commandName(), []clihelp.FlagGroup{diffClusterFlags, diffNodeFlags, diffProfileFlags,
+		{Title: "Output", Names: []string{"output", "only-drift", "effects", "sample"}}})
 	c.RegisterFlagCompletionFunc("node", completeNodeFlag(&o.cluster))
 	return c
 }
@@ -181,16 +180,17 @@ func (o *diffOptions) labelOf(name string) string {
 
 // The flags of diff's two modes, each with a help topic.
 var (
-	diffClusterFlags = flagGroup{"Cluster-mode flags", []string{"selector", "all-namespaces", "node", "all-nodes", "max-concurrency", "via", "agent-namespace", "image", "snapshot-namespace", "snapshot-timeout"}, "cluster-mode"}
-	diffNodeFlags    = flagGroup{"Node-mode flags", []string{"root", "snapshot", "filename", "kubelet-pods", "static-pods", "complete-pod-list", "node-name", "pod-logs-dir", "container-logs-dir",
-		"kubelet-token", "kubelet-token-file", "kubelet-client-certificate", "kubelet-client-key", "kubelet-certificate-authority", "kubelet-insecure-skip-tls-verify", "kubelet-allow-token-over-http", "kubelet-request-timeout"}, "node-mode"}
+	diffProfileFlags = clihelp.FlagGroup{Title: "Profile flags (both modes)", Names: []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, Topic: "profile"}
+	diffClusterFlags = clihelp.FlagGroup{Title: "Cluster-mode flags", Names: []string{"selector", "all-namespaces", "node", "all-nodes", "max-concurrency", "via", "agent-namespace", "image", "snapshot-namespace", "snapshot-timeout"}, Topic: "cluster-mode"}
+	diffNodeFlags    = clihelp.FlagGroup{Title: "Node-mode flags", Names: []string{"root", "snapshot", "filename", "kubelet-pods", "static-pods", "complete-pod-list", "node-name", "pod-logs-dir", "container-logs-dir",
+		"kubelet-token", "kubelet-token-file", "kubelet-client-certificate", "kubelet-client-key", "kubelet-certificate-authority", "kubelet-insecure-skip-tls-verify", "kubelet-allow-token-over-http", "kubelet-request-timeout"}, Topic: "node-mode"}
 )
 
 // newModeTopics are "help cluster-mode", "help node-mode" and "help
 // profile", built from diff's own flags.
 func newModeTopics(diff *cobra.Command) []*cobra.Command {
 	return []*cobra.Command{
-		newHelpTopic(diff, diffClusterFlags, "diff, inspect and snapshot from a workstation, through the Kubernetes API",
+		clihelp.NewTopic(diff, diffClusterFlags, "diff, inspect and snapshot from a workstation, through the Kubernetes API",
 			`Cluster mode reads nodes through the Kubernetes API. Name pods (pod/NAME
 or NAME, in -n or the context's namespace), select them (-l, -A), or name
 nodes (--node, node/NAME, --all-nodes). Each node involved is read by a
@@ -211,7 +211,7 @@ the RBAC it needs: "`+commandName()+` rbac".`,
   kubectl cgroups diff --all-nodes --max-concurrency 10 -o json
   kubectl cgroups inspect node/node-7
   kubectl cgroups snapshot node/node-7 -o node-7.tar.gz`),
-		newHelpTopic(diff, diffNodeFlags, "diff on a node, or with files taken from one",
+		clihelp.NewTopic(diff, diffNodeFlags, "diff on a node, or with files taken from one",
 			`Node mode reads one node's tree directly: live (--root, default
 /sys/fs/cgroup) or a snapshot (--snapshot FILE). The pods come from one of
 -f FILE (manifests or stored pods: kubectl get pods -A --field-selector
@@ -230,7 +230,7 @@ memory, PIDs, huge page sizes) and --node-config.`,
       --kubelet-certificate-authority /var/lib/kubelet/pki/kubelet.crt
   kubectl-cgroups diff --static-pods /etc/kubernetes/manifests
   kubectl-cgroups diff --snapshot node1.tar.gz -f pods.json --complete-pod-list -o json`),
-		newHelpTopic(diff, flagGroup{"Profile flags", []string{"node-config", "kubernetes-version", "cgroup-version", "cgroup-driver", "cgroup-root", "runtime", "oci-runtime", "feature-gates", "node-capacity", "page-size", "cpu-manager-policy", "pod-pids-limit", "swap-accounting", "apply-defaults"}, "profile"},
+		clihelp.NewTopic(diff, clihelp.FlagGroup{Title: "Profile flags", Names: diffProfileFlags.Names, Topic: diffProfileFlags.Topic},
 			"the node profile: what the kubelet and the runtimes are, and how they are configured",
 			`The node profile starts from a stock v1.37.2 kubelet. What the node shows
 replaces the defaults: the cgroup version, driver and cgroupRoot from the

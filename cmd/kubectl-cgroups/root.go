@@ -6,9 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kubecgroups/kubecgroups/internal/clihelp"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -51,96 +50,6 @@ func runOptions(o options) func(*cobra.Command, []string) error {
 	}
 }
 
-// flagGroup is a titled section of a command's flags in its help. A
-// group with a topic is listed by name only, its full help being the
-// topic "help TOPIC".
-type flagGroup struct {
-	title string
-	names []string
-	topic string
-}
-
-// setFlagGroups lays c's help out in sections: the groups, then "Other
-// flags". kubectl's connection flags are hidden there, as kubectl hides its
-// global flags: "options" lists them.
-func setFlagGroups(c *cobra.Command, groups []flagGroup) {
-	c.SetUsageFunc(func(c *cobra.Command) error {
-		w := c.OutOrStderr()
-		fmt.Fprintf(w, "Usage:\n  %s\n", c.UseLine())
-		if c.HasExample() {
-			fmt.Fprintf(w, "\nExamples:\n%s\n", c.Example)
-		}
-		seen := map[string]bool{}
-		for _, g := range groups {
-			fs := groupFlags(c, g)
-			fs.VisitAll(func(f *pflag.Flag) { seen[f.Name] = true })
-			if g.topic != "" {
-				var names []string
-				fs.VisitAll(func(f *pflag.Flag) { names = append(names, "--"+f.Name) })
-				fmt.Fprintf(w, "\n%s (%s help %s):\n  %s\n", g.title, commandName(), g.topic, wrapWords(strings.Join(names, " "), 76, "\n  "))
-				continue
-			}
-			fmt.Fprintf(w, "\n%s:\n%s", g.title, fs.FlagUsagesWrapped(100))
-		}
-		other := pflag.NewFlagSet("other", pflag.ContinueOnError)
-		c.Flags().VisitAll(func(f *pflag.Flag) {
-			if !seen[f.Name] && !kubectlFlag(f.Name) {
-				other.AddFlag(f)
-			}
-		})
-		fmt.Fprintf(w, "\nOther flags:\n%s", other.FlagUsagesWrapped(100))
-		fmt.Fprintf(w, "\nkubectl's flags (--kubeconfig, --context, --as, --token, ...) apply in cluster mode: %s options\n", commandName())
-		return nil
-	})
-}
-
-// groupFlags returns the flags of c that g names.
-func groupFlags(c *cobra.Command, g flagGroup) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(g.title, pflag.ContinueOnError)
-	for _, n := range g.names {
-		if f := c.Flags().Lookup(n); f != nil {
-			fs.AddFlag(f)
-		}
-	}
-	return fs
-}
-
-// wrapWords joins words into lines of at most width columns.
-func wrapWords(s string, width int, sep string) string {
-	var b strings.Builder
-	n := 0
-	for i, w := range strings.Fields(s) {
-		if i > 0 && n+1+len(w) > width {
-			b.WriteString(sep)
-			n = 0
-		} else if i > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		b.WriteString(w)
-		n += len(w)
-	}
-	return b.String()
-}
-
-// newHelpTopic is "help TOPIC": the text and the flags of one mode of c.
-func newHelpTopic(c *cobra.Command, g flagGroup, short, long, example string) *cobra.Command {
-	return &cobra.Command{
-		Use:   g.topic,
-		Short: short,
-		Long: long + "\n\nExamples:\n" + example + "\n\n" + g.title + ":\n" +
-			strings.TrimRight(groupFlags(c, g).FlagUsagesWrapped(0), "\n"),
-	}
-}
-
-// kubectlFlag reports whether name is one of kubectl's connection flags
-// (cli-runtime's ConfigFlags).
-func kubectlFlag(name string) bool {
-	fs := pflag.NewFlagSet("kubectl", pflag.ContinueOnError)
-	genericclioptions.NewConfigFlags(false).AddFlags(fs)
-	return fs.Lookup(name) != nil && name != "namespace"
-}
-
 // newOptionsCmd prints kubectl's connection flags, which every
 // cluster-mode command takes, as "kubectl options" does.
 func newOptionsCmd(s genericiooptions.IOStreams) *cobra.Command {
@@ -149,9 +58,7 @@ func newOptionsCmd(s genericiooptions.IOStreams) *cobra.Command {
 		Short: "Print the kubectl flags that cluster-mode commands take",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fs := pflag.NewFlagSet("kubectl", pflag.ContinueOnError)
-			genericclioptions.NewConfigFlags(false).AddFlags(fs)
-			_, err := fmt.Fprintf(s.Out, "The following kubectl flags apply to diff, inspect, snapshot and cleanup in cluster mode:\n\n%s", fs.FlagUsagesWrapped(100))
+			_, err := fmt.Fprintf(s.Out, "The following kubectl flags apply to diff, inspect, snapshot and cleanup in cluster mode:\n\n%s", clihelp.KubectlFlagUsages())
 			return err
 		},
 	}
