@@ -1,6 +1,7 @@
 package qos
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -225,4 +226,25 @@ func CRIFromRuntimeVersion(v string) CRIRuntime {
 		return CRIDockerd
 	}
 	return ""
+}
+
+// ParseMaxPID reads the kubelet's pid capacity, node.rlimit.maxpid, from
+// the JSON of its /stats/summary (pkg/kubelet/apis/stats/v1alpha1,
+// v1.37.2), for MachineFromNode. A summary without a positive maxpid is an
+// error.
+func ParseMaxPID(summary []byte) (int64, error) {
+	var s struct {
+		Node struct {
+			Rlimit *struct {
+				MaxPID *int64 `json:"maxpid"`
+			} `json:"rlimit"`
+		} `json:"node"`
+	}
+	switch err := json.Unmarshal(summary, &s); {
+	case err != nil:
+		return 0, fmt.Errorf("stats/summary: %w", err)
+	case s.Node.Rlimit == nil || s.Node.Rlimit.MaxPID == nil || *s.Node.Rlimit.MaxPID <= 0:
+		return 0, errors.New("stats/summary has no node.rlimit.maxpid")
+	}
+	return *s.Node.Rlimit.MaxPID, nil
 }

@@ -31,3 +31,14 @@ func TestParseCRIRuntime(t *testing.T) {
 		t.Errorf("ParseCRIRuntime(docker): %v", err)
 	}
 }
+
+func TestParseMaxPID(t *testing.T) {
+	if n, err := ParseMaxPID([]byte(`{"node":{"nodeName":"n","rlimit":{"time":"2026-12-06T10:00:00Z","maxpid":4194304,"curproc":312}}}`)); err != nil || n != 4194304 {
+		t.Errorf("ParseMaxPID = %d, %v", n, err)
+	}
+	for _, body := range []string{`{"node":{}}`, `{"node":{"rlimit":{"maxpid":0}}}`, `{"node":{"rlimit":{}}}`, `not json`} {
+		if n, err := ParseMaxPID([]byte(body)); err == nil || n != 0 || !strings.Contains(err.Error(), "stats/summary") {
+			t.Errorf("ParseMaxPID(%s) = %d, %v", body, n, err)
+		}
+	}
+}

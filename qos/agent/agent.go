@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -549,20 +548,7 @@ func readMaxPID(ctx context.Context, kubelet func(ctx context.Context, node, pat
 	if err != nil {
 		return 0, err
 	}
-	var summary struct {
-		Node struct {
-			Rlimit *struct {
-				MaxPID *int64 `json:"maxpid"`
-			} `json:"rlimit"`
-		} `json:"node"`
-	}
-	switch err := json.Unmarshal(body, &summary); {
-	case err != nil:
-		return 0, fmt.Errorf("stats/summary: %w", err)
-	case summary.Node.Rlimit == nil || summary.Node.Rlimit.MaxPID == nil || *summary.Node.Rlimit.MaxPID <= 0:
-		return 0, errors.New("stats/summary has no node.rlimit.maxpid")
-	}
-	return *summary.Node.Rlimit.MaxPID, nil
+	return qos.ParseMaxPID(body)
 }
 
 // Report returns the latest successful check's report (nil before the

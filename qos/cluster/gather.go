@@ -8,7 +8,6 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -172,21 +171,7 @@ func (n *Gathered) readKubelet(ctx context.Context, r *Reader, configz bool) {
 		n.MaxPIDErr = err
 		return
 	}
-	var summary struct {
-		Node struct {
-			Rlimit *struct {
-				MaxPID *int64 `json:"maxpid"`
-			} `json:"rlimit"`
-		} `json:"node"`
-	}
-	switch err := json.Unmarshal(body, &summary); {
-	case err != nil:
-		n.MaxPIDErr = fmt.Errorf("stats/summary: %w", err)
-	case summary.Node.Rlimit == nil || summary.Node.Rlimit.MaxPID == nil || *summary.Node.Rlimit.MaxPID <= 0:
-		n.MaxPIDErr = errors.New("stats/summary has no node.rlimit.maxpid")
-	default:
-		n.MaxPID = *summary.Node.Rlimit.MaxPID
-	}
+	n.MaxPID, n.MaxPIDErr = qos.ParseMaxPID(body)
 }
 
 // nodePods lists every pod bound to the node, in every namespace, but the
