@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
@@ -245,11 +244,7 @@ func runOnce(argv, env []string) sample {
 	c.Env = env
 	t := time.Now()
 	check(c.Run())
-	s := sample{wall: time.Since(t)}
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return s
+	return sample{wall: time.Since(t), cpu: c.ProcessState.UserTime() + c.ProcessState.SystemTime()}
 }
 
 func durations(ss []sample, f func(sample) time.Duration) []time.Duration {
