@@ -55,15 +55,7 @@ func encodeJSON(w io.Writer, v any) error {
 
 // encodeJSONStream writes what encodeJSON writes, indenting on the way
 // out.
-func encodeJSONStream(w io.Writer, v any) error {
-	jw := jsonindent.NewWriter(w, 64<<10, "", "  ")
-	enc := json.NewEncoder(jw)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	return jw.Flush()
-}
+func encodeJSONStream(w io.Writer, v any) error { return jsonindent.Encode(w, v) }
 
 // TestEncodeStreamSameBytes checks that a node's report indented on the
 // way out is byte for byte what -o json writes today.

@@ -108,13 +108,7 @@ func printStructured(w io.Writer, format string, v any) error {
 	}
 	// Indented on the way out (the same bytes as SetIndent, without a
 	// second buffer the size of the document).
-	jw := jsonindent.NewWriter(w, 64<<10, "", "  ")
-	enc := json.NewEncoder(jw)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	return jw.Flush()
+	return jsonindent.Encode(w, v)
 }
 
 // printStructuredList writes several documents as one: with -o json (or a

@@ -12,6 +12,7 @@ package jsonindent
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 )
 
@@ -114,3 +115,16 @@ func (j *Writer) newline() {
 
 // Flush writes out what is buffered.
 func (j *Writer) Flush() error { return j.w.Flush() }
+
+// Encode writes v as JSON indented by two spaces, with no HTML escaping,
+// through a 64 KiB Writer: the bytes of an encoding/json Encoder with
+// SetEscapeHTML(false) and SetIndent("", "  ").
+func Encode(w io.Writer, v any) error {
+	jw := NewWriter(w, 64<<10, "", "  ")
+	enc := json.NewEncoder(jw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return jw.Flush()
+}
