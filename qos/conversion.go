@@ -48,8 +48,8 @@ type ConversionFile struct {
 // other file of the container's cgroup follows at the value [Expect]
 // gives it (kernel defaults such as cpu.cfs_quota_us -1 on v1 without a
 // CPU limit), so that the two agree. Requests should already carry the
-// limits' defaults (a request defaults to its limit;
-// [ParseConversionInput] does so).
+// limits' defaults: a resource with a limit and no request gets the
+// limit as its request, as the API server defaults a pod.
 func ConvertContainer(requests, limits map[string]resource.Quantity, v convert.CgroupVersion, f convert.WeightFormula) (*Conversion, error) {
 	doc := &Conversion{
 		APIVersion: APIVersion, Kind: KindConversion, CgroupVersion: v.String(),
@@ -197,68 +197,7 @@ func addKernelDefaults(doc *Conversion, requests, limits map[string]resource.Qua
 	return nil
 }
 
-// ParseConversionInput parses the REQUESTS and LIMITS of `kubectl-cgroups
-// convert`: comma-separated resource=quantity pairs of cpu, memory and
-// hugepages-<size>, in the syntax of a pod spec ("" for none). As the API
-// server does, a resource with a limit and no request gets the limit as
-// its request; a request above its limit is an error. Errors name the
-// argument and the token, and a bad quantity reads as it does in a
-// manifest.
-func ParseConversionInput(requests, limits string) (req, lim map[string]resource.Quantity, err error) {
-	if req, err = parseContainerResources("requests", requests); err != nil {
-		return nil, nil, err
-	}
-	if lim, err = parseContainerResources("--limits", limits); err != nil {
-		return nil, nil, err
-	}
-	for name, q := range lim {
-		if _, ok := req[name]; !ok {
-			req[name] = q
-		}
-		if rq := req[name]; rq.Cmp(q) > 0 {
-			return nil, nil, fmt.Errorf("request %s=%s is above its limit %s", name, rq.String(), q.String())
-		}
-	}
-	return req, lim, nil
-}
-
-// parseContainerResources parses "cpu=250m,memory=100M" into quantities.
-// Errors name what (the argument) and the offending token.
-func parseContainerResources(what, arg string) (map[string]resource.Quantity, error) {
-	out := map[string]resource.Quantity{}
-	if strings.TrimSpace(arg) == "" {
-		return out, nil
-	}
-	for tok := range strings.SplitSeq(arg, ",") {
-		name, value, ok := strings.Cut(tok, "=")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || name == "" {
-			return nil, fmt.Errorf("%s: bad token %q: want resource=quantity, for example cpu=250m", what, tok)
-		}
-		if name != "cpu" && name != "memory" && !strings.HasPrefix(name, "hugepages-") {
-			return nil, fmt.Errorf("%s: bad token %q: resource %q is not cpu, memory or hugepages-<size>", what, tok, name)
-		}
-		if strings.HasPrefix(name, "hugepages-") {
-			if _, err := convert.ParseHugePageResourceName(name); err != nil {
-				return nil, fmt.Errorf("%s: bad token %q: %w", what, tok, err)
-			}
-		}
-		q, err := resource.ParseQuantity(value)
-		if err != nil {
-			// The wording of a bad quantity in a manifest (checkQuantities).
-			return nil, fmt.Errorf("%s: bad token %q: invalid quantity %q: want a number with an optional suffix such as 250m, 1.5 or 256Mi", what, tok, value)
-		}
-		if q.Sign() < 0 {
-			return nil, fmt.Errorf("%s: bad token %q: negative quantity %q", what, tok, value)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("%s: resource %q given twice", what, name)
-		}
-		out[name] = q
-	}
-	return out, nil
-}
-
+// quantityStrings renders quantities as a pod spec writes them.
 func quantityStrings(m map[string]resource.Quantity) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, q := range m {

@@ -8,6 +8,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -24,14 +25,6 @@ func TestConvertContainerMatchesExpect(t *testing.T) {
 	} {
 		for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
 			for _, f := range []convert.WeightFormula{convert.WeightLinear, convert.WeightQuadratic} {
-				req, lim, err := ParseConversionInput(tc.req, tc.lim)
-				if err != nil {
-					t.Fatal(err)
-				}
-				doc, err := ConvertContainer(req, lim, v, f)
-				if err != nil {
-					t.Fatal(err)
-				}
 				p := DefaultProfile()
 				p.CgroupVersion = v
 				if f == convert.WeightLinear {
@@ -40,6 +33,14 @@ func TestConvertContainerMatchesExpect(t *testing.T) {
 				pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "c", UID: "11111111-2222-3333-4444-555555555555"},
 					Spec: corev1.PodSpec{Containers: []corev1.Container{podtest.Container("app", "", tc.req, tc.lim)}}}
 				if err := p.DefaultPod(pod); err != nil {
+					t.Fatal(err)
+				}
+				// The container's resources as the API server defaulted
+				// them (a request defaults to its limit), as convert's
+				// REQUESTS and LIMITS are given.
+				res := pod.Spec.Containers[0].Resources
+				doc, err := ConvertContainer(quantities(res.Requests), quantities(res.Limits), v, f)
+				if err != nil {
 					t.Fatal(err)
 				}
 				x, err := Expect([]*corev1.Pod{pod}, p)
@@ -95,55 +96,11 @@ func TestConvertContainerKernelDefaults(t *testing.T) {
 	}
 }
 
-func TestParseConversionInput(t *testing.T) {
-	for _, tc := range []struct{ req, lim, want string }{
-		{"cpu=abc", "", `requests: bad token "cpu=abc": invalid quantity "abc": want a number with an optional suffix such as 250m, 1.5 or 256Mi`},
-		{"", "memory=1x", `--limits: bad token "memory=1x": invalid quantity "1x"`},
-		{"cpu=1,memory", "", `requests: bad token "memory": want resource=quantity, for example cpu=250m`},
-		{"gpu=1", "", `resource "gpu" is not cpu, memory or hugepages-<size>`},
-		{"cpu=-1", "", `negative quantity "-1"`},
-		{"cpu=1,cpu=2", "", `requests: resource "cpu" given twice`},
-		{"cpu=2", "cpu=1", `request cpu=2 is above its limit 1`},
-		{"", "hugepages-2MB=4Mi", `hugepages-2MB`},
-	} {
-		_, _, err := ParseConversionInput(tc.req, tc.lim)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q %q: error %v, want %q", tc.req, tc.lim, err, tc.want)
-		}
-		if err != nil && strings.Contains(err.Error(), "regular expression") {
-			t.Errorf("%q %q: %v", tc.req, tc.lim, err)
-		}
+// quantities turns a resource list into the map ConvertContainer takes.
+func quantities(l corev1.ResourceList) map[string]resource.Quantity {
+	out := make(map[string]resource.Quantity, len(l))
+	for k, q := range l {
+		out[string(k)] = q
 	}
-	req, lim, err := ParseConversionInput("", "cpu=1")
-	rq, lq := req["cpu"], lim["cpu"]
-	if err != nil || rq.String() != "1" || lq.String() != "1" {
-		t.Errorf("a request defaults to its limit: %v %v %v", req, lim, err)
-	}
-}
-
-// FuzzParseConversionInput: any REQUESTS and LIMITS either fail with an
-// error or give non-negative requests within their limits, which
-// ConvertContainer takes without panicking.
-func FuzzParseConversionInput(f *testing.F) {
-	f.Add("cpu=250m,memory=100M", "cpu=1,memory=256Mi")
-	f.Add("", "cpu=15m,memory=100M,hugepages-2Mi=4Mi")
-	f.Add("cpu=abc", "")
-	f.Add(" cpu = 1 ,", "memory=1E")
-	f.Fuzz(func(t *testing.T, requests, limits string) {
-		req, lim, err := ParseConversionInput(requests, limits)
-		if err != nil {
-			return
-		}
-		for name, q := range req {
-			if q.Sign() < 0 {
-				t.Fatalf("negative request %s=%s", name, q.String())
-			}
-			if l, ok := lim[name]; ok && q.Cmp(l) > 0 {
-				t.Fatalf("request %s=%s above its limit %s", name, q.String(), l.String())
-			}
-		}
-		for _, v := range []convert.CgroupVersion{convert.CgroupV1, convert.CgroupV2} {
-			_, _ = ConvertContainer(req, lim, v, convert.WeightQuadratic)
-		}
-	})
+	return out
 }

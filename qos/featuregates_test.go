@@ -18,17 +18,17 @@ func TestUnknownFeatureGates(t *testing.T) {
 		{"UserNamespaceSupport=true", "UserNamespaceSupport", "UserNamespacesSupport"},
 		{"NoSuchGateAnywhere=true", "NoSuchGateAnywhere", ""},
 	} {
-		_, err := ParseFeatureGates(tt.in)
+		err := CheckFeatureGates(map[string]bool{tt.gate: true})
 		var ue *UnknownFeatureGateError
 		if !errors.As(err, &ue) || ue.Gate != tt.gate || ue.Suggestion != tt.suggest {
-			t.Errorf("ParseFeatureGates(%q) = %v (%+v), want unknown %s, suggesting %q", tt.in, err, ue, tt.gate, tt.suggest)
+			t.Errorf("CheckFeatureGates(%s) = %v (%+v), want unknown %s, suggesting %q", tt.gate, err, ue, tt.gate, tt.suggest)
 			continue
 		}
 		if tt.suggest != "" && !strings.Contains(err.Error(), "did you mean "+tt.suggest) {
-			t.Errorf("ParseFeatureGates(%q): %v, want a did-you-mean", tt.in, err)
+			t.Errorf("CheckFeatureGates(%s): %v, want a did-you-mean", tt.gate, err)
 		}
 	}
-	if _, err := ParseFeatureGates("MemoryQoS=true,GracefulNodeShutdown=true,CustomCPUCFSQuotaPeriod=true,AllAlpha=false,ContextualLogging=true"); err != nil {
+	if err := CheckFeatureGates(map[string]bool{"MemoryQoS": true, "GracefulNodeShutdown": true, "CustomCPUCFSQuotaPeriod": true, "AllAlpha": false, "ContextualLogging": true}); err != nil {
 		t.Errorf("known gates: %v", err)
 	}
 

@@ -171,68 +171,6 @@ func resourceMap(field string, m map[string]string) (corev1.ResourceList, error)
 	return out, nil
 }
 
-// ParseResourceList parses "cpu=8,memory=32Gi,hugepages-2Mi=0" (the
-// syntax of kubelet flags such as --kube-reserved) into a resource list.
-// Errors name the offending token.
-func ParseResourceList(s string) (corev1.ResourceList, error) {
-	out := corev1.ResourceList{}
-	if strings.TrimSpace(s) == "" {
-		return out, nil
-	}
-	for tok := range strings.SplitSeq(s, ",") {
-		name, value, ok := strings.Cut(tok, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			return nil, fmt.Errorf("bad token %q: want name=quantity, for example cpu=8", tok)
-		}
-		q, err := resource.ParseQuantity(strings.TrimSpace(value))
-		if err != nil {
-			return nil, fmt.Errorf("bad token %q: invalid quantity %q", tok, strings.TrimSpace(value))
-		}
-		if q.Sign() < 0 {
-			return nil, fmt.Errorf("bad token %q: negative quantity", tok)
-		}
-		if _, dup := out[corev1.ResourceName(name)]; dup {
-			return nil, fmt.Errorf("%q given twice", name)
-		}
-		out[corev1.ResourceName(name)] = q
-	}
-	return out, nil
-}
-
-// ParseFeatureGates parses "A=true,B=false" (the kubelet's
-// --feature-gates syntax). A gate the kubelet does not know is an
-// *UnknownFeatureGateError.
-func ParseFeatureGates(s string) (map[string]bool, error) {
-	out := map[string]bool{}
-	if strings.TrimSpace(s) == "" {
-		return out, nil
-	}
-	for tok := range strings.SplitSeq(s, ",") {
-		name, value, ok := strings.Cut(tok, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			return nil, fmt.Errorf("bad token %q: want Gate=true or Gate=false", tok)
-		}
-		var b bool
-		switch strings.ToLower(strings.TrimSpace(value)) {
-		case "true":
-			b = true
-		case "false":
-		default:
-			return nil, fmt.Errorf("bad token %q: %q is not true or false", tok, strings.TrimSpace(value))
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("feature gate %q given twice", name)
-		}
-		out[name] = b
-	}
-	if err := CheckFeatureGates(out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // failingKey finds the top-level key whose value does not decode, for
 // errors (such as a bad duration) that do not name their field.
 func failingKey(top map[string]json.RawMessage) string {

@@ -12,7 +12,6 @@ import (
 	"github.com/kubecgroups/kubecgroups/internal/golden"
 	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // TestLoadConfigz loads a real v1.37.2 kubelet's /configz response (the
@@ -148,25 +147,7 @@ func TestVersionedGates(t *testing.T) {
 	}
 }
 
-func TestParseFlags(t *testing.T) {
-	g, err := ParseFeatureGates("MemoryQoS=false, NodeSwap=TRUE")
-	if err != nil || g["MemoryQoS"] || !g["NodeSwap"] {
-		t.Errorf("%v %v", g, err)
-	}
-	for _, bad := range []string{"MemoryQoS", "=true", "A=maybe", "A=true,A=false"} {
-		if _, err := ParseFeatureGates(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	l, err := ParseResourceList("cpu=8, memory=32Gi")
-	if err != nil || !l.Cpu().Equal(resource.MustParse("8")) {
-		t.Errorf("%v %v", l, err)
-	}
-	for _, bad := range []string{"cpu", "cpu=x", "cpu=-1", "cpu=1,cpu=2"} {
-		if _, err := ParseResourceList(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
+func TestParseOCIRuntime(t *testing.T) {
 	for in, want := range map[string]string{"runc-1.3.1": "linear", "runc-1.3.2": "quadratic", "runc-1.4.0-rc.1": "quadratic", "runc-1.2.9": "linear", "crun-1.22": "linear", "crun-1.23": "quadratic", "unknown": "unknown"} {
 		o, err := ParseOCIRuntime(in)
 		if err != nil || o.WeightFormula().String() != want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kubecgroups/kubecgroups/internal/cliparse"
 	"github.com/kubecgroups/kubecgroups/internal/safetext"
 
 	"github.com/kubecgroups/kubecgroups/convert"
@@ -90,7 +91,7 @@ func (o *convertOptions) Validate() error {
 	if err != nil || formula == convert.WeightUnknown {
 		return fmt.Errorf("--weight-formula %q: want linear or quadratic", o.formula)
 	}
-	requests, limits, err := qos.ParseConversionInput(o.requestsArg, o.limits)
+	requests, limits, err := cliparse.ConversionInput(o.requestsArg, o.limits)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/convert"
+	"github.com/kubecgroups/kubecgroups/internal/cliparse"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -118,12 +119,12 @@ func (f *profileFlags) overrides(c *cobra.Command) (qos.Overrides, error) {
 		}
 		o.OCI = &oci
 	}
-	gates, err := qos.ParseFeatureGates(f.featureGates)
+	gates, err := cliparse.FeatureGates(f.featureGates)
 	if err != nil {
 		return o, fmt.Errorf("--feature-gates: %w", err)
 	}
 	o.FeatureGates = gates
-	capacity, err := qos.ParseResourceList(f.nodeCapacity)
+	capacity, err := cliparse.ResourceList(f.nodeCapacity)
 	if err != nil {
 		return o, fmt.Errorf("--node-capacity: %w", err)
 	}

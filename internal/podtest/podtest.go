@@ -12,7 +12,7 @@ import (
 )
 
 // ResourceList parses "cpu=100m,memory=100Mi" (the syntax of
-// qos.ParseResourceList: comma-separated name=quantity, spaces around
+// cliparse.ResourceList: comma-separated name=quantity, spaces around
 // names and quantities ignored); "" is nil. It panics on bad input, which
 // in a test is a bug of the test.
 func ResourceList(s string) corev1.ResourceList {

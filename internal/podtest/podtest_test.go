@@ -4,17 +4,17 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubecgroups/kubecgroups/internal/cliparse"
 	_ "github.com/kubecgroups/kubecgroups/internal/golden" // every test package understands -update
 	"github.com/kubecgroups/kubecgroups/internal/podtest"
-	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// TestResourceListMatchesQoS requires the same lists as
-// qos.ParseResourceList, whose syntax the tests write.
-func TestResourceListMatchesQoS(t *testing.T) {
+// TestResourceListMatchesCLI requires the same lists as
+// cliparse.ResourceList, whose syntax the tests write.
+func TestResourceListMatchesCLI(t *testing.T) {
 	for _, s := range []string{" ", "cpu=100m", "cpu=100m,memory=100Mi", " cpu = 1 , memory=64Mi,hugepages-2Mi=0", "pid=32768,ephemeral-storage=1Gi"} {
-		want, err := qos.ParseResourceList(s)
+		want, err := cliparse.ResourceList(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,11 +27,11 @@ func TestResourceListMatchesQoS(t *testing.T) {
 	}
 }
 
-// TestResourceListPanics requires a panic on what qos.ParseResourceList
+// TestResourceListPanics requires a panic on what cliparse.ResourceList
 // rejects.
 func TestResourceListPanics(t *testing.T) {
 	for _, s := range []string{"cpu", "=1", "cpu=x", "cpu=-1", "cpu=1,cpu=2"} {
-		if _, err := qos.ParseResourceList(s); err == nil {
+		if _, err := cliparse.ResourceList(s); err == nil {
 			t.Fatalf("%q: qos accepts it", s)
 		}
 		func() {

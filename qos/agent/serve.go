@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
+	"github.com/kubecgroups/kubecgroups/internal/cliparse"
 	"github.com/kubecgroups/kubecgroups/qos"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,7 @@ type ServeOptions struct {
 	// capacity) through the node proxy (--configz).
 	Configz bool
 	// NodeCapacity overrides the machine's capacity, in the CLI's
-	// --node-capacity syntax ("pids=4194304,cpu=16"; qos.ParseResourceList).
+	// --node-capacity syntax ("pids=4194304,cpu=16"; cliparse.ResourceList).
 	NodeCapacity string
 	// Interval and Debounce are Options.Interval and Options.Debounce.
 	Interval, Debounce time.Duration
@@ -163,7 +164,7 @@ func parseCapacity(s string) (corev1.ResourceList, error) {
 	if s == "" {
 		return nil, nil
 	}
-	c, err := qos.ParseResourceList(s)
+	c, err := cliparse.ResourceList(s)
 	if err == nil {
 		err = qos.MergeCapacity(corev1.ResourceList{}, c)
 	}
