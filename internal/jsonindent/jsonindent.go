@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"reflect"
 )
 
 // Writer indents the compact JSON written to it, as json.Indent and an
@@ -118,13 +119,26 @@ func (j *Writer) Flush() error { return j.w.Flush() }
 
 // Encode writes v as JSON indented by two spaces, with no HTML escaping,
 // through a 64 KiB Writer: the bytes of an encoding/json Encoder with
-// SetEscapeHTML(false) and SetIndent("", "  ").
+// SetEscapeHTML(false) and SetIndent("", "  "). Structs and slices are
+// written a member or an element at a time (see streamValue), so that
+// memory does not grow with the document.
 func Encode(w io.Writer, v any) error {
 	jw := NewWriter(w, 64<<10, "", "  ")
 	enc := json.NewEncoder(jw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	streamed, err := streamValue(enc, jw, reflect.ValueOf(v), 0)
+	if err != nil {
 		return err
 	}
+	if streamed {
+		jw.writeByte('\n') // as the Encoder ends a value
+	}
 	return jw.Flush()
+}
+
+// writeByte writes one byte of compact JSON (a bracket, a comma, a
+// colon) through the indenter.
+func (j *Writer) writeByte(c byte) {
+	b := [1]byte{c}
+	j.Write(b[:])
 }

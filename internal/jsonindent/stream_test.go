@@ -1,0 +1,160 @@
+package jsonindent
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// indented is what Encode must write: an Encoder with SetIndent("", "  ")
+// and no HTML escaping.
+func indented(t testing.TB, v any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+type valueMarshal struct{ n int }
+
+func (v valueMarshal) MarshalJSON() ([]byte, error) {
+	return []byte(`{"value":` + strconv.Itoa(v.n) + `}`), nil
+}
+
+type pointerMarshal struct{ S string }
+
+func (p *pointerMarshal) MarshalJSON() ([]byte, error) { return []byte(`"pointer:` + p.S + `"`), nil }
+
+type text struct{ s string }
+
+func (t text) MarshalText() ([]byte, error) { return []byte("<" + t.s + ">"), nil }
+
+type Embedded struct {
+	E string `json:"e"`
+}
+
+type withEmbedded struct {
+	Embedded
+	F int `json:"f"`
+}
+
+type stringOpt struct {
+	N int `json:"n,string"`
+}
+
+type leaf struct {
+	Name  string            `json:"name"`
+	Tags  []string          `json:"tags,omitempty"`
+	Ptr   *int              `json:"ptr,omitempty"`
+	Map   map[string]string `json:"map,omitempty"`
+	Inner *leaf             `json:"inner,omitempty"`
+	Kids  []leaf            `json:"kids"`
+}
+
+type doc struct {
+	APIVersion string  `json:"apiVersion"`
+	Kind       string  `json:"kind,omitempty"`
+	Count      int     `json:"count,omitempty"`
+	Ratio      float64 `json:"ratio"`
+	OK         bool    `json:"ok,omitempty"`
+	NoTag      string
+	Skipped    string `json:"-"`
+	unexported string
+	Dash       string           `json:"-,"`
+	Bytes      []byte           `json:"bytes"`
+	When       time.Time        `json:"when"`
+	Text       text             `json:"text"`
+	Value      valueMarshal     `json:"valueMarshal"`
+	Pointers   []pointerMarshal `json:"pointers"`
+	PtrOne     pointerMarshal   `json:"ptrOne"`
+	Any        any              `json:"any,omitempty"`
+	Embed      withEmbedded     `json:"embed"`
+	Opt        stringOpt        `json:"opt"`
+	Leaves     []leaf           `json:"leaves"`
+	NilLeaves  []leaf           `json:"nilLeaves"`
+	Empty      []leaf           `json:"empty"`
+	Items      []doc            `json:"items,omitempty"`
+	Arr        [2]int           `json:"arr"`
+	HTML       string           `json:"html"`
+}
+
+func sampleDoc(depth int) doc {
+	one := 1
+	d := doc{
+		APIVersion: "kubecgroups.io/v1alpha1", Ratio: 0.5, NoTag: "x", Skipped: "no", unexported: "no", Dash: "dash",
+		Bytes: []byte("bytes"), When: time.Date(2026, 12, 6, 1, 2, 3, 4, time.UTC), Text: text{"t"}, Value: valueMarshal{2},
+		Pointers: []pointerMarshal{{"a"}, {"b"}}, PtrOne: pointerMarshal{"c"}, Any: map[string]any{"k": []any{1, "v"}},
+		Embed: withEmbedded{Embedded{"e"}, 2}, Opt: stringOpt{3},
+		Leaves: []leaf{{Name: "a", Kids: []leaf{{Name: "deep", Tags: []string{"x"}, Inner: &leaf{Name: "deeper", Ptr: &one, Kids: []leaf{{Name: "deepest"}}}}}}, {Name: "b", Map: map[string]string{"<": ">"}, Kids: []leaf{}}},
+		Empty:  []leaf{}, HTML: "<b> & \u2028",
+	}
+	if depth > 0 {
+		d.Items = []doc{sampleDoc(depth - 1), {}}
+	}
+	return d
+}
+
+// TestEncodeMatchesEncoder: Encode writes the bytes of the indenting
+// Encoder for values it streams (structs, slices, lists of them, at and
+// beyond the depth it expands), for those it hands over whole (its own
+// marshalling, embedded fields, tag options, maps), and at the top level
+// for every kind.
+func TestEncodeMatchesEncoder(t *testing.T) {
+	d := sampleDoc(3)
+	values := []any{
+		d, &d, []doc{d, {}}, []*doc{&d, nil}, doc{}, (*doc)(nil), nil,
+		map[string]doc{"a": d}, 1, "s", []int{}, []int(nil), []byte("b"),
+		valueMarshal{1}, &pointerMarshal{"p"}, pointerMarshal{"v"}, withEmbedded{}, struct{}{}, []struct{}{{}, {}},
+		struct {
+			A []leaf `json:"a"`
+		}{A: d.Leaves},
+	}
+	for i, v := range values {
+		var got bytes.Buffer
+		if err := Encode(&got, v); err != nil {
+			t.Fatalf("value %d: %v", i, err)
+		}
+		if want := indented(t, v); !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("value %d (%T): got\n%s\nwant\n%s", i, v, got.Bytes(), want)
+		}
+	}
+}
+
+// TestEncodeError: an error of one piece is returned.
+func TestEncodeError(t *testing.T) {
+	v := struct {
+		A []any `json:"a"`
+	}{A: []any{1, make(chan int)}}
+	if err := Encode(&bytes.Buffer{}, v); err == nil {
+		t.Error("a channel encoded")
+	}
+}
+
+// FuzzEncode: any document decoded into the typed structure encodes to
+// the Encoder's bytes.
+func FuzzEncode(f *testing.F) {
+	b, _ := json.Marshal(sampleDoc(2))
+	f.Add(string(b))
+	f.Add(`{"leaves":[{"name":"x","kids":null}],"items":[{"items":[{"items":[{"leaves":[]}]}]}]}`)
+	f.Add(`{"any":{"":[{}]},"html":"<\u2028>"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var v doc
+		if json.Unmarshal([]byte(s), &v) != nil {
+			return
+		}
+		var got bytes.Buffer
+		if err := Encode(&got, v); err != nil {
+			t.Fatal(err)
+		}
+		if want := indented(t, v); !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("%q: got\n%s\nwant\n%s", s, got.Bytes(), want)
+		}
+	})
+}
