@@ -14,14 +14,15 @@ package qos_test
 //	    Expect     qos.Expect
 //	    Read       FS.Node of the files the expectation compares
 //	    Diff       qos.Diff
-//	    Encode     the report as indented JSON, as -o json writes it
-//	               (encoding/json, no HTML escaping, two-space indent,
-//	               64 KiB buffered writer)
-//	    EncodeStream  the same bytes, indented on the way out
-//	               (internal/jsonindent) instead of in a second buffer
+//	    Encode     the report as encoding/json's indenting Encoder writes
+//	               it (no HTML escaping, two-space indent, 64 KiB
+//	               buffered writer): the bytes -o json must keep
+//	    EncodeStream  the same bytes as -o json writes them
+//	               (internal/jsonindent.Encode: a result at a time,
+//	               indented on the way out)
 //	    Check      qos.Check (Discovery, the profile, Expect, Read, Diff)
-//	    All        ReadPods, Check and Encode: the process without its
-//	               start-up and exit
+//	    All        ReadPods, Check and EncodeStream: the process without
+//	               its start-up and exit
 
 import (
 	"bufio"
@@ -40,8 +41,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// encodeJSON writes v as `kubectl-cgroups ... -o json` does
-// (cmd/kubectl-cgroups printStructured).
+// encodeJSON writes v as encoding/json's indenting Encoder does: the
+// bytes `kubectl-cgroups ... -o json` writes (cmd/kubectl-cgroups
+// printStructured, through internal/jsonindent).
 func encodeJSON(w io.Writer, v any) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
@@ -211,7 +213,7 @@ func BenchmarkCLIPhases(b *testing.B) {
 			})
 			b.Run("All", func(b *testing.B) {
 				for b.Loop() {
-					if err := encodeJSON(io.Discard, check(readPods())); err != nil {
+					if err := encodeJSONStream(io.Discard, check(readPods())); err != nil {
 						b.Fatal(err)
 					}
 				}
