@@ -120,7 +120,7 @@ func BenchmarkCLIPhases(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { fsys.Close() })
-			facts := qos.Facts{Machine: n.Machine(), MachineSource: "host", PageSizeBytes: n.Profile.Node.PageSize}
+			facts := qos.Facts{Machine: n.Machine(), MachineSource: "host", PageSizeBytes: n.Profile.Machine.PageSize}
 			readPods := func() []*corev1.Pod {
 				pods, err := qos.ReadPodsPath(podsFile)
 				if err != nil {

@@ -211,7 +211,7 @@ func isCritical(pod *corev1.Pod) bool {
 // containerSwap is configureContainerSwapResources
 // (pkg/kubelet/kuberuntime/kuberuntime_container_linux.go, v1.37.2).
 func (e *env) containerSwap(pi *podInfo, c *corev1.Container, r *criResources) {
-	if !e.p.Node.SwapAccounting {
+	if !e.p.Machine.SwapAccounting {
 		r.why["swap"] = "no swap accounting on the node: the kubelet sends no swap setting"
 		return
 	}
@@ -332,7 +332,7 @@ func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]s
 	switch e.p.Runtime.CRI {
 	case CRIDockerd:
 		// dockerd: memory+swap = memory limit; unified and hugepage limits ignored.
-		if r.memoryLimit != 0 && e.p.Node.SwapAccounting {
+		if r.memoryLimit != 0 && e.p.Machine.SwapAccounting {
 			s := r.memoryLimit
 			res.Memory.Swap = &s
 			why["swap"] = "cri-dockerd: memory+swap = the memory limit"
@@ -353,7 +353,7 @@ func (e *env) ociResources(r *criResources) (*specs.LinuxResources, map[string]s
 		case r.memorySwap != 0:
 			s := r.memorySwap
 			res.Memory.Swap = &s
-		case r.memoryLimit != 0 && e.p.Node.SwapAccounting:
+		case r.memoryLimit != 0 && e.p.Machine.SwapAccounting:
 			s := r.memoryLimit
 			res.Memory.Swap = &s
 			if e.v2 {
@@ -415,8 +415,8 @@ func (e *env) runtimeFiles(res *specs.LinuxResources, why map[string]string, for
 		Formula:          formula,
 		Runtime:          e.p.Runtime.OCI.oci(),
 		PageSize:         e.pageSize,
-		HugetlbRsvd:      e.p.Node.HugetlbRsvd,
-		NoSwapAccounting: !e.p.Node.SwapAccounting,
+		HugetlbRsvd:      e.p.Machine.HugetlbRsvd,
+		NoSwapAccounting: !e.p.Machine.SwapAccounting,
 	}
 	formulas := []convert.WeightFormula{formula}
 	if formula == convert.WeightUnknown {
@@ -514,7 +514,7 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 		def("memory.min", "0")
 		def("memory.low", "0")
 		def("memory.high", "max")
-		if e.p.Node.SwapAccounting {
+		if e.p.Machine.SwapAccounting {
 			def("memory.swap.max", "max")
 		}
 		def("memory.oom.group", "0")
@@ -523,14 +523,14 @@ func (e *env) fillDefaults(files map[string]ExpectedFile, why map[string]string)
 		def("cpu.cfs_quota_us", "-1")
 		def("cpu.cfs_period_us", "100000")
 		def("memory.limit_in_bytes", convert.FormatMemory(-1, v, e.pageSize))
-		if e.p.Node.SwapAccounting {
+		if e.p.Machine.SwapAccounting {
 			def("memory.memsw.limit_in_bytes", convert.FormatMemory(-1, v, e.pageSize))
 		}
 	}
 	def("pids.max", "max")
 	for _, h := range e.huge {
 		def(h.limitFile, h.unlimited)
-		if e.p.Node.HugetlbRsvd {
+		if e.p.Machine.HugetlbRsvd {
 			def(h.rsvdFile, h.unlimited)
 		}
 	}

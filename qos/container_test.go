@@ -99,8 +99,8 @@ func TestCalculateLinuxResources(t *testing.T) {
 func TestGenerateLinuxContainerResources(t *testing.T) {
 	prof := func(p *Profile) {
 		p.Kubelet.CPUCFSQuota = false
-		p.Node.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(17179860387, resource.BinarySI)
-		p.Node.SwapAccounting = false
+		p.Machine.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(17179860387, resource.BinarySI)
+		p.Machine.SwapAccounting = false
 		p.FeatureGates = map[string]bool{GateMemoryQoS: false}
 	}
 	tests := []struct {
@@ -260,8 +260,8 @@ func TestGetHugepageLimitsFromResources(t *testing.T) {
 // TestGenerateLinuxContainerResourcesWithSwap (40 GiB RAM, 5 GiB swap).
 func TestContainerSwap(t *testing.T) {
 	node := func(p *Profile) {
-		p.Node.Capacity[corev1.ResourceMemory] = resource.MustParse("40Gi")
-		p.Node.Capacity["swap"] = resource.MustParse("5Gi")
+		p.Machine.Capacity[corev1.ResourceMemory] = resource.MustParse("40Gi")
+		p.Machine.Capacity["swap"] = resource.MustParse("5Gi")
 	}
 	limited := func(p *Profile) { node(p); p.Kubelet.SwapBehavior = "LimitedSwap" }
 	critical := func(pod *corev1.Pod) { pod.Spec.Priority = ptrTo(int32(2000000000)) }
@@ -275,7 +275,7 @@ func TestContainerSwap(t *testing.T) {
 		{"NoSwap", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), node, "0", 0},
 		{"LimitedSwap 1Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), limited, "134217728", 0},
 		{"LimitedSwap 2Gi", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=2Gi", "")}), limited, "268435456", 0},
-		{"LimitedSwap no controller", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), chain(limited, func(p *Profile) { p.Node.SwapAccounting = false }), "", 0},
+		{"LimitedSwap no controller", mkPod("p", []corev1.Container{podtest.Container("c", "", "memory=1Gi", "memory=2Gi")}), chain(limited, func(p *Profile) { p.Machine.SwapAccounting = false }), "", 0},
 		{"LimitedSwap besteffort", mkPod("p", []corev1.Container{podtest.Container("c", "", "", "")}), limited, "0", 0},
 		{"LimitedSwap guaranteed", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1,memory=1Gi", "cpu=1,memory=1Gi")}), limited, "0", 0},
 		{"LimitedSwap zero memory", mkPod("p", []corev1.Container{podtest.Container("c", "", "cpu=1", "cpu=2")}), limited, "0", 0},

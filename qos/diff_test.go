@@ -60,7 +60,7 @@ func nodePods() []*corev1.Pod {
 
 func v2Profile() qos.Profile {
 	p := qos.DefaultProfile()
-	p.Node.Capacity = corev1.ResourceList{
+	p.Machine.Capacity = corev1.ResourceList{
 		corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi"),
 		"pid": resource.MustParse("32768"), "hugepages-2Mi": resource.MustParse("0"),
 	}
@@ -122,7 +122,7 @@ func (s scenario) run(t *testing.T) *qos.DiffReport {
 	if s.profile.CgroupVersion == convert.CgroupV1 {
 		mode = cgroupfs.ModeLegacy
 	}
-	fsys, err := cgroupfs.NewTreeFS(m, cgroupfs.TreeOptions{Mode: mode, PageSizeBytes: s.profile.Node.PageSize})
+	fsys, err := cgroupfs.NewTreeFS(m, cgroupfs.TreeOptions{Mode: mode, PageSizeBytes: s.profile.Machine.PageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func (s scenario) run(t *testing.T) *qos.DiffReport {
 func (s scenario) record(t *testing.T, files map[string]string, mode cgroupfs.Mode, r *qos.DiffReport) {
 	t.Helper()
 	tree, err := treegen.Snapshot(files, cgroupfs.SnapshotInfo{
-		Mode: mode, CapturedAt: s.opts.Now, PageSizeBytes: s.profile.Node.PageSize,
+		Mode: mode, CapturedAt: s.opts.Now, PageSizeBytes: s.profile.Machine.PageSize,
 		Driver: cgroupfs.Driver(s.profile.Kubelet.CgroupDriver), CgroupRoot: "/",
 		Description: "qos/diff_test.go scenario " + s.name + ": generated from the expectation, then changed",
 	})

@@ -105,7 +105,7 @@ func ExampleDiff() {
 		log.Fatal(err)
 	}
 	p.CgroupVersion = fsys.Mode().Version()
-	p.Node.PageSize = fsys.PageSizeBytes()
+	p.Machine.PageSize = fsys.PageSizeBytes()
 	p.ApplyMachine(snap.Info.Machine)
 	if p.Runtime.OCI, err = qos.ParseOCIRuntime("runc-1.1.5"); err != nil {
 		log.Fatal(err)

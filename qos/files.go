@@ -137,7 +137,7 @@ func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
 	} else {
 		files[memFile] = file(convert.FormatMemory(-1, v, ps), orDefault(rc.memoryBy, untouched+" (no limit)"))
 	}
-	if !e.v2 && e.p.Node.SwapAccounting {
+	if !e.v2 && e.p.Machine.SwapAccounting {
 		files["memory.memsw.limit_in_bytes"] = file(convert.FormatMemory(-1, v, ps), untouched+" (no limit)")
 	}
 
@@ -168,7 +168,7 @@ func (e *env) kubeletFiles(rc *resourceConfig) map[string]ExpectedFile {
 			why += fmt.Sprintf(", rounded down to whole %s pages", name)
 		}
 		files[h.limitFile] = file(val, why)
-		if e.p.Node.HugetlbRsvd {
+		if e.p.Machine.HugetlbRsvd {
 			files[h.rsvdFile] = file(val, why+" (also written to the reservation limit)")
 		}
 	}

@@ -130,7 +130,7 @@ func checkTree(t *testing.T, p qos.Profile, opts treegen.Options) *cgroupfs.FS {
 	if p.CgroupVersion == convert.CgroupV1 {
 		mode = cgroupfs.ModeLegacy
 	}
-	fsys, err := cgroupfs.NewTreeFS(m, cgroupfs.TreeOptions{Mode: mode, PageSizeBytes: p.Node.PageSize})
+	fsys, err := cgroupfs.NewTreeFS(m, cgroupfs.TreeOptions{Mode: mode, PageSizeBytes: p.Machine.PageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestCheckInfersCapacity(t *testing.T) {
 			if src := r.ProfileSources["capacity"]; !strings.HasPrefix(src, qos.SourceInferred) || !strings.Contains(src, "cpu 4 from kubepods cpuset.cpus") {
 				t.Errorf("capacity source %q", src)
 			}
-			c := res.Profile.Node.Capacity
+			c := res.Profile.Machine.Capacity
 			if q := c[corev1.ResourceMemory]; q.Cmp(resource.MustParse("16Gi")) != 0 {
 				t.Errorf("memory capacity %s, want 16Gi from kubepods", q.String())
 			}

@@ -124,8 +124,8 @@ func TestNodeAllocatableForEnforcement(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := testEnv(t, func(p *Profile) {
 				p.CgroupVersion = convert.CgroupV1
-				p.Node.Capacity[corev1.ResourceCPU] = resource.MustParse("10")
-				p.Node.Capacity[corev1.ResourceMemory] = resource.MustParse("10Gi")
+				p.Machine.Capacity[corev1.ResourceCPU] = resource.MustParse("10")
+				p.Machine.Capacity[corev1.ResourceMemory] = resource.MustParse("10Gi")
 				p.Kubelet.KubeReserved = podtest.ResourceList(tt.kube)
 				p.Kubelet.SystemReserved = podtest.ResourceList(tt.system)
 			})
@@ -145,7 +145,7 @@ func TestNodeAllocatableForEnforcement(t *testing.T) {
 // memory 100Mi+100Mi, pids 1000+738.
 func TestNodeContainerManagerE2E(t *testing.T) {
 	e := testEnv(t, func(p *Profile) {
-		p.Node.Capacity["pid"] = resource.MustParse("32768")
+		p.Machine.Capacity["pid"] = resource.MustParse("32768")
 		p.Kubelet.KubeReserved = podtest.ResourceList("cpu=100m,memory=100Mi,pid=1000")
 		p.Kubelet.SystemReserved = podtest.ResourceList("cpu=100m,memory=100Mi,pid=738")
 	})

@@ -63,7 +63,7 @@ func TestGetContainerOOMScoreAdjust(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := testEnv(t, chain(tt.profile, func(p *Profile) {
-				p.Node.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(tt.capacity, resource.DecimalSI)
+				p.Machine.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(tt.capacity, resource.DecimalSI)
 			}))
 			pi := e.newPodInfo(tt.pod)
 			got := map[string]int{}
@@ -86,7 +86,7 @@ func TestOOMSidecarCappingByVersion(t *testing.T) {
 		_ = want
 		e := testEnv(t, func(p *Profile) {
 			p.KubernetesVersion = v
-			p.Node.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(8000000000, resource.DecimalSI)
+			p.Machine.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(8000000000, resource.DecimalSI)
 		})
 		pi := e.newPodInfo(pod)
 		if got := e.oomScoreAdj(pi, &pi.pod.Spec.InitContainers[0]); got != 500 {
@@ -97,7 +97,7 @@ func TestOOMSidecarCappingByVersion(t *testing.T) {
 	for v, want := range map[string]int{"1.31": 950, "1.32": 875} {
 		e := testEnv(t, func(p *Profile) {
 			p.KubernetesVersion = v
-			p.Node.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(8000000000, resource.DecimalSI)
+			p.Machine.Capacity[corev1.ResourceMemory] = *resource.NewQuantity(8000000000, resource.DecimalSI)
 		})
 		pi := e.newPodInfo(small)
 		if got := e.oomScoreAdj(pi, &pi.pod.Spec.InitContainers[0]); got != want {

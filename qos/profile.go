@@ -38,8 +38,9 @@ type Profile struct {
 	CgroupVersion convert.CgroupVersion `json:"-"`
 	// Kubelet is the kubelet configuration that matters for cgroups.
 	Kubelet KubeletConfig `json:"kubelet"`
-	// Node describes the machine.
-	Node Node `json:"node"`
+	// Machine describes the machine the kubelet runs on. Its JSON key is
+	// "node", as profiles have always written it.
+	Machine Machine `json:"node"`
 	// Runtime names the CRI and OCI runtimes.
 	Runtime Runtime `json:"runtime"`
 }
@@ -99,8 +100,8 @@ type KubeletConfig struct {
 	QOSReserved map[string]string `json:"qosReserved,omitempty"`
 }
 
-// Node describes the machine the kubelet runs on.
-type Node struct {
+// Machine describes the machine the kubelet runs on.
+type Machine struct {
 	// Capacity is the machine capacity as cAdvisor reports it: cpu,
 	// memory, one hugepages-<size> entry for every huge page size the host
 	// has (0 when none are reserved: the sizes decide which hugetlb files
@@ -290,13 +291,13 @@ func DefaultKubeletConfig() KubeletConfig {
 	}
 }
 
-// DefaultNode returns the machine of DefaultProfile: 8 CPUs, 32 GiB of
+// DefaultMachine returns the machine of DefaultProfile: 8 CPUs, 32 GiB of
 // memory, the two x86_64 huge page sizes (2 MiB and 1 GiB) with none
 // reserved, 4194304 PIDs (the 64-bit pid_max systemd sets), no swap, 4 KiB
 // pages, swap accounting and hugetlb .rsvd files present (any current
 // kernel).
-func DefaultNode() Node {
-	return Node{
+func DefaultMachine() Machine {
+	return Machine{
 		Capacity: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse("8"),
 			corev1.ResourceMemory: resource.MustParse("32Gi"),
@@ -319,13 +320,13 @@ const (
 
 // DefaultProfile returns a stock v1.37.2 kubelet on cgroup v2 with the
 // cgroupfs driver, containerd and runc 1.4 (quadratic cpu.weight), on the
-// machine of [DefaultNode], with the feature gates at their 1.37 defaults.
+// machine of [DefaultMachine], with the feature gates at their 1.37 defaults.
 func DefaultProfile() Profile {
 	return Profile{
 		KubernetesVersion: "1.37",
 		CgroupVersion:     convert.CgroupV2,
 		Kubelet:           DefaultKubeletConfig(),
-		Node:              DefaultNode(),
+		Machine:           DefaultMachine(),
 		Runtime:           Runtime{CRI: CRIContainerd, OCI: DefaultOCIRuntime()},
 	}
 }
@@ -583,10 +584,10 @@ func (p *Profile) ApplyMachine(m *cgroupfs.MachineInfo) {
 	if m == nil {
 		return
 	}
-	if p.Node.Capacity == nil {
-		p.Node.Capacity = corev1.ResourceList{}
+	if p.Machine.Capacity == nil {
+		p.Machine.Capacity = corev1.ResourceList{}
 	}
-	capacity := p.Node.Capacity
+	capacity := p.Machine.Capacity
 	if m.CPUs > 0 {
 		capacity[corev1.ResourceCPU] = *resource.NewQuantity(int64(m.CPUs), resource.DecimalSI)
 	}

@@ -196,7 +196,7 @@ func validateMemory(p Profile, b behaviours, gates map[string]bool) error {
 // validateNode checks the node's page size, capacity and the reserved
 // resources.
 func validateNode(p Profile) error {
-	n := p.Node
+	n := p.Machine
 	if ps := pageSizeOf(n.PageSize); ps < 0 || ps&(ps-1) != 0 {
 		return &ProfileError{Field: "node.pageSize", Err: fmt.Errorf("%d: must be a power of two", n.PageSize)}
 	}
@@ -277,7 +277,7 @@ func derive(p Profile, minor int, gates map[string]bool) *env {
 		// The kubelet defaults nil and any negative value to -1; 0 means unset too.
 		e.p.Kubelet.PodPidsLimit = -1
 	}
-	e.machine, e.p.Node.Capacity = deriveMachine(p)
+	e.machine, e.p.Machine.Capacity = deriveMachine(p)
 	return e
 }
 
@@ -335,9 +335,9 @@ func deriveSwitches(k KubeletConfig, v2 bool, b behaviours, gates map[string]boo
 // capacities and allocatable, and returns the normalised capacity.
 func deriveMachine(p Profile) (machine, corev1.ResourceList) {
 	k := p.Kubelet
-	capacity := normaliseCapacity(p.Node.Capacity)
+	capacity := normaliseCapacity(p.Machine.Capacity)
 	var m machine
-	m.pageSize = pageSizeOf(p.Node.PageSize)
+	m.pageSize = pageSizeOf(p.Machine.PageSize)
 	for name := range capacity {
 		if !isHugePages(name) {
 			continue

@@ -189,17 +189,17 @@ func ResolveProfile(facts Facts, o Overrides) (Profile, ProfileSources, error) {
 		src["capacity"] = facts.MachineSource
 	}
 	if facts.HugetlbKnown {
-		for k := range p.Node.Capacity {
+		for k := range p.Machine.Capacity {
 			if strings.HasPrefix(string(k), corev1.ResourceHugePagesPrefix) {
-				delete(p.Node.Capacity, k)
+				delete(p.Machine.Capacity, k)
 			}
 		}
 		for _, size := range facts.HugePageSizes {
-			p.Node.Capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
+			p.Machine.Capacity[corev1.ResourceName(convert.HugePageResourceName(size))] = resource.MustParse("0")
 		}
 		src["hugePageSizes"] = facts.TreeSource
 	}
-	if err := MergeCapacity(p.Node.Capacity, o.Capacity); err != nil {
+	if err := MergeCapacity(p.Machine.Capacity, o.Capacity); err != nil {
 		return p, nil, fmt.Errorf("node capacity: %w", err)
 	}
 	if len(o.Capacity) > 0 {
@@ -207,22 +207,22 @@ func ResolveProfile(facts Facts, o Overrides) (Profile, ProfileSources, error) {
 	}
 	switch {
 	case o.PageSizeBytes != 0:
-		p.Node.PageSize = o.PageSizeBytes
+		p.Machine.PageSize = o.PageSizeBytes
 		src["pageSize"] = SourceFlag
 	case facts.PageSizeBytes != 0:
-		p.Node.PageSize = facts.PageSizeBytes
+		p.Machine.PageSize = facts.PageSizeBytes
 		src["pageSize"] = facts.TreeSource
 	}
 	switch {
 	case o.SwapAccounting != nil:
-		p.Node.SwapAccounting = *o.SwapAccounting
+		p.Machine.SwapAccounting = *o.SwapAccounting
 		src["swapAccounting"] = SourceFlag
 	case facts.SwapAccounting != nil:
-		p.Node.SwapAccounting = *facts.SwapAccounting
+		p.Machine.SwapAccounting = *facts.SwapAccounting
 		src["swapAccounting"] = facts.TreeSource
 	}
 	if facts.HugetlbRsvd != nil {
-		p.Node.HugetlbRsvd = *facts.HugetlbRsvd
+		p.Machine.HugetlbRsvd = *facts.HugetlbRsvd
 		src["hugetlbRsvd"] = facts.TreeSource
 	}
 	if err := p.Validate(); err != nil {

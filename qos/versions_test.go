@@ -265,7 +265,7 @@ func TestVariantOwnsItsMaps(t *testing.T) {
 		t.Error("resolving the variant changed the env's feature gates")
 	}
 	same := func(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
-	if same(e.gates, alt.gates) || same(e.allocatable, alt.allocatable) || same(e.p.Node.Capacity, alt.p.Node.Capacity) || same(e.huge, alt.huge) || same(e.hugeSizes, alt.hugeSizes) {
+	if same(e.gates, alt.gates) || same(e.allocatable, alt.allocatable) || same(e.p.Machine.Capacity, alt.p.Machine.Capacity) || same(e.huge, alt.huge) || same(e.hugeSizes, alt.hugeSizes) {
 		t.Error("the variant shares a map or slice with the env")
 	}
 	if alt.cache != e.cache || alt.files != e.files {

@@ -407,7 +407,7 @@ func TestClusterDiffNode(t *testing.T) {
 			t.Errorf("the snapshot pod is in the report: %+v", r)
 		}
 	}
-	if pid := it.Profile.Node.Capacity["pid"]; pid.Value() != 32768 {
+	if pid := it.Profile.Machine.Capacity["pid"]; pid.Value() != 32768 {
 		t.Errorf("pid capacity %v, want the kubelet's 32768", pid.String())
 	}
 }
@@ -576,7 +576,7 @@ func TestClusterDegradedKubelet(t *testing.T) {
 	if !period {
 		t.Errorf("no note groups the 50 ms periods: %+v", it.Notes)
 	}
-	if pid := it.Profile.Node.Capacity["pid"]; pid.Value() != 192729 {
+	if pid := it.Profile.Machine.Capacity["pid"]; pid.Value() != 192729 {
 		t.Errorf("pid capacity %v, want min(pid_max, threads-max) as the pod read them", pid.String())
 	}
 	// --node-config replaces configz: back to a match but for pids.max.

@@ -52,11 +52,11 @@ func (f *profileFlags) addFlags(c *cobra.Command) {
 	fl.StringVar(&f.ociRuntime, "oci-runtime", d.Runtime.OCI.String(), "OCI runtime and version, which picks the container cpu.weight formula: runc-1.1.5, runc-1.4.0, crun-1.23, ... or unknown (accept both formulas).")
 	fl.StringVar(&f.featureGates, "feature-gates", "", "Feature gate overrides, for example MemoryQoS=false,CPUCFSQuotaPeriod=true.")
 	fl.StringVar(&f.nodeCapacity, "node-capacity", "", "Machine capacity overrides, for example cpu=16,memory=64Gi,pids=32768,swap=8Gi,hugepages-2Mi=1Gi. Giving any hugepages-<size> replaces the default sizes (2Mi and 1Gi).")
-	fl.Int64Var(&f.pageSize, "page-size", d.Node.PageSize, "Base page size of the node in bytes (65536 on some arm64 and ppc64 hosts).")
+	fl.Int64Var(&f.pageSize, "page-size", d.Machine.PageSize, "Base page size of the node in bytes (65536 on some arm64 and ppc64 hosts).")
 	fl.StringVar(&f.cpuManager, "cpu-manager-policy", "", "CPU manager policy: none or static (overrides --node-config).")
 	fl.Int64Var(&f.podPidsLimit, "pod-pids-limit", 0, "podPidsLimit (overrides --node-config); -1 for none.")
 	fl.StringVar(&f.applyDefaults, "apply-defaults", string(qos.DefaultingAuto), "Which pods get the v1.37 API server's resource defaulting: auto (only pods that have not been through an API server: no creationTimestamp, no status, not read from the API or the kubelet), always or never.")
-	fl.BoolVar(&f.swapAccounting, "swap-accounting", d.Node.SwapAccounting, "Whether the kernel accounts swap per cgroup (memory.swap.max / memory.memsw.*).")
+	fl.BoolVar(&f.swapAccounting, "swap-accounting", d.Machine.SwapAccounting, "Whether the kernel accounts swap per cgroup (memory.swap.max / memory.memsw.*).")
 }
 
 // overrides turns the flags given explicitly into profile overrides;

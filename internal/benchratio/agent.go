@@ -106,7 +106,7 @@ current-context: fake
 // the Node object, an empty Event list, and accepts Events.
 func fakeAPI(n *nodegen.Node) http.Handler {
 	capacity := corev1.ResourceList{}
-	for k, q := range n.Profile.Node.Capacity {
+	for k, q := range n.Profile.Machine.Capacity {
 		if k != "pid" && k != "swap" {
 			capacity[k] = q
 		}

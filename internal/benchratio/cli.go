@@ -229,11 +229,11 @@ func writePaths(dir string, l nodegen.Layout, source string, fsys *cgroupfs.FS, 
 // tree's would otherwise be this host's): its capacity and page size.
 func machineFlags(n *nodegen.Node) []string {
 	var kv []string
-	for name, q := range n.Profile.Node.Capacity {
+	for name, q := range n.Profile.Machine.Capacity {
 		kv = append(kv, string(name)+"="+q.String())
 	}
 	slices.Sort(kv)
-	return []string{"--node-capacity", strings.Join(kv, ","), "--page-size", strconv.FormatInt(n.Profile.Node.PageSize, 10)}
+	return []string{"--node-capacity", strings.Join(kv, ","), "--page-size", strconv.FormatInt(n.Profile.Machine.PageSize, 10)}
 }
 
 // runOnce runs argv with its output discarded and returns its wall time

@@ -140,7 +140,7 @@ func TestLiveClusterAgentScale(t *testing.T) {
 func createScaleNode(t *testing.T, r *clusterRig, n *nodegen.Node) {
 	t.Helper()
 	capacity := corev1.ResourceList{}
-	for k, q := range n.Profile.Node.Capacity {
+	for k, q := range n.Profile.Machine.Capacity {
 		if k != "pid" && k != "swap" {
 			capacity[k] = q
 		}

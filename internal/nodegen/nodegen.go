@@ -51,7 +51,7 @@ type Options struct {
 	// created on the real kernel need a unique one (see CreateV1).
 	CgroupRoot string
 	// CPUs and MemoryBytes are the machine's capacity; 0 means 8 CPUs and
-	// 32 GiB (qos.DefaultNode). On the real kernel CPUs must not exceed
+	// 32 GiB (qos.DefaultMachine). On the real kernel CPUs must not exceed
 	// the host's, since kubepods' cpuset.cpus lists them.
 	CPUs        int
 	MemoryBytes int64
@@ -147,7 +147,7 @@ func profile(opts Options) qos.Profile {
 	p.CgroupVersion = opts.Layout.Version
 	p.Kubelet.CgroupDriver = opts.Layout.Driver
 	p.Kubelet.CgroupRoot = opts.CgroupRoot
-	capacity := p.Node.Capacity
+	capacity := p.Machine.Capacity
 	if opts.CPUs > 0 {
 		capacity[corev1.ResourceCPU] = *resource.NewQuantity(int64(opts.CPUs), resource.DecimalSI)
 	}
@@ -165,7 +165,7 @@ func profile(opts Options) qos.Profile {
 // Machine returns the machine facts a capturing tool would record for the
 // node, so that a snapshot of it resolves to the same profile.
 func (n *Node) Machine() *cgroupfs.MachineInfo {
-	c := n.Profile.Node.Capacity
+	c := n.Profile.Machine.Capacity
 	m := &cgroupfs.MachineInfo{
 		CPUs:        int(c.Cpu().Value()),
 		MemoryBytes: c.Memory().Value(),
@@ -183,7 +183,7 @@ func (n *Node) Machine() *cgroupfs.MachineInfo {
 // hugePageSizes returns the huge page sizes of the profile, ascending.
 func (n *Node) hugePageSizes() []uint64 {
 	var out []uint64
-	for k := range n.Profile.Node.Capacity {
+	for k := range n.Profile.Machine.Capacity {
 		if size, err := convert.ParseHugePageResourceName(string(k)); err == nil {
 			out = append(out, size)
 		}

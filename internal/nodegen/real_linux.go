@@ -133,7 +133,7 @@ func (n *Node) CreateV1(mounts map[string]string) (remove func() error, err erro
 				continue
 			}
 			v := cg.Files[name]
-			if v == defaultValue(name, 1, n.Profile.Node.PageSize, nil) {
+			if v == defaultValue(name, 1, n.Profile.Machine.PageSize, nil) {
 				continue // the kernel's default already
 			}
 			p := filepath.Join(mnt, filepath.FromSlash(cg.Path), name)

@@ -65,12 +65,12 @@ func (n *Node) buildTree() error {
 			return err
 		}
 		names = append(names, convert.HugetlbLimitFile(sn, v))
-		if n.Profile.Node.HugetlbRsvd {
+		if n.Profile.Machine.HugetlbRsvd {
 			names = append(names, convert.HugetlbRsvdLimitFile(sn, v))
 		}
 	}
-	cpus := fmt.Sprintf("0-%d", n.Profile.Node.Capacity.Cpu().Value()-1)
-	if n.Profile.Node.Capacity.Cpu().Value() == 1 {
+	cpus := fmt.Sprintf("0-%d", n.Profile.Machine.Capacity.Cpu().Value()-1)
+	if n.Profile.Machine.Capacity.Cpu().Value() == 1 {
 		cpus = "0"
 	}
 	parent := map[string]string{"cpuset.cpus": cpus, "cpuset.mems": "0"}
@@ -82,7 +82,7 @@ func (n *Node) buildTree() error {
 			par = pp
 		}
 		for _, name := range names {
-			files[name] = defaultValue(name, v, n.Profile.Node.PageSize, par)
+			files[name] = defaultValue(name, v, n.Profile.Machine.PageSize, par)
 		}
 		set := make([]string, 0, len(ec.Files))
 		for name, f := range ec.Files {
@@ -234,7 +234,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // generated node would record it.
 func (n *Node) Info() cgroupfs.SnapshotInfo {
 	info := cgroupfs.SnapshotInfo{
-		Mode: n.Options.Layout.Mode(), CapturedAt: CapturedAt, PageSizeBytes: n.Profile.Node.PageSize,
+		Mode: n.Options.Layout.Mode(), CapturedAt: CapturedAt, PageSizeBytes: n.Profile.Machine.PageSize,
 		Hostname: "node-1", ToolVersion: "nodegen", Driver: cgroupfs.Driver(n.Profile.Kubelet.CgroupDriver),
 		CgroupRoot: n.Profile.Kubelet.CgroupRoot, KubepodsPath: n.kubepodsPath(),
 		Description: fmt.Sprintf("generated node: %d pods, %s", len(n.Pods), n.Options.Layout),

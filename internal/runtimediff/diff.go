@@ -142,9 +142,9 @@ func Profile(rt Runtime, c Case) qos.Profile {
 	p := qos.DefaultProfile()
 	p.CgroupVersion = c.Version
 	p.Runtime = qos.Runtime{CRI: qos.CRIContainerd, OCI: rt.OCI}
-	p.Node.PageSize = PageSize
-	p.Node.HugetlbRsvd = c.HugetlbRsvd
-	p.Node.SwapAccounting = c.SwapAccounting
+	p.Machine.PageSize = PageSize
+	p.Machine.HugetlbRsvd = c.HugetlbRsvd
+	p.Machine.SwapAccounting = c.SwapAccounting
 	return p
 }
 

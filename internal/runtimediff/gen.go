@@ -10,7 +10,7 @@ import (
 )
 
 // Huge page sizes of the simulated host: the two x86_64 sizes that
-// [qos.DefaultNode] lists.
+// [qos.DefaultMachine] lists.
 const (
 	Huge2M uint64 = 2 << 20
 	Huge1G uint64 = 1 << 30

@@ -54,7 +54,7 @@ func newRig(t testing.TB, pods int) *rig {
 	}
 	t.Cleanup(func() { tree.Close() })
 	capacity := corev1.ResourceList{}
-	for k, q := range n.Profile.Node.Capacity {
+	for k, q := range n.Profile.Machine.Capacity {
 		if k != "pid" && k != "swap" {
 			capacity[k] = q
 		}
