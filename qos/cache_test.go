@@ -152,9 +152,20 @@ func expectFresh(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 	return e.expectAll(pods)
 }
 
-// TestSharedFilesAreShared checks that the cache does share: two pods
-// with equal specs point at the same file maps, and a pod whose resize
-// is pending gets its own.
+// expectShared is Expect before it gives the result its own maps
+// (Expectation.own): the file maps as the cache shares them.
+func expectShared(pods []*corev1.Pod, p Profile) (*Expectation, error) {
+	e, err := resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	e.cache = newFileCache()
+	return e.expectAll(pods)
+}
+
+// TestSharedFilesAreShared checks that the cache does share while the
+// expectation is computed: two pods with equal specs point at the same
+// file maps, and a pod whose resize is pending gets its own.
 func TestSharedFilesAreShared(t *testing.T) {
 	a := mkPod("a", []corev1.Container{podtest.Container("app", "", "cpu=250m,memory=128Mi", "cpu=500m,memory=256Mi")})
 	b := a.DeepCopy()
@@ -162,7 +173,7 @@ func TestSharedFilesAreShared(t *testing.T) {
 	c := a.DeepCopy()
 	c.Name, c.UID = "c", "uid-c"
 	c.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", AllocatedResources: podtest.ResourceList("cpu=100m,memory=128Mi")}}
-	x, err := Expect([]*corev1.Pod{a, b, c}, DefaultProfile())
+	x, err := expectShared([]*corev1.Pod{a, b, c}, DefaultProfile())
 	if err != nil {
 		t.Fatal(err)
 	}

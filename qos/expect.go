@@ -25,14 +25,20 @@ import (
 // allocated resources (status.containerStatuses[].allocatedResources)
 // when a resize is pending. Plain manifests should go through
 // [Profile.DefaultPod] first (see [ReadPods]). The pods are not
-// modified.
+// modified, and the result shares no map, slice or pointer with them,
+// with p or between its own cgroups: a caller may change it freely.
 func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 	e, err := resolve(p)
 	if err != nil {
 		return nil, err
 	}
 	e.cache = newFileCache()
-	return e.expectAll(pods)
+	x, err := e.expectAll(pods)
+	if err != nil {
+		return nil, err
+	}
+	x.own()
+	return x, nil
 }
 
 // expectAll is Expect on a resolved profile. Cgroups share file maps

@@ -66,9 +66,8 @@ type ExpectedCgroup struct {
 	// appear as "<name>" placeholders, an unknown pod UID as "<uid>".
 	Path string `json:"path"`
 	// Files maps file names of the profile's cgroup version to values.
-	// Cgroups computed from equal inputs (replicas of one workload) share
-	// one map, and files share their slices: treat an Expectation as
-	// read-only, and copy a map (maps.Clone) before changing it.
+	// Each cgroup of an Expectation that Expect returns has its own map
+	// and slices.
 	Files map[string]ExpectedFile `json:"files"`
 	// Optional marks a cgroup that may legitimately be absent: regular
 	// init containers once they finished, CRI-O's sandbox when it drops

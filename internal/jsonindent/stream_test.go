@@ -67,22 +67,23 @@ type doc struct {
 	NoTag      string
 	Skipped    string `json:"-"`
 	unexported string
-	Dash       string           `json:"-,"`
-	Bytes      []byte           `json:"bytes"`
-	When       time.Time        `json:"when"`
-	Text       text             `json:"text"`
-	Value      valueMarshal     `json:"valueMarshal"`
-	Pointers   []pointerMarshal `json:"pointers"`
-	PtrOne     pointerMarshal   `json:"ptrOne"`
-	Any        any              `json:"any,omitempty"`
-	Embed      withEmbedded     `json:"embed"`
-	Opt        stringOpt        `json:"opt"`
-	Leaves     []leaf           `json:"leaves"`
-	NilLeaves  []leaf           `json:"nilLeaves"`
-	Empty      []leaf           `json:"empty"`
-	Items      []doc            `json:"items,omitempty"`
-	Arr        [2]int           `json:"arr"`
-	HTML       string           `json:"html"`
+	//lint:ignore SA5008 a member named "-" is one of the cases under test
+	Dash      string           `json:"-,"`
+	Bytes     []byte           `json:"bytes"`
+	When      time.Time        `json:"when"`
+	Text      text             `json:"text"`
+	Value     valueMarshal     `json:"valueMarshal"`
+	Pointers  []pointerMarshal `json:"pointers"`
+	PtrOne    pointerMarshal   `json:"ptrOne"`
+	Any       any              `json:"any,omitempty"`
+	Embed     withEmbedded     `json:"embed"`
+	Opt       stringOpt        `json:"opt"`
+	Leaves    []leaf           `json:"leaves"`
+	NilLeaves []leaf           `json:"nilLeaves"`
+	Empty     []leaf           `json:"empty"`
+	Items     []doc            `json:"items,omitempty"`
+	Arr       [2]int           `json:"arr"`
+	HTML      string           `json:"html"`
 }
 
 func sampleDoc(depth int) doc {
