@@ -149,7 +149,12 @@ func expectFresh(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.expectAll(pods)
+	ex, err := newExpecter(e)
+	if err != nil {
+		return nil, err
+	}
+	ex.share = false
+	return ex.compute(pods)
 }
 
 // expectShared is Expect before it gives the result its own maps
@@ -159,8 +164,11 @@ func expectShared(pods []*corev1.Pod, p Profile) (*Expectation, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.cache = newFileCache()
-	return e.expectAll(pods)
+	ex, err := newExpecter(e)
+	if err != nil {
+		return nil, err
+	}
+	return ex.compute(pods)
 }
 
 // TestSharedFilesAreShared checks that the cache does share while the

@@ -13,6 +13,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/convert"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Expect computes what the cgroups of a node running pods should hold
@@ -27,117 +28,124 @@ import (
 // [Profile.DefaultPod] first (see [ReadPods]). The pods are not
 // modified, and the result shares no map, slice or pointer with them,
 // with p or between its own cgroups: a caller may change it freely.
+//
+// To compute the expectation of the same node again as its pods change,
+// an [Expecter] keeps each pod's part.
 func Expect(pods []*corev1.Pod, p Profile) (*Expectation, error) {
-	e, err := resolve(p)
+	ex, err := NewExpecter(p)
 	if err != nil {
 		return nil, err
 	}
-	e.cache = newFileCache()
-	x, err := e.expectAll(pods)
-	if err != nil {
-		return nil, err
-	}
-	x.own()
-	return x, nil
-}
-
-// expectAll is Expect on a resolved profile. Cgroups share file maps
-// through e.cache when it is set.
-func (e *env) expectAll(pods []*corev1.Pod) (*Expectation, error) {
-	for _, pod := range pods {
-		if err := validatePod(pod); err != nil {
-			return nil, err
-		}
-	}
-	// MemoryQoS on v2: the alternative is what the files read with the
-	// gate off, computed in the same pass over the pods. It shares e's
-	// cache: MemoryQoS changes the inputs (the CRI resources and
-	// ResourceConfigs, which are the keys), never how files are built
-	// from them, so equal keys give equal sets under both envs
-	// (TestSharedFilesEqualFresh compares with fresh maps).
-	var alt *env
-	if e.v2 && e.memoryQoS {
-		var err error
-		if alt, err = e.variant(withoutMemoryQoS); err != nil {
-			return nil, fmt.Errorf("the profile with MemoryQoS off: %w", err)
-		}
-	}
-	// Exclusive CPUs: the quota depends on whether the static CPU
-	// manager granted them (1.33+), so Guaranteed pods also show the
-	// other CPU manager policy.
-	var otherCPU *env
-	if e.disableQuotaExclusive {
-		var err error
-		if otherCPU, err = e.variant(withOtherCPUPolicy); err != nil {
-			return nil, fmt.Errorf("the profile with the other CPU manager policy: %w", err)
-		}
-		otherCPU.cache = nil // one pod's variant at a time: nothing to share
-	}
-	x, err := e.expect(pods, alt, otherCPU)
-	if err != nil {
-		return nil, err
-	}
-	x.Profile = e.p
-	x.Profile.FeatureGates = maps.Clone(e.gates)
-	x.Notes = append(x.Notes, e.notes...)
-	return x, nil
+	ex.keep = false // nothing to reuse: no pod keys to compute
+	return ex.Expect(pods)
 }
 
 // memoryQoSOffPrefix introduces the MemoryQoS-off alternative of a file.
 const memoryQoSOffPrefix = "with the MemoryQoS feature gate off (the default before 1.37) the file reads this instead: "
 
-// expect computes the expectation of the pods, sorted, and the node
-// levels. With alt (the profile with MemoryQoS off), every cgroup's files
-// also get alt's values as memoryqos-disabled explanations, unless alt
-// cannot compute some pod; otherCPU is the profile with the other CPU
-// manager policy (see expectPod).
+// compute computes the expectation of the pods, sorted, and the node
+// levels, reusing the part of each pod whose inputs are those of the
+// previous call (when ex.keep). With ex.alt (the profile with MemoryQoS
+// off), every cgroup's files also get alt's values as
+// memoryqos-disabled explanations, unless alt cannot compute some pod;
+// ex.otherCPU is the profile with the other CPU manager policy (see
+// expectPod). With ex.share, cgroups computed from equal inputs share
+// their file maps (fileCache); the result is not yet owned (see own).
 //
 // Pods are computed independently, by up to GOMAXPROCS goroutines; the
 // result does not depend on how many.
-func (e *env) expect(pods []*corev1.Pod, alt, otherCPU *env) (*Expectation, error) {
+func (ex *Expecter) compute(pods []*corev1.Pod) (*Expectation, error) {
+	for _, pod := range pods {
+		if err := validatePod(pod); err != nil {
+			return nil, err
+		}
+	}
+	e, alt := ex.e, ex.alt
+	var cache *fileCache
+	if ex.share {
+		cache = newFileCache()
+	}
+	// MemoryQoS changes the inputs (the CRI resources and
+	// ResourceConfigs, which are the keys), never how files are built
+	// from them, so e and alt share one cache: equal keys give equal sets
+	// under both (TestSharedFilesEqualFresh compares with fresh maps).
+	e.cache = cache
+	if alt != nil {
+		alt.cache = cache
+	}
 	x := &Expectation{APIVersion: APIVersion, Kind: KindExpectation, Node: []ExpectedCgroup{}}
 	sorted := slices.Clone(pods)
 	slices.SortStableFunc(sorted, func(a, b *corev1.Pod) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(string(a.UID), string(b.UID)))
 	})
-	x.Pods = make([]PodExpectation, len(sorted))
-	infos := make([]*podInfo, len(sorted))
+	entries := make([]*podEntry, len(sorted))
 	errs := make([]error, len(sorted))
-	var altCgs [][]ExpectedCgroup
-	var altErr atomic.Bool
-	if alt != nil {
-		altCgs = make([][]ExpectedCgroup, len(sorted))
-	}
+	var reused atomic.Int64
 	forEach(len(sorted), func(i int) {
-		pe, pi, err := e.expectPod(sorted[i], otherCPU)
+		pod := sorted[i]
+		var key uint64
+		if ex.keep {
+			key = inputsKey(pod)
+			if old := ex.pods[pod.UID]; old != nil && key != 0 && old.key == key {
+				entries[i] = old
+				reused.Add(1)
+				return
+			}
+		}
+		pe, pi, err := e.expectPod(pod, ex.otherCPU)
 		if err != nil {
 			errs[i] = err
 			return
 		}
-		x.Pods[i], infos[i] = *pe, pi
+		ent := &podEntry{key: key, pe: *pe, info: pi}
 		if alt != nil && pi.active {
 			// The pod as allocated is the same with MemoryQoS off.
-			if altCgs[i], err = alt.podCgroups(pi); err != nil {
-				altErr.Store(true)
-			}
+			ent.alt, err = alt.podCgroups(pi)
+			ent.altFailed = err != nil
 		}
+		entries[i] = ent
 	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err // the first pod's error, in order
 		}
 	}
+	x.Pods = make([]PodExpectation, len(entries))
+	infos := make([]*podInfo, len(entries))
+	altFailed := false
+	for i, ent := range entries {
+		x.Pods[i], infos[i] = ent.pe, ent.info
+		altFailed = altFailed || ent.altFailed
+	}
 	if n := e.nodeCgroups(infos); n != nil {
 		x.Node = n
 	}
-	if alt != nil && !altErr.Load() {
+	if alt != nil && !altFailed {
 		if n := alt.nodeCgroups(infos); n != nil {
 			e.mergeExplained(x.Node, n, ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
 		}
-		for i := range x.Pods {
-			e.mergeExplained(x.Pods[i].Cgroups, altCgs[i], ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
+		for i, ent := range entries {
+			// The merge replaces file maps: on a copy of the cgroups, so
+			// that the kept entry stays as computed.
+			x.Pods[i].Cgroups = slices.Clone(x.Pods[i].Cgroups)
+			e.mergeExplained(x.Pods[i].Cgroups, ent.alt, ReasonMemoryQoSDisabled, memoryQoSOffPrefix)
 		}
 	}
+	if ex.keep {
+		next := make(map[types.UID]*podEntry, len(entries))
+		for i, ent := range entries {
+			if _, dup := next[sorted[i].UID]; !dup {
+				next[sorted[i].UID] = ent
+			}
+		}
+		ex.pods = next
+	}
+	n := int64(len(entries))
+	ex.stats.Reused += reused.Load()
+	ex.stats.Computed += n - reused.Load()
+	x.Profile = e.p
+	x.Profile.FeatureGates = maps.Clone(e.gates)
+	x.Notes = append(x.Notes, e.notes...)
 	return x, nil
 }
 
