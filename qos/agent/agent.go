@@ -92,10 +92,18 @@ type Stats struct {
 	// Checks is the number of checks run (successful or not).
 	Checks uint64
 	// Expectations is the number of times the expectation was computed
-	// (qos.Expect): once at start and once per relevant pod change.
+	// (qos.Expecter.Expect): once at start and once per relevant pod
+	// change.
 	Expectations uint64
+	// PodsComputed is the number of pods whose part of the expectation
+	// was computed: every pod at start (and when the profile is resolved
+	// again), then only the pods that changed or came.
+	PodsComputed uint64
+	// PodsReused is the number of pods whose part was kept from the
+	// previous expectation.
+	PodsReused uint64
 	// PodChanges is the number of pod events that changed what the
-	// expectation reads (added, deleted, fingerprint changed).
+	// expectation reads (added, deleted, inputs changed: qos.SameInputs).
 	PodChanges uint64
 	// PodUpdatesIgnored is the number of pod updates that did not.
 	PodUpdatesIgnored uint64
@@ -114,18 +122,23 @@ type Agent struct {
 
 	// checkMu serialises checks and reads of the tree.
 	checkMu sync.Mutex
-	// Guarded by checkMu: the resolved profile and the cached expectation.
-	profile *resolved
-	x       *qos.Expectation
-	files   map[cgroupfs.Level][]string
-	refs    map[string]*corev1.ObjectReference // "namespace/name" -> pod
+	// Guarded by checkMu: the resolved profile, its Expecter (which
+	// keeps each pod's part) and the cached expectation.
+	profile  *resolved
+	expecter *qos.Expecter
+	x        *qos.Expectation
+	files    map[cgroupfs.Level][]string
+	refs     map[string]*corev1.ObjectReference // "namespace/name" -> pod
 
 	podsDirty atomic.Bool
 	synced    atomic.Bool
 	checks    atomic.Uint64
 	expects   atomic.Uint64
 	changes   atomic.Uint64
-	ignored   atomic.Uint64
+	// podsComputed and podsReused are the Expecter's counts.
+	podsComputed atomic.Uint64
+	podsReused   atomic.Uint64
+	ignored      atomic.Uint64
 
 	// mu guards the latest outcome.
 	mu      sync.RWMutex
@@ -250,7 +263,7 @@ func (a *Agent) podChanged(obj, old any) {
 	switch {
 	case p == nil && q == nil:
 		return
-	case p != nil && q != nil && fingerprint(p) == fingerprint(q):
+	case p != nil && q != nil && qos.SameInputs(p, q):
 		a.ignored.Add(1)
 		return
 	}
@@ -336,7 +349,7 @@ func (a *Agent) check(ctx context.Context, now time.Time) (*qos.DiffReport, erro
 		if err != nil {
 			return nil, err
 		}
-		a.profile = r
+		a.profile, a.expecter = r, nil
 		a.podsDirty.Store(true)
 	}
 	r := a.profile
@@ -406,11 +419,22 @@ func (a *Agent) expect() error {
 	slices.SortFunc(pods, func(x, y *corev1.Pod) int {
 		return strings.Compare(x.Namespace+"/"+x.Name, y.Namespace+"/"+y.Name)
 	})
-	x, err := qos.Expect(pods, a.profile.profile)
+	if a.expecter == nil {
+		ex, err := qos.NewExpecter(a.profile.profile)
+		if err != nil {
+			return err
+		}
+		a.expecter = ex
+	}
+	before := a.expecter.Stats()
+	x, err := a.expecter.Expect(pods)
 	if err != nil {
 		return err
 	}
 	a.expects.Add(1)
+	after := a.expecter.Stats()
+	a.podsComputed.Add(uint64(after.Computed - before.Computed))
+	a.podsReused.Add(uint64(after.Reused - before.Reused))
 	a.x, a.files, a.refs = x, x.Files(), refs
 	return nil
 }
@@ -577,7 +601,7 @@ func (a *Agent) Ready() error {
 
 // Stats returns the agent's work counters.
 func (a *Agent) Stats() Stats {
-	return Stats{Checks: a.checks.Load(), Expectations: a.expects.Load(), PodChanges: a.changes.Load(), PodUpdatesIgnored: a.ignored.Load()}
+	return Stats{Checks: a.checks.Load(), Expectations: a.expects.Load(), PodsComputed: a.podsComputed.Load(), PodsReused: a.podsReused.Load(), PodChanges: a.changes.Load(), PodUpdatesIgnored: a.ignored.Load()}
 }
 
 // Registry returns the Prometheus registry holding the agent's metrics

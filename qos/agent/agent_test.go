@@ -247,8 +247,8 @@ func TestSteadyStateComputesNoExpectation(t *testing.T) {
 	for range 5 {
 		mustCheck(t, a)
 	}
-	if s := a.Stats(); s.Expectations != 1 || s.Checks != 6 {
-		t.Fatalf("after 6 checks without pod changes: %+v, want 1 expectation", s)
+	if s := a.Stats(); s.Expectations != 1 || s.Checks != 6 || s.PodsComputed != 6 || s.PodsReused != 0 {
+		t.Fatalf("after 6 checks without pod changes: %+v, want 1 expectation of 6 pods", s)
 	}
 
 	// A readiness flip: a status update outside the expectation's inputs.
@@ -278,8 +278,8 @@ func TestSteadyStateComputesNoExpectation(t *testing.T) {
 	}
 	waitFor(t, "the deletion to be seen", func() bool { return a.Stats().PodChanges > changes })
 	rep := mustCheck(t, a)
-	if s := a.Stats(); s.Expectations != 2 {
-		t.Fatalf("a deleted pod did not recompute the expectation: %+v", s)
+	if s := a.Stats(); s.Expectations != 2 || s.PodsComputed != 6 || s.PodsReused != 5 {
+		t.Fatalf("a deleted pod: %+v, want a second expectation that computes no pod and keeps the other 5", s)
 	}
 	for k := range series(t, a, "kubecgroups_pod_drift") {
 		if strings.Contains(k, "pod="+gone.Name) {
@@ -297,6 +297,47 @@ func TestSteadyStateComputesNoExpectation(t *testing.T) {
 	}
 	if !leftover {
 		t.Errorf("no drift series for the leftover cgroup of %s: %v", gone.UID, series(t, a, "kubecgroups_file_drift"))
+	}
+
+	// A spec change (a resize the API server took, which the tree has
+	// not followed): that pod alone is computed again, and its cgroup
+	// drifts from the new value.
+	var changed *corev1.Pod
+	for _, p := range r.n.Pods[2:] {
+		if _, ok := p.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU]; ok {
+			changed = p
+			break
+		}
+	}
+	if changed == nil {
+		t.Fatal("no generated pod with a CPU request")
+	}
+	q, err := r.client.CoreV1().Pods(changed.Namespace).Get(ctx, changed.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &q.Spec.Containers[0]
+	c.Resources.Requests[corev1.ResourceCPU] = resource.MustParse("777m")
+	if lim, ok := c.Resources.Limits[corev1.ResourceCPU]; ok && lim.Cmp(resource.MustParse("777m")) < 0 {
+		c.Resources.Limits[corev1.ResourceCPU] = resource.MustParse("777m")
+	}
+	changes = a.Stats().PodChanges
+	if _, err := r.client.CoreV1().Pods(changed.Namespace).Update(ctx, q, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the update to be seen", func() bool { return a.Stats().PodChanges > changes })
+	rep = mustCheck(t, a)
+	if s := a.Stats(); s.Expectations != 3 || s.PodsComputed != 7 || s.PodsReused != 9 {
+		t.Fatalf("one pod's spec changed: %+v, want a third expectation that computes that pod and keeps 4", s)
+	}
+	drifted := false
+	for _, res := range rep.Results {
+		if res.Status == qos.StatusDrift && res.ResultCgroup != nil && res.UID == string(changed.UID) {
+			drifted = true
+		}
+	}
+	if !drifted {
+		t.Errorf("%s asks for 777m but its cgroup still holds the old value: no drift in %+v", changed.Name, rep.Summary)
 	}
 }
 
@@ -639,7 +680,7 @@ func TestStripPod(t *testing.T) {
 		},
 		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
 	}}
-	before := fingerprint(p)
+	before := p.DeepCopy()
 	obj, err := stripPod(p)
 	if err != nil {
 		t.Fatal(err)
@@ -648,8 +689,8 @@ func TestStripPod(t *testing.T) {
 	if len(q.Annotations) != 2 || q.Annotations[corev1.MirrorPodAnnotationKey] != "uid-1" || q.Labels != nil || q.ManagedFields != nil {
 		t.Errorf("stripped pod: annotations %v, labels %v, managed fields %v", q.Annotations, q.Labels, q.ManagedFields)
 	}
-	if fingerprint(q) != before {
-		t.Error("stripping changed the pod's fingerprint")
+	if !qos.SameInputs(q, before) {
+		t.Error("stripping changed what the expectation reads of the pod")
 	}
 }
 

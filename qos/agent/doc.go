@@ -11,16 +11,20 @@
 //
 // # Steady state
 //
-// The expectation (qos.Expect over every pod of the node) is cached. It
-// is recomputed only when a pod is added or removed, or when what the
-// expectation reads of a pod changes: its spec, its UID, its QoS class and
-// phase, its start time, its containers' IDs, allocated and actual
-// resources, and its resize conditions (see fingerprint). Status updates
-// that change nothing of that (readiness probes, restart counts, other
-// conditions) do not. A cycle with no such change re-reads the files the
-// cached expectation compares (cgroupfs.FS.Node with Expectation.Files)
-// and diffs them: nothing else. Stats counts the expectations computed,
-// so that a test and a benchmark can prove it.
+// The expectation is cached, and so is each pod's part of it: the agent
+// holds a qos.Expecter for its resolved profile. The expectation is
+// computed again only when a pod is added or removed, or when what the
+// expectation reads of a pod changes (qos.SameInputs): its spec, its UID,
+// its QoS class and phase, its start time, its containers' IDs, allocated
+// and actual resources, and its resize conditions. Status updates that
+// change nothing of that (readiness probes, restart counts, other
+// conditions) do not. Even then only the pods that changed or came are
+// computed; the others keep their part, and the node levels (kubepods and
+// the QoS tiers, which sum every pod) are summed again. A cycle with no
+// such change re-reads the files the cached expectation compares
+// (cgroupfs.FS.Node with Expectation.Files) and diffs them: nothing else.
+// Stats counts the expectations and the pods computed and reused, so that
+// a test and a benchmark can prove it.
 //
 // # Outputs
 //
