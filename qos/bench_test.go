@@ -8,6 +8,8 @@ package qos_test
 // and 1000 pods, in each layout; every generated node diffs clean.
 //
 //	BenchmarkExpect/<layout>/<pods>      qos.Expect for every pod
+//	BenchmarkExpecterOnePod/<layout>/<pods>  qos.Expecter.Expect after
+//	    one pod's request changed (what the agent computes per change)
 //	BenchmarkDiff/<layout>/<pods>        qos.Diff alone (node already read)
 //	BenchmarkReadPods/<pods>             qos.ReadPods of `kubectl get pods -o json`
 //	BenchmarkFullDiff/<source>/<layout>/<pods>/<Floor|FullDiff>
@@ -31,6 +33,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,6 +42,8 @@ import (
 	"github.com/kubecgroups/kubecgroups/convert"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/qos"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	resourcehelper "k8s.io/component-helpers/resource"
 )
 
@@ -87,6 +92,59 @@ func BenchmarkExpect(b *testing.B) {
 						b.Fatal(err)
 					}
 				})
+			})
+		}
+	}
+}
+
+// BenchmarkExpecterOnePod is an Expecter's expectation of a node after
+// one pod's CPU request changed: that pod is computed again, the others
+// keep their part, and the node levels are summed again. Against
+// BenchmarkExpect of the same node, it is what per-pod caching saves a
+// node agent at each pod change.
+func BenchmarkExpecterOnePod(b *testing.B) {
+	for _, l := range nodegen.Layouts() {
+		for _, pods := range []int{250} {
+			b.Run(fmt.Sprintf("%s/%d", l, pods), func(b *testing.B) {
+				n := benchNode(b, l, pods)
+				ex, err := qos.NewExpecter(n.Profile)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ex.Expect(n.Pods); err != nil {
+					b.Fatal(err)
+				}
+				// Two versions of one pod, alternated.
+				cur := slices.Clone(n.Pods)
+				k := -1
+				for i, p := range cur {
+					if _, ok := p.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU]; ok {
+						k = i
+						break
+					}
+				}
+				if k < 0 {
+					b.Fatal("no pod with a CPU request")
+				}
+				other := cur[k].DeepCopy()
+				q := other.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU]
+				q.Add(resource.MustParse("1m"))
+				other.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = q
+				if lim, ok := other.Spec.Containers[0].Resources.Limits[corev1.ResourceCPU]; ok && lim.Cmp(q) < 0 {
+					other.Spec.Containers[0].Resources.Limits[corev1.ResourceCPU] = q
+				}
+				versions := [2]*corev1.Pod{cur[k], other}
+				before := ex.Stats()
+				i := 0
+				for b.Loop() {
+					i++
+					cur[k] = versions[i%2]
+					if _, err := ex.Expect(cur); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s := ex.Stats()
+				b.ReportMetric(float64(s.Computed-before.Computed)/float64(b.N), "pods-computed/op")
 			})
 		}
 	}
