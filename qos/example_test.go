@@ -12,6 +12,7 @@ import (
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 const manifest = `
@@ -55,6 +56,44 @@ func ExampleExpect() {
 	// cpu.weight [35] from shares 256 - also [10] weight-formula
 	// cpu.max [100000 100000]
 	// oom_score_adj 993
+}
+
+// An Expecter computes a node's expectation again as its pods change,
+// computing only the pods that changed: here a resize the API server
+// took, which moves the pod's cgroup and the burstable tier.
+func ExampleExpecter() {
+	pods, err := qos.ReadPods(strings.NewReader(manifest), "web.yaml")
+	if err != nil {
+		panic(err)
+	}
+	p := qos.DefaultProfile()
+	ex, err := qos.NewExpecter(p)
+	if err != nil {
+		panic(err)
+	}
+	x, err := ex.Expect(pods)
+	if err != nil {
+		panic(err)
+	}
+	podCPU := func(x *qos.Expectation) string {
+		return x.Pods[0].Cgroup(cgroupfs.LevelPod, "", "").Files["cpu.weight"].Accept[0]
+	}
+	fmt.Println("before:", podCPU(x), ex.Stats())
+
+	resized := pods[0].DeepCopy()
+	resized.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("500m")
+	if x, err = ex.Expect([]*corev1.Pod{resized}); err != nil {
+		panic(err)
+	}
+	fmt.Println("after: ", podCPU(x), ex.Stats())
+	if _, err = ex.Expect([]*corev1.Pod{resized}); err != nil {
+		panic(err)
+	}
+	fmt.Println("again: ", ex.Stats())
+	// Output:
+	// before: 10 {1 0}
+	// after:  20 {2 0}
+	// again:  {2 1}
 }
 
 // QOSClass decides the class as the kubelet does.
