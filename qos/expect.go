@@ -97,11 +97,18 @@ func (ex *Expecter) compute(pods []*corev1.Pod) (*Expectation, error) {
 			errs[i] = err
 			return
 		}
-		ent := &podEntry{key: key, pe: *pe, info: pi}
+		ent := &podEntry{key: key, pe: *pe}
 		if alt != nil && pi.active {
 			// The pod as allocated is the same with MemoryQoS off.
 			ent.alt, err = alt.podCgroups(pi)
 			ent.altFailed = err != nil
+		}
+		// The node levels need only the pod's class and its tier
+		// contribution (computed by expectPod): the entry keeps those and
+		// not the pod, which it would otherwise hold until the pod goes.
+		ent.info = &podInfo{class: pi.class, active: pi.active, tier: pi.tier}
+		if pi.tier == nil {
+			ent.info = pi
 		}
 		entries[i] = ent
 	})
