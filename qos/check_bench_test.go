@@ -18,8 +18,7 @@ package qos_test
 //	               it (no HTML escaping, two-space indent, 64 KiB
 //	               buffered writer): the bytes -o json must keep
 //	    EncodeStream  the same bytes as -o json writes them
-//	               (internal/jsonindent.Encode: a result at a time,
-//	               indented on the way out)
+//	               (internal/jsonstream.Encode: a result at a time)
 //	    Check      qos.Check (Discovery, the profile, Expect, Read, Diff)
 //	    All        ReadPods, Check and EncodeStream: the process without
 //	               its start-up and exit
@@ -35,7 +34,7 @@ import (
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/internal/jsonindent"
+	"github.com/kubecgroups/kubecgroups/internal/jsonstream"
 	"github.com/kubecgroups/kubecgroups/internal/nodegen"
 	"github.com/kubecgroups/kubecgroups/qos"
 	corev1 "k8s.io/api/core/v1"
@@ -43,7 +42,7 @@ import (
 
 // encodeJSON writes v as encoding/json's indenting Encoder does: the
 // bytes `kubectl-cgroups ... -o json` writes (cmd/kubectl-cgroups
-// printStructured, through internal/jsonindent).
+// printStructured, through internal/jsonstream).
 func encodeJSON(w io.Writer, v any) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
@@ -55,9 +54,11 @@ func encodeJSON(w io.Writer, v any) error {
 	return bw.Flush()
 }
 
-// encodeJSONStream writes what encodeJSON writes, indenting on the way
-// out.
-func encodeJSONStream(w io.Writer, v any) error { return jsonindent.Encode(w, v) }
+// encodeJSONStream writes what encodeJSON writes, as -o json does: a
+// member or an element at a time.
+func encodeJSONStream(w io.Writer, v any) error {
+	return jsonstream.Encode(w, v, jsonstream.Options{Indent: "  "})
+}
 
 // TestEncodeStreamSameBytes checks that a node's report indented on the
 // way out is byte for byte what -o json writes today.

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubecgroups/kubecgroups/cgroupfs"
-	"github.com/kubecgroups/kubecgroups/internal/jsonindent"
+	"github.com/kubecgroups/kubecgroups/internal/jsonstream"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -106,9 +106,9 @@ func printStructured(w io.Writer, format string, v any) error {
 		_, err = w.Write(y)
 		return err
 	}
-	// Indented on the way out (the same bytes as SetIndent, without a
-	// second buffer the size of the document).
-	return jsonindent.Encode(w, v)
+	// A member or an element at a time: the bytes of an Encoder with
+	// SetIndent, without a buffer the size of the document.
+	return jsonstream.Encode(w, v, jsonstream.Options{Indent: "  "})
 }
 
 // printStructuredList writes several documents as one: with -o json (or a

@@ -1,51 +1,22 @@
 package agent
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 
+	"github.com/kubecgroups/kubecgroups/internal/jsonstream"
 	"github.com/kubecgroups/kubecgroups/qos"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// writeReport writes r as compact JSON (the fields, and so the document,
-// of json.Marshal(r)), one result at a time: a 250-pod report is about
-// 10 MB of JSON, which json.Marshal would hold whole (twice when
-// indented) at every request.
+// writeReport writes r as compact JSON, the bytes of json.Marshal(r)
+// and a newline, one result at a time (internal/jsonstream): a 250-pod
+// report is about 10 MB of JSON, which json.Marshal would hold whole at
+// every request.
 func writeReport(w io.Writer, r *qos.DiffReport) error {
-	const hole = `"results":null`
-	head := *r
-	head.Results = nil
-	b, err := json.Marshal(&head)
-	if err != nil {
-		return err
-	}
-	i := bytes.Index(b, []byte(hole))
-	if i < 0 {
-		return fmt.Errorf("writing the report: no %s in its JSON", hole)
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(b[:i])
-	bw.WriteString(`"results":[`)
-	for j := range r.Results {
-		if j > 0 {
-			bw.WriteByte(',')
-		}
-		rb, err := json.Marshal(&r.Results[j])
-		if err != nil {
-			return err
-		}
-		bw.Write(rb)
-	}
-	bw.WriteByte(']')
-	bw.Write(b[i+len(hole):])
-	bw.WriteByte('\n')
-	return bw.Flush()
+	return jsonstream.Encode(w, r, jsonstream.Options{EscapeHTML: true})
 }
 
 // Handler serves the agent over HTTP: /metrics, /healthz (the process

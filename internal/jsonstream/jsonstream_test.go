@@ -1,4 +1,4 @@
-package jsonindent
+package jsonstream
 
 import (
 	"bytes"
@@ -8,14 +8,19 @@ import (
 	"time"
 )
 
-// indented is what Encode must write: an Encoder with SetIndent("", "  ")
-// and no HTML escaping.
-func indented(t testing.TB, v any) []byte {
+// modes are the options the tests write with: the CLI's (indented, no
+// HTML escaping), the agent's (compact, escaped as json.Marshal does),
+// and the two others.
+var modes = []Options{{Indent: "  "}, {EscapeHTML: true}, {Indent: "\t", EscapeHTML: true}, {}}
+
+// encoderBytes is what Encode must write: an Encoder with the same
+// options.
+func encoderBytes(t testing.TB, v any, o Options) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(o.EscapeHTML)
+	enc.SetIndent("", o.Indent)
 	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
@@ -102,10 +107,11 @@ func sampleDoc(depth int) doc {
 	return d
 }
 
-// TestEncodeMatchesEncoder: Encode writes the bytes of the indenting
-// Encoder for values it streams (structs, slices, lists of them, at and
-// beyond the depth it expands), for those it hands over whole (its own
-// marshalling, embedded fields, tag options, maps), and at the top level
+// TestEncodeMatchesEncoder: Encode writes the bytes of an Encoder with
+// the same options, indented or compact, for values it streams (structs,
+// slices, lists of them, at and beyond the depth it expands), for those
+// it hands over whole (its own marshalling, embedded fields, tag
+// options, maps), and at the top level
 // for every kind.
 func TestEncodeMatchesEncoder(t *testing.T) {
 	d := sampleDoc(3)
@@ -117,13 +123,15 @@ func TestEncodeMatchesEncoder(t *testing.T) {
 			A []leaf `json:"a"`
 		}{A: d.Leaves},
 	}
-	for i, v := range values {
-		var got bytes.Buffer
-		if err := Encode(&got, v); err != nil {
-			t.Fatalf("value %d: %v", i, err)
-		}
-		if want := indented(t, v); !bytes.Equal(got.Bytes(), want) {
-			t.Errorf("value %d (%T): got\n%s\nwant\n%s", i, v, got.Bytes(), want)
+	for _, o := range modes {
+		for i, v := range values {
+			var got bytes.Buffer
+			if err := Encode(&got, v, o); err != nil {
+				t.Fatalf("%+v, value %d: %v", o, i, err)
+			}
+			if want := encoderBytes(t, v, o); !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%+v, value %d (%T): got\n%s\nwant\n%s", o, i, v, got.Bytes(), want)
+			}
 		}
 	}
 }
@@ -133,13 +141,13 @@ func TestEncodeError(t *testing.T) {
 	v := struct {
 		A []any `json:"a"`
 	}{A: []any{1, make(chan int)}}
-	if err := Encode(&bytes.Buffer{}, v); err == nil {
+	if err := Encode(&bytes.Buffer{}, v, Options{Indent: "  "}); err == nil {
 		t.Error("a channel encoded")
 	}
 }
 
 // FuzzEncode: any document decoded into the typed structure encodes to
-// the Encoder's bytes.
+// the Encoder's bytes, in every mode.
 func FuzzEncode(f *testing.F) {
 	b, _ := json.Marshal(sampleDoc(2))
 	f.Add(string(b))
@@ -150,12 +158,14 @@ func FuzzEncode(f *testing.F) {
 		if json.Unmarshal([]byte(s), &v) != nil {
 			return
 		}
-		var got bytes.Buffer
-		if err := Encode(&got, v); err != nil {
-			t.Fatal(err)
-		}
-		if want := indented(t, v); !bytes.Equal(got.Bytes(), want) {
-			t.Errorf("%q: got\n%s\nwant\n%s", s, got.Bytes(), want)
+		for _, o := range modes {
+			var got bytes.Buffer
+			if err := Encode(&got, v, o); err != nil {
+				t.Fatal(err)
+			}
+			if want := encoderBytes(t, v, o); !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%+v, %q: got\n%s\nwant\n%s", o, s, got.Bytes(), want)
+			}
 		}
 	})
 }
