@@ -72,18 +72,27 @@ func TestRealKernelEffects(t *testing.T) {
 		}
 		return Sample{Node: n, At: time.Now()}
 	}
-	before := read()
-	time.Sleep(2 * time.Second)
-	r := Effects(x, read(), EffectsOptions{Before: &before})
 	var thr, oom *Effect
-	for i := range r.Effects {
-		e := &r.Effects[i]
-		t.Logf("%s %s %s: %s", e.Reason, e.Level, e.Container, e.Message)
-		if e.Level == cgroupfs.LevelContainer && e.Reason == EffectCPUThrottled {
-			thr = e
+	// A window in which the spinner hardly ran (other tests' processes
+	// holding both CPUs) counts few periods: such a window proves
+	// nothing, and is taken again, up to three times.
+	for try := 1; try <= 3; try++ {
+		before := read()
+		time.Sleep(2 * time.Second)
+		r := Effects(x, read(), EffectsOptions{Before: &before})
+		thr, oom = nil, nil
+		for i := range r.Effects {
+			e := &r.Effects[i]
+			t.Logf("window %d: %s %s %s: %s", try, e.Reason, e.Level, e.Container, e.Message)
+			if e.Level == cgroupfs.LevelContainer && e.Reason == EffectCPUThrottled {
+				thr = e
+			}
+			if e.Level == cgroupfs.LevelContainer && e.Reason == EffectOOMKilled {
+				oom = e
+			}
 		}
-		if e.Level == cgroupfs.LevelContainer && e.Reason == EffectOOMKilled {
-			oom = e
+		if thr != nil && thr.Figures.Periods >= 10 {
+			break
 		}
 	}
 	// 2 s of 100 ms periods: about 20, nearly all throttled; usage stays
@@ -96,7 +105,7 @@ func TestRealKernelEffects(t *testing.T) {
 	if oom != nil {
 		t.Errorf("an OOM kill inside the window: %+v", oom)
 	}
-	r = Effects(x, read(), EffectsOptions{})
+	r := Effects(x, read(), EffectsOptions{})
 	for i := range r.Effects {
 		if e := &r.Effects[i]; e.Level == cgroupfs.LevelContainer && e.Reason == EffectOOMKilled {
 			oom = e
