@@ -182,7 +182,7 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	read.Files = x.Files()
 	var effects *EffectReport
 	if o.Effects != nil {
-		node, effects, err = ReadEffects(tree, o.Snapshot == nil, read, x, now, *o.Effects)
+		node, effects, err = ReadEffects(ReadEffectsOptions{Tree: tree, Snapshot: o.Snapshot != nil, Read: read, Expectation: x, At: now, Effects: *o.Effects})
 	} else {
 		node, err = tree.Node(read)
 	}

@@ -13,15 +13,32 @@ import (
 // of a snapshot: its counters were read once, when it was taken.
 var ErrWindowOfSnapshot = errors.New("a counter window needs two reads of a live tree; a snapshot holds one read")
 
-// ReadEffects reads a node with its counters (read, with Counters set)
-// and judges what the limits do (Effects, against the expectation x,
-// which may be nil). Without opts.Window it reads once and at is the
-// time of that read (a snapshot's capture time; zero: opts.Clock). With
-// a Window the tree must be live (live true; else ErrWindowOfSnapshot):
-// it reads, waits the Window (opts.Wait), reads again and judges the
-// counters over the time between the two reads. The node returned is
-// the last read.
-func ReadEffects(tree *cgroupfs.FS, live bool, read cgroupfs.NodeOptions, x *Expectation, at time.Time, opts EffectsOptions) (*cgroupfs.Node, *EffectReport, error) {
+// ReadEffectsOptions are the inputs of ReadEffects.
+type ReadEffectsOptions struct {
+	// Tree is the node's tree.
+	Tree *cgroupfs.FS
+	// Snapshot says Tree is a snapshot's: its counters were read once,
+	// when it was taken, so a Window is refused (ErrWindowOfSnapshot).
+	Snapshot bool
+	// Read selects the cgroups and the files to read (Counters is set).
+	Read cgroupfs.NodeOptions
+	// Expectation is what the pods should have produced; nil judges the
+	// counters without it.
+	Expectation *Expectation
+	// At is the time of a single read (a snapshot's capture time); zero
+	// is Effects.Clock's time.
+	At time.Time
+	// Effects are the options of the judgement (Window, Wait, Clock).
+	Effects EffectsOptions
+}
+
+// ReadEffects reads a node with its counters and judges what the limits
+// do (Effects, against o.Expectation). Without o.Effects.Window it reads
+// once, at o.At. With a Window the tree must be live: it reads, waits
+// the Window (o.Effects.Wait), reads again and judges the counters over
+// the time between the two reads. The node returned is the last read.
+func ReadEffects(o ReadEffectsOptions) (*cgroupfs.Node, *EffectReport, error) {
+	tree, read, x, at, opts := o.Tree, o.Read, o.Expectation, o.At, o.Effects
 	read.Counters = true
 	clock := opts.Clock
 	if clock == nil {
@@ -37,7 +54,7 @@ func ReadEffects(tree *cgroupfs.FS, live bool, read cgroupfs.NodeOptions, x *Exp
 		}
 		return node, Effects(x, Sample{Node: node, At: at}, opts), nil
 	}
-	if !live {
+	if o.Snapshot {
 		return nil, nil, ErrWindowOfSnapshot
 	}
 	wait := opts.Wait

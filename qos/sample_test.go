@@ -49,7 +49,7 @@ func TestReadEffectsWindow(t *testing.T) {
 		},
 	}
 	read := cgroupfs.NodeOptions{Files: x.Files()}
-	node, r, err := ReadEffects(fsys, true, read, x, time.Time{}, opts)
+	node, r, err := ReadEffects(ReadEffectsOptions{Tree: fsys, Read: read, Expectation: x, Effects: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,17 +62,17 @@ func TestReadEffectsWindow(t *testing.T) {
 	}
 
 	// Without a window: one read, since each cgroup started.
-	_, r, err = ReadEffects(fsys, false, read, x, clock, EffectsOptions{})
+	_, r, err = ReadEffects(ReadEffectsOptions{Tree: fsys, Snapshot: true, Read: read, Expectation: x, At: clock})
 	if err != nil || r.WindowSeconds != 0 || len(r.Effects) != 2 || r.Effects[0].Figures.Since != "start" {
 		t.Errorf("one read: %v %+v", err, r)
 	}
 	// A snapshot cannot be sampled; a cancelled wait abandons the read.
-	if _, _, err := ReadEffects(fsys, false, read, x, clock, EffectsOptions{Window: time.Second}); !errors.Is(err, ErrWindowOfSnapshot) {
+	if _, _, err := ReadEffects(ReadEffectsOptions{Tree: fsys, Snapshot: true, Read: read, Expectation: x, At: clock, Effects: EffectsOptions{Window: time.Second}}); !errors.Is(err, ErrWindowOfSnapshot) {
 		t.Errorf("window of a snapshot: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := ReadEffects(fsys, true, read, x, clock, EffectsOptions{Window: time.Hour, Wait: WaitContext(ctx)}); !errors.Is(err, context.Canceled) {
+	if _, _, err := ReadEffects(ReadEffectsOptions{Tree: fsys, Read: read, Expectation: x, At: clock, Effects: EffectsOptions{Window: time.Hour, Wait: WaitContext(ctx)}}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled wait: %v", err)
 	}
 	if err := WaitContext(context.Background())(time.Millisecond); err != nil {

@@ -117,7 +117,7 @@ func (o *diffOptions) runCluster(ctx context.Context, overrides qos.Overrides) e
 		return err
 	}
 	source, sourceOnly := o.cluster.source(api)
-	prog := table.NewProgress(o.ErrOut, len(plans) > 1 && isTerminal(o.ErrOut), len(plans))
+	prog := table.NewProgress(o.ErrOut, table.ProgressOptions{Total: len(plans), Draw: len(plans) > 1 && isTerminal(o.ErrOut)})
 	list := r.CheckNodes(ctx, plans, cluster.CheckOptions{
 		Node: o.nodeOpts, Overrides: overrides, Defaulting: o.profile.defaulting, MaxConcurrency: cd.maxConcurrency, Effects: o.effectsOptions(ctx),
 		Warn: warnTo(prog), Started: prog.Start, Done: prog.Done, Source: source, SourceOnly: sourceOnly, Skipped: skipped,

@@ -93,5 +93,5 @@ func (o *expectOptions) Run(context.Context) error {
 	case o.out.structured():
 		return printStructured(s.Out, o.out.format, x)
 	}
-	return table.WriteExpectation(s.Out, x, o.out.format == "wide")
+	return table.WriteExpectation(s.Out, x, table.ExpectationOptions{Wide: o.out.format == "wide"})
 }

@@ -180,7 +180,8 @@ func (o *inspectOptions) read(ctx context.Context, fsys *cgroupfs.FS, snap *cgro
 	if snap != nil {
 		at = snap.Info.CapturedAt
 	}
-	return qos.ReadEffects(fsys, snap == nil, opts, nil, at, qos.EffectsOptions{Window: o.sample, Wait: qos.WaitContext(ctx)})
+	return qos.ReadEffects(qos.ReadEffectsOptions{Tree: fsys, Snapshot: snap != nil, Read: opts, At: at,
+		Effects: qos.EffectsOptions{Window: o.sample, Wait: qos.WaitContext(ctx)}})
 }
 
 func (o *inspectOptions) run(ctx context.Context, s genericiooptions.IOStreams) error {

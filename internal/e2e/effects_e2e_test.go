@@ -114,7 +114,7 @@ func TestLiveNodeEffects(t *testing.T) {
 
 	// A 5 s sample, as "diff --sample 5s" takes it: two reads of the
 	// live counters, 5 s apart (qos.ReadEffects).
-	nowNode, window, err := qos.ReadEffects(fsys, true, opts, x, time.Time{}, qos.EffectsOptions{Window: 5 * time.Second, Wait: qos.WaitContext(ctx)})
+	nowNode, window, err := qos.ReadEffects(qos.ReadEffectsOptions{Tree: fsys, Read: opts, Expectation: x, Effects: qos.EffectsOptions{Window: 5 * time.Second, Wait: qos.WaitContext(ctx)}})
 	if err != nil {
 		t.Fatal(err)
 	}

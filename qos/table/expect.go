@@ -15,11 +15,17 @@ const Width = 80
 
 const tableWidth = Width
 
+// ExpectationOptions say how WriteExpectation lays an expectation out.
+type ExpectationOptions struct {
+	// Wide adds the derivation of every value (-o wide).
+	Wide bool
+}
+
 // WriteExpectation renders an expectation as a table: node levels, then
 // pods; per cgroup a heading with its level and path, then one FILE VALUE
-// line per file; wide adds the derivation of every value.
-func WriteExpectation(w io.Writer, x *qos.Expectation, wide bool) error {
-	return writeSafe(w, false, func(w io.Writer) error { return writeExpectation(w, x, wide) })
+// line per file.
+func WriteExpectation(w io.Writer, x *qos.Expectation, o ExpectationOptions) error {
+	return writeSafe(w, false, func(w io.Writer) error { return writeExpectation(w, x, o.Wide) })
 }
 
 func writeExpectation(w io.Writer, x *qos.Expectation, wide bool) error {

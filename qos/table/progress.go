@@ -20,10 +20,18 @@ type Progress struct {
 	drawn                  bool
 }
 
-// NewProgress returns a Progress over total nodes on w, drawing only when
-// on (a terminal).
-func NewProgress(w io.Writer, on bool, total int) *Progress {
-	return &Progress{w: w, on: on, total: total}
+// ProgressOptions configure a Progress.
+type ProgressOptions struct {
+	// Total is the number of nodes.
+	Total int
+	// Draw draws the line; give it when w is a terminal. A Progress that
+	// does not draw passes warnings through and nothing else.
+	Draw bool
+}
+
+// NewProgress returns a Progress on w.
+func NewProgress(w io.Writer, o ProgressOptions) *Progress {
+	return &Progress{w: w, on: o.Draw, total: o.Total}
 }
 
 // Start counts a node whose read started.

@@ -8,7 +8,7 @@ import (
 
 func TestProgress(t *testing.T) {
 	var b bytes.Buffer
-	p := NewProgress(&b, true, 3)
+	p := NewProgress(&b, ProgressOptions{Total: 3, Draw: true})
 	p.Start()
 	p.Start()
 	fmt.Fprintf(p, "warning: x\n")
@@ -26,7 +26,7 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress output %q\nwant %q", b.String(), want)
 	}
 	var quiet bytes.Buffer
-	q := NewProgress(&quiet, false, 3)
+	q := NewProgress(&quiet, ProgressOptions{Total: 3})
 	q.Start()
 	fmt.Fprintf(q, "warning: y\n")
 	q.Done(false)
