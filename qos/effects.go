@@ -108,8 +108,9 @@ type EffectsOptions struct {
 	// Wait waits the Window between the two reads; nil sleeps. An error
 	// (a cancelled context: WaitContext) abandons the read.
 	Wait func(time.Duration) error
-	// Clock tells the time of each read; nil is time.Now.
-	Clock func() time.Time
+	// clock tells the time of each read; nil is time.Now. Tests set it
+	// (it is not part of the API).
+	clock func() time.Time
 	// ThrottledPercent is the share of periods throttled, in percent,
 	// from which cpu-throttled is reported; 0 is
 	// DefaultThrottledPercent.

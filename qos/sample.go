@@ -26,9 +26,9 @@ type ReadEffectsOptions struct {
 	// counters without it.
 	Expectation *Expectation
 	// At is the time of a single read (a snapshot's capture time); zero
-	// is Effects.Clock's time.
+	// is the time of the read.
 	At time.Time
-	// Effects are the options of the judgement (Window, Wait, Clock).
+	// Effects are the options of the judgement (Window, Wait).
 	Effects EffectsOptions
 }
 
@@ -40,7 +40,7 @@ type ReadEffectsOptions struct {
 func ReadEffects(o ReadEffectsOptions) (*cgroupfs.Node, *EffectReport, error) {
 	tree, read, x, at, opts := o.Tree, o.Read, o.Expectation, o.At, o.Effects
 	read.Counters = true
-	clock := opts.Clock
+	clock := opts.clock
 	if clock == nil {
 		clock = time.Now
 	}

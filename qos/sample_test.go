@@ -38,7 +38,7 @@ func TestReadEffectsWindow(t *testing.T) {
 	var waited time.Duration
 	opts := EffectsOptions{
 		Window: 5 * time.Second,
-		Clock:  func() time.Time { return clock },
+		clock:  func() time.Time { return clock },
 		Wait: func(d time.Duration) error {
 			waited = d
 			for name, text := range v1Files("nr_periods 1050\nnr_throttled 998\nthrottled_time 94600000000", 5_250_000_000, 37, 1) {
