@@ -16,7 +16,11 @@
 //     to the pods [Defaulting] selects (by default only those that have
 //     not been through an API server).
 //   - [QOSClass] decides a pod's QoS class as the kubelet does.
-//   - [Expect] computes the [Expectation] of a whole node.
+//   - [Expect] computes the [Expectation] of a whole node; an [Expecter]
+//     computes it again as the pods change, computing only the pods whose
+//     inputs changed ([SameInputs]). Every Expectation returned is the
+//     caller's own: no map or slice in it is shared with another cgroup,
+//     a later result or the pods.
 //   - [Diff] compares an expectation with a node's cgroups; [Check] does
 //     it all from a tree or a snapshot. A value that differs where the
 //     prediction rests on an input nobody gave ([Guess]: the capacity, a
