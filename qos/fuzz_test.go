@@ -2,12 +2,15 @@ package qos
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/kubecgroups/kubecgroups/internal/golden"
 	"github.com/kubecgroups/kubecgroups/internal/podtest"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 )
 
 // FuzzReadPods: any input either decodes into pods that Expect handles,
@@ -19,9 +22,19 @@ func FuzzReadPods(f *testing.F) {
 		}
 	}
 	f.Add([]byte("kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: 1x}}\n"))
+	f.Add([]byte(`{"kind":"PodList","items":[{"metadata":{"name":"a"},"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":"1"}}}]}},{"metadata":{"name":"b"}}]}`))
+	f.Add([]byte(`{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"},"spec":{"containers":[{"name":"c","resources":{"requests":{"memory":"-1"}}}]}}]}`))
 	p := DefaultProfile()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pods, err := ReadPods(bytes.NewReader(data), "fuzz")
+		if js := bytes.TrimSpace(data); len(js) > 0 && js[0] == '{' && json.Valid(js) {
+			// A JSON object skips the document reader: the same pods or
+			// error as through it.
+			viaReader, rerr := readDocuments(data, "fuzz")
+			if fmt.Sprint(err) != fmt.Sprint(rerr) || !equality.Semantic.DeepEqual(pods, viaReader) {
+				t.Fatalf("JSON read directly: %v, %v; through the document reader: %v, %v", len(pods), err, len(viaReader), rerr)
+			}
+		}
 		if err != nil {
 			return
 		}

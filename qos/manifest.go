@@ -46,6 +46,21 @@ func ReadPods(r io.Reader, source string) ([]*corev1.Pod, error) {
 	if len(data) > maxManifestBytes {
 		return nil, &ManifestError{Source: source, Err: fmt.Errorf("larger than %d bytes", maxManifestBytes)}
 	}
+	// One JSON object (`kubectl get pods -o json`) is one document: a
+	// line of JSON cannot start a new YAML document ("---"), so the
+	// document reader, which scans every line, is not needed.
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' && json.Valid(t) {
+		pods, err := decodeJSONDocument(t)
+		if err != nil {
+			return nil, withSource(err, source, 1)
+		}
+		return pods, nil
+	}
+	return readDocuments(data, source)
+}
+
+// readDocuments splits data into YAML documents and decodes each.
+func readDocuments(data []byte, source string) ([]*corev1.Pod, error) {
 	yr := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var pods []*corev1.Pod
 	for index := 1; ; index++ {
@@ -62,16 +77,22 @@ func ReadPods(r io.Reader, source string) ([]*corev1.Pod, error) {
 		}
 		got, err := decodeDocument(doc)
 		if err != nil {
-			var me *ManifestError
-			if errors.As(err, &me) {
-				me.Source, me.Index = source, index
-				return nil, me
-			}
-			return nil, &ManifestError{Source: source, Index: index, Err: err}
+			return nil, withSource(err, source, index)
 		}
 		pods = append(pods, got...)
 	}
 	return pods, nil
+}
+
+// withSource names the source and the document (from 1) in a decoding
+// error.
+func withSource(err error, source string, index int) error {
+	var me *ManifestError
+	if errors.As(err, &me) {
+		me.Source, me.Index = source, index
+		return me
+	}
+	return &ManifestError{Source: source, Index: index, Err: err}
 }
 
 func isBlankYAML(doc []byte) bool {
@@ -105,6 +126,12 @@ func decodeDocument(doc []byte) ([]*corev1.Pod, error) {
 			return nil, &ManifestError{Err: fmt.Errorf("not YAML or JSON: %w", err)}
 		}
 	}
+	return decodeJSONDocument(js)
+}
+
+// decodeJSONDocument decodes one document, given as valid JSON, into
+// pods.
+func decodeJSONDocument(js []byte) ([]*corev1.Pod, error) {
 	var tm typeMeta
 	if err := json.Unmarshal(js, &tm); err != nil {
 		return nil, &ManifestError{Err: fmt.Errorf("not a Kubernetes object: %w", err)}
@@ -166,21 +193,29 @@ func decodeObject(js []byte, tm typeMeta, fieldPrefix string, checked bool) ([]*
 		if err := strict(&l); err != nil {
 			return nil, err
 		}
-		var out []*corev1.Pod
-		for i, item := range l.Items {
+		// The items are independent: decoded by up to GOMAXPROCS
+		// goroutines, the first error in item order returned.
+		got := make([][]*corev1.Pod, len(l.Items))
+		errs := make([]error, len(l.Items))
+		forEach(len(l.Items), func(i int) {
+			item := l.Items[i]
 			var itm typeMeta
 			if err := json.Unmarshal(item, &itm); err != nil {
-				return nil, fail(fmt.Sprintf("items[%d]", i), err)
+				errs[i] = fail(fmt.Sprintf("items[%d]", i), err)
+				return
 			}
 			if itm.Kind == "" && tm.Kind == "PodList" {
 				itm.Kind = "Pod"
 				item = withKind(item, "v1", "Pod")
 			}
-			got, err := decodeObject(item, itm, fmt.Sprintf("%sitems[%d].", fieldPrefix, i), true)
-			if err != nil {
-				return nil, err
+			got[i], errs[i] = decodeObject(item, itm, fmt.Sprintf("%sitems[%d].", fieldPrefix, i), true)
+		})
+		var out []*corev1.Pod
+		for i := range got {
+			if errs[i] != nil {
+				return nil, errs[i]
 			}
-			out = append(out, got...)
+			out = append(out, got[i]...)
 		}
 		return out, nil
 	case "Deployment":
