@@ -458,7 +458,7 @@ func (r *reader) node() (*Node, error) {
 		for _, t := range []Tier{TierGuaranteed, TierBurstable, TierBestEffort} {
 			if p := h.tierPath(t) + "/" + h.podName(t, uid); r.exists(p) {
 				r.notePresence("pod", p)
-				r.readPod(p, uid, t)
+				r.readPod(podJob{path: p, uid: uid, tier: t})
 				break
 			}
 		}
@@ -501,10 +501,13 @@ func (r *reader) findHugetlb(kubepods string) {
 	r.hugetlb = hugetlbFiles(names, r.version)
 }
 
-// podJob is a pod cgroup to read.
+// podJob is a pod cgroup to read; known, when set, is the pod as an
+// earlier read found it (NodeOptions.Known): its containers are read
+// without listing the pod's directory.
 type podJob struct {
 	path, uid string
 	tier      Tier
+	known     *Pod
 }
 
 // listPods lists the directory holding pods of tier t and adds them to
@@ -546,7 +549,7 @@ func (r *reader) listPods(h hierarchy, t Tier, jobs []podJob) []podJob {
 		if pr, ok := partial[name]; ok {
 			r.notePartial("pod", cp, pr)
 		}
-		jobs = append(jobs, podJob{cp, uid, t})
+		jobs = append(jobs, podJob{path: cp, uid: uid, tier: t})
 	}
 	return jobs
 }
@@ -557,7 +560,7 @@ func (r *reader) readPods(jobs []podJob) {
 	workers := min(runtime.GOMAXPROCS(0), podWorkers, len(jobs))
 	if workers <= 1 {
 		for _, j := range jobs {
-			r.readPod(j.path, j.uid, j.tier)
+			r.readPod(j)
 		}
 		return
 	}
@@ -570,7 +573,7 @@ func (r *reader) readPods(jobs []podJob) {
 		outs[i] = w.out
 		wg.Go(func() {
 			for j := range ch {
-				w.readPod(j.path, j.uid, j.tier)
+				w.readPod(j)
 			}
 		})
 	}
@@ -591,19 +594,25 @@ func (r *reader) readPods(jobs []podJob) {
 }
 
 // readPod reads a pod cgroup and its containers, or records it as gone.
-func (r *reader) readPod(p, uid string, t Tier) {
+func (r *reader) readPod(j podJob) {
+	p, uid, t := j.path, j.uid, j.tier
 	r.tier = path.Dir(p)
 	defer func() { r.tier = "" }()
-	entries, partial, err := r.childrenUnion(p)
-	if err != nil && isGone(err) {
-		r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
-		return
-	}
-	if id := r.opts.ContainerID; id != "" && !slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
-		cid, _, _ := containerFromName(e.Name())
-		return e.IsDir() && cid == id
-	}) {
-		return
+	var entries []fs.DirEntry
+	var partial map[string]presence
+	var err error
+	if j.known == nil {
+		entries, partial, err = r.childrenUnion(p)
+		if err != nil && isGone(err) {
+			r.gone(Entry{Path: p, Level: LevelPod, PodUID: uid})
+			return
+		}
+		if id := r.opts.ContainerID; id != "" && !slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
+			cid, _, _ := containerFromName(e.Name())
+			return e.IsDir() && cid == id
+		}) {
+			return
+		}
 	}
 	cg, missing, open := r.readCgroupOpen(p, r.files(LevelPod))
 	defer open.close()
@@ -618,6 +627,13 @@ func (r *reader) readPod(p, uid string, t Tier) {
 	}
 	r.recordDir(p)
 	pod := Pod{UID: uid, Tier: t, Cgroup: *cg, Containers: []Container{}}
+	if j.known != nil {
+		for _, kc := range j.known.Containers {
+			if c, ok := r.readKnownContainer(kc, uid); ok {
+				pod.Containers = append(pod.Containers, c)
+			}
+		}
+	}
 	for _, e := range entries {
 		name := e.Name()
 		cp := p + "/" + name
@@ -673,6 +689,115 @@ func (r *reader) readContainer(p, id string, naming Naming, uid string) (Contain
 		r.unknown(sp, "sub-cgroup of a container (not crun's container/ leaf)", true)
 	}
 	return c, true
+}
+
+// readKnownContainer reads a container cgroup an earlier read found
+// (with its crun leaf), or records it as gone.
+func (r *reader) readKnownContainer(k Container, uid string) (Container, bool) {
+	cg, missing := r.readCgroup(k.Path, r.files(LevelContainer))
+	if missing && !r.exists(k.Path) {
+		r.gone(Entry{Path: k.Path, Level: LevelContainer, PodUID: uid, ContainerID: k.ID})
+		return Container{}, false
+	}
+	r.recordDir(k.Path)
+	if k.LeafPath != "" {
+		r.recordDir(k.LeafPath)
+	}
+	return Container{ID: k.ID, Naming: k.Naming, Cgroup: *cg, LeafPath: k.LeafPath}, true
+}
+
+// refresh reads again the cgroups of k, a node this FS read before
+// (NodeOptions.Known), without listing the tiers or the pods: the files
+// r.opts selects, the structure (unknown entries, notes, what was gone)
+// as k found it, and what vanished since as Gone.
+func (r *reader) refresh(k *Node) (*Node, error) {
+	if k.Kubepods == nil {
+		return nil, fmt.Errorf("cgroupfs: the known node has no kubepods cgroup: %w", fs.ErrNotExist)
+	}
+	n := &Node{
+		Mode: r.f.lay.mode, Driver: k.Driver, CgroupRoot: k.CgroupRoot, PageSizeBytes: r.f.pageSize,
+		Controllers: maps.Clone(r.f.lay.ctrl), Pods: []Pod{},
+		Notes: slices.Clone(k.Notes), Unknown: slices.Clone(k.Unknown), Gone: slices.Clone(k.Gone),
+	}
+	r.out = n
+	if err := checkKnown(k); err != nil {
+		return nil, fmt.Errorf("cgroupfs: the known node: %w", err)
+	}
+	kp := k.Kubepods.Path
+	r.findHugetlb(kp)
+	cg, missing := r.readCgroup(kp, r.files(LevelKubepods))
+	if missing && !r.exists(kp) {
+		return nil, fmt.Errorf("cgroupfs: kubepods cgroup %s vanished while reading: %w", kp, fs.ErrNotExist)
+	}
+	n.Kubepods = cg
+	r.recordDir(kp)
+	for _, t := range []struct {
+		known *Cgroup
+		out   **Cgroup
+		level Level
+	}{{k.Burstable, &n.Burstable, LevelBurstable}, {k.BestEffort, &n.BestEffort, LevelBestEffort}} {
+		if t.known == nil {
+			continue
+		}
+		*t.out, _ = r.readCgroup(t.known.Path, r.files(t.level))
+		r.recordDir(t.known.Path)
+	}
+	jobs := make([]podJob, 0, len(k.Pods))
+	for i := range k.Pods {
+		p := &k.Pods[i]
+		jobs = append(jobs, podJob{path: p.Path, uid: p.UID, tier: p.Tier, known: p})
+	}
+	r.readPods(jobs)
+	slices.SortFunc(n.Pods, func(a, b Pod) int {
+		return cmp.Or(cmp.Compare(a.Tier.order(), b.Tier.order()), strings.Compare(a.UID, b.UID))
+	})
+	byPath := func(a, b Entry) int { return strings.Compare(a.Path, b.Path) }
+	slices.SortFunc(n.Unknown, byPath)
+	slices.SortFunc(n.Gone, byPath)
+	return n, nil
+}
+
+// checkKnown checks that every path of a known node is a clean cgroup
+// path, each tier and pod below kubepods and each container (and crun
+// leaf) below its pod: a Node given by a caller is read only where a
+// read of this tree could have found it.
+func checkKnown(k *Node) error {
+	kp := k.Kubepods.Path
+	if !validCgroupPath(kp) {
+		return fmt.Errorf("kubepods path %s is not a clean cgroup path", quoteName(kp))
+	}
+	under := func(p, parent string) error {
+		if !validCgroupPath(p) {
+			return fmt.Errorf("path %s is not a clean cgroup path", quoteName(p))
+		}
+		if _, ok := below(p, parent); !ok && !(parent == "/" && p != "/") {
+			return fmt.Errorf("path %s is not below %s", quoteName(p), quoteName(parent))
+		}
+		return nil
+	}
+	for _, t := range []*Cgroup{k.Burstable, k.BestEffort} {
+		if t != nil {
+			if err := under(t.Path, kp); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range k.Pods {
+		if err := under(p.Path, kp); err != nil {
+			return err
+		}
+		for _, c := range p.Containers {
+			if err := under(c.Path, p.Path); err != nil {
+				return err
+			}
+			if c.LeafPath != "" {
+				if err := under(c.LeafPath, c.Path); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // locate finds the kubepods cgroup: from the cgroupRoot and driver when

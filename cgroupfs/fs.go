@@ -173,6 +173,14 @@ type NodeOptions struct {
 	// pods, containers): what the kernel counts (CPU throttling, OOM
 	// kills, pressure), for Cgroup.Counters.
 	Counters bool
+	// Known is a node this FS read before, typically with Files asking
+	// for nothing below the tiers (to learn the node's shape). Its
+	// cgroups are read again, with the files Files selects, without
+	// listing a directory: its unknown entries and notes are kept, a
+	// cgroup gone since is in Gone, and one created since is not seen.
+	// Driver, CgroupRoot, PodUID and ContainerID are then ignored: Known
+	// was found with them.
+	Known *Node
 }
 
 // Bounds of a cgroupRoot, given or recorded in a snapshot. Its systemd
@@ -239,6 +247,9 @@ func (f *FS) Node(opts NodeOptions) (*Node, error) {
 	}
 	r := f.newReader(opts, nil)
 	defer r.close()
+	if opts.Known != nil {
+		return r.refresh(opts.Known)
+	}
 	return r.node()
 }
 
