@@ -83,8 +83,9 @@ const ociUnknownSource = "default: unknown, both formulas accepted; the report i
 // the node's shape from the tree (mode, driver, cgroupRoot, huge page
 // sizes, swap accounting, the runtime's naming), resolves the profile
 // (defaults, tree facts, o.Facts, o.Overrides), computes the expectation,
-// reads the files it compares and diffs them. Errors name the bad input;
-// a tree without a kubepods cgroup is an error.
+// reads the files it compares of the cgroups found (without listing the
+// tree again: cgroupfs.NodeOptions.Known) and diffs them. Errors name the
+// bad input; a tree without a kubepods cgroup is an error.
 func Check(o CheckOptions) (*CheckResult, error) {
 	tree := o.Tree
 	switch {
@@ -178,8 +179,11 @@ func Check(o CheckOptions) (*CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The files the expectation compares, of the cgroups discovery
+	// found: no directory is listed twice.
 	read := o.Node
 	read.Files = x.Files()
+	read.Known = node
 	var effects *EffectReport
 	if o.Effects != nil {
 		node, effects, err = ReadEffects(ReadEffectsOptions{Tree: tree, Snapshot: o.Snapshot != nil, Read: read, Expectation: x, At: now, Effects: *o.Effects})
