@@ -469,13 +469,20 @@ func (r *reader) node() (*Node, error) {
 		}
 		r.readPods(jobs)
 	}
+	n.sort()
+	return n, nil
+}
+
+// sort puts a read node's pods (by tier, then UID), unknown entries and
+// gone cgroups (by path) in their order, whatever order the workers
+// read them in.
+func (n *Node) sort() {
 	slices.SortFunc(n.Pods, func(a, b Pod) int {
 		return cmp.Or(cmp.Compare(a.Tier.order(), b.Tier.order()), strings.Compare(a.UID, b.UID))
 	})
 	byPath := func(a, b Entry) int { return strings.Compare(a.Path, b.Path) }
 	slices.SortFunc(n.Unknown, byPath)
 	slices.SortFunc(n.Gone, byPath)
-	return n, nil
 }
 
 // findHugetlb lists the kubepods directory of the hugetlb controller for
@@ -748,12 +755,7 @@ func (r *reader) refresh(k *Node) (*Node, error) {
 		jobs = append(jobs, podJob{path: p.Path, uid: p.UID, tier: p.Tier, known: p})
 	}
 	r.readPods(jobs)
-	slices.SortFunc(n.Pods, func(a, b Pod) int {
-		return cmp.Or(cmp.Compare(a.Tier.order(), b.Tier.order()), strings.Compare(a.UID, b.UID))
-	})
-	byPath := func(a, b Entry) int { return strings.Compare(a.Path, b.Path) }
-	slices.SortFunc(n.Unknown, byPath)
-	slices.SortFunc(n.Gone, byPath)
+	n.sort()
 	return n, nil
 }
 
