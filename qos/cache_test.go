@@ -145,29 +145,23 @@ func TestSharedFilesEqualFresh(t *testing.T) {
 // expectFresh is Expect without the file cache: every cgroup's files
 // are built afresh (the reference the cache is tested against).
 func expectFresh(pods []*corev1.Pod, p Profile) (*Expectation, error) {
-	e, err := resolve(p)
-	if err != nil {
-		return nil, err
-	}
-	ex, err := newExpecter(e)
-	if err != nil {
-		return nil, err
-	}
-	ex.share = false
-	return ex.compute(pods)
+	return expectUnowned(pods, p, false)
 }
 
 // expectShared is Expect before it gives the result its own maps
 // (Expectation.own): the file maps as the cache shares them.
 func expectShared(pods []*corev1.Pod, p Profile) (*Expectation, error) {
-	e, err := resolve(p)
+	return expectUnowned(pods, p, true)
+}
+
+// expectUnowned computes the expectation as Expect does, with the file
+// cache or without, and does not own the result.
+func expectUnowned(pods []*corev1.Pod, p Profile, share bool) (*Expectation, error) {
+	ex, err := NewExpecter(p)
 	if err != nil {
 		return nil, err
 	}
-	ex, err := newExpecter(e)
-	if err != nil {
-		return nil, err
-	}
+	ex.share = share
 	return ex.compute(pods)
 }
 
