@@ -14,27 +14,20 @@ import (
 // kubelet flags such as --kube-reserved, and of --node-capacity) into a
 // resource list; "" is an empty list. Errors name the offending token.
 func ResourceList(s string) (corev1.ResourceList, error) {
-	out := corev1.ResourceList{}
-	if strings.TrimSpace(s) == "" {
-		return out, nil
+	ps, err := pairs(s, "name=quantity, for example cpu=8", "")
+	if err != nil {
+		return nil, err
 	}
-	for tok := range strings.SplitSeq(s, ",") {
-		name, value, ok := strings.Cut(tok, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			return nil, fmt.Errorf("bad token %q: want name=quantity, for example cpu=8", tok)
-		}
-		q, err := resource.ParseQuantity(strings.TrimSpace(value))
+	out := corev1.ResourceList{}
+	for _, p := range ps {
+		q, err := resource.ParseQuantity(p.value)
 		if err != nil {
-			return nil, fmt.Errorf("bad token %q: invalid quantity %q", tok, strings.TrimSpace(value))
+			return nil, fmt.Errorf("bad token %q: invalid quantity %q", p.token, p.value)
 		}
 		if q.Sign() < 0 {
-			return nil, fmt.Errorf("bad token %q: negative quantity", tok)
+			return nil, fmt.Errorf("bad token %q: negative quantity", p.token)
 		}
-		if _, dup := out[corev1.ResourceName(name)]; dup {
-			return nil, fmt.Errorf("%q given twice", name)
-		}
-		out[corev1.ResourceName(name)] = q
+		out[corev1.ResourceName(p.name)] = q
 	}
 	return out, nil
 }
@@ -43,31 +36,52 @@ func ResourceList(s string) (corev1.ResourceList, error) {
 // syntax; true and false in any case); "" is no gates. A gate the kubelet
 // does not know is a *qos.UnknownFeatureGateError (qos.CheckFeatureGates).
 func FeatureGates(s string) (map[string]bool, error) {
-	out := map[string]bool{}
-	if strings.TrimSpace(s) == "" {
-		return out, nil
+	ps, err := pairs(s, "Gate=true or Gate=false", "feature gate ")
+	if err != nil {
+		return nil, err
 	}
+	out := map[string]bool{}
+	for _, p := range ps {
+		switch strings.ToLower(p.value) {
+		case "true":
+			out[p.name] = true
+		case "false":
+			out[p.name] = false
+		default:
+			return nil, fmt.Errorf("bad token %q: %q is not true or false", p.token, p.value)
+		}
+	}
+	if err := qos.CheckFeatureGates(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// A pair is one name=value token of a flag, trimmed.
+type pair struct {
+	token, name, value string
+}
+
+// pairs splits "a=1, b=2" into its tokens ("" has none). A token
+// without "=" or a name is an error that says what a token should be
+// (want); a name given twice is one too, naming it after what.
+func pairs(s, want, what string) ([]pair, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []pair
+	seen := map[string]bool{}
 	for tok := range strings.SplitSeq(s, ",") {
 		name, value, ok := strings.Cut(tok, "=")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" {
-			return nil, fmt.Errorf("bad token %q: want Gate=true or Gate=false", tok)
+			return nil, fmt.Errorf("bad token %q: want %s", tok, want)
 		}
-		var b bool
-		switch strings.ToLower(strings.TrimSpace(value)) {
-		case "true":
-			b = true
-		case "false":
-		default:
-			return nil, fmt.Errorf("bad token %q: %q is not true or false", tok, strings.TrimSpace(value))
+		if seen[name] {
+			return nil, fmt.Errorf("%s%q given twice", what, name)
 		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("feature gate %q given twice", name)
-		}
-		out[name] = b
-	}
-	if err := qos.CheckFeatureGates(out); err != nil {
-		return nil, err
+		seen[name] = true
+		out = append(out, pair{token: tok, name: name, value: strings.TrimSpace(value)})
 	}
 	return out, nil
 }
